@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * The one top-level handler: every error ends here and leaves as one message and a
+ * documented exit code. Stack traces are for --log-level debug only.
+ */
+import { CommanderError } from 'commander';
+import { ExitCode, Interrupted, StrataError } from '../core/errors.ts';
+import { printError } from './output.ts';
+import { buildProgram } from './program.ts';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--log-level=debug') || argv.some((a, i) => a === '--log-level' && argv[i + 1] === 'debug');
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => interrupt.abort(new Interrupted(`interrupted by ${signal}`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const interrupted = new Promise<never>((_, reject) => {
+    interrupt.signal.addEventListener('abort', () => reject(interrupt.signal.reason as Error), { once: true });
+  });
+  try {
+    await Promise.race([program.parseAsync([...argv], { from: 'user' }), interrupted]);
+    return ExitCode.ok;
+  } catch (error) {
+    return report(error, debug);
+  }
+}
+
+function report(error: unknown, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message (or the help/version text).
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (error instanceof StrataError) {
+    printError(`strata: ${error.message}`);
+    if (error.hint) printError(`hint: ${error.hint}`);
+    if (debug && error.cause !== undefined) printError(String((error.cause as Error).stack ?? error.cause));
+    return error.exitCode;
+  }
+  printError(`strata: internal error: ${error instanceof Error ? error.message : String(error)}`);
+  printError(debug && error instanceof Error ? String(error.stack) : 'hint: run again with --log-level debug for details, and report it');
+  return ExitCode.failed;
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// gRPC and HTTP keep-alive sockets must not hold a finished command open.
+setImmediate(() => process.exit());

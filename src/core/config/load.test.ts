@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ExitCode } from '../errors.ts';
+import { parseConfig } from './load.ts';
+
+const valid = `
+repositories:
+  main:
+    url: /var/backups/strata
+    passwordFile: /etc/strata/password
+clusters:
+  prod:
+    kubeconfig: /etc/kubernetes/admin.conf
+    etcd:
+      endpoints: [https://10.0.0.1:2379]
+      tls: { caFile: /etc/kubernetes/pki/etcd/ca.crt }
+plans:
+  nightly:
+    cluster: prod
+    repository: main
+    sources:
+      - type: etcd
+      - type: objects
+        excludeNamespaces: [kube-system]
+    schedule: { cron: "0 1 * * *", timeZone: Europe/Rome }
+    retention:
+      daily: 7
+      weekly: 4
+      monthly: 3
+`;
+
+function problemsOf(text: string): string {
+  try {
+    parseConfig(text, 'strata.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(ExitCode.usage);
+    return (error as Error).message;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('parseConfig', () => {
+  it('accepts a complete configuration and fills defaults', () => {
+    const config = parseConfig(valid, 'strata.yaml');
+    expect(config.plans['nightly']?.retention?.daily).toBe(7);
+    expect(config.plans['nightly']?.retention?.timeZone).toBe('UTC');
+    expect(config.plans['nightly']?.sources[1]).toMatchObject({ type: 'objects', clusterScoped: true });
+    expect(config.clusters['prod']?.etcd?.dialTimeout).toBe('5s');
+  });
+
+  it('names the file, line and path of a wrong type, with the value found', () => {
+    const text = valid.replace('daily: 7', 'daily: seven');
+    const line = text.split('\n').findIndex((l) => l.includes('daily: seven')) + 1;
+    expect(problemsOf(text)).toBe(`strata.yaml:${line} plans.nightly.retention.daily: expected a whole number, got "seven"`);
+  });
+
+  it('reports a misspelt field as unknown, on its line', () => {
+    const text = valid.replace('    retention:', '    retension:');
+    const line = text.split('\n').findIndex((l) => l.includes('retension')) + 1;
+    expect(problemsOf(text)).toContain(`strata.yaml:${line} plans.nightly.retension: unknown field "retension"`);
+  });
+
+  it('points a missing required field at its parent', () => {
+    const text = valid.replace('    url: /var/backups/strata\n', '');
+    const line = text.split('\n').findIndex((l) => l.trim() === 'main:') + 1;
+    expect(problemsOf(text)).toContain(`strata.yaml:${line} repositories.main.url:`);
+    expect(problemsOf(text)).toContain('but it is missing');
+  });
+
+  it('reports every problem at once, and cross references between sections', () => {
+    const text = valid.replace('repository: main', 'repository: offsite').replace('weekly: 4', 'weekly: -1');
+    const message = problemsOf(text);
+    expect(message).toContain('plans.nightly.repository: names repository "offsite"');
+    expect(message).toContain('plans.nightly.retention.weekly: expected a whole number ≥ 0, got -1');
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    expect(problemsOf('plans:\n  nightly: [unclosed\n')).toMatch(/^strata\.yaml:\d+: YAML syntax: /);
+  });
+
+  it('rejects unknown source types by naming the valid ones', () => {
+    const text = valid.replace('- type: etcd', '- type: etcdd');
+    expect(problemsOf(text)).toContain('plans.nightly.sources[0].type: expected a source with type etcd, files');
+  });
+
+  it('treats an empty file as an empty configuration', () => {
+    expect(parseConfig('', 'strata.yaml').plans).toEqual({});
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * The schema of strata.yaml. Unknown keys are errors (a misspelt `retension:` must not be
+ * silently ignored), secrets are only ever referenced by file, and every field has the
+ * default an SRE would expect, so `strata config check` can print the normalised result.
+ */
+import { z } from 'zod';
+import { count, duration, filePath, name, nonEmptyStrings, secretFile } from './fields.ts';
+import { sourceSchema } from './sources.ts';
+
+const tlsSchema = z.strictObject({
+  /** CA bundle that signed the server certificates. */
+  caFile: filePath().optional(),
+  /** Client certificate and key (kubeadm: /etc/kubernetes/pki/etcd/healthcheck-client.*). */
+  certFile: filePath().optional(),
+  keyFile: filePath().optional(),
+});
+
+const etcdSchema = z.strictObject({
+  endpoints: nonEmptyStrings('an etcd client URL such as https://10.0.0.1:2379').min(1, {
+    error: 'expected at least one etcd endpoint',
+  }),
+  tls: tlsSchema.optional(),
+  auth: z
+    .strictObject({
+      username: z.string({ error: 'expected a user name' }).min(1),
+      passwordFile: secretFile(),
+    })
+    .optional(),
+  /** How long one member may take to answer a status call. */
+  dialTimeout: duration().default('5s'),
+});
+
+const clusterSchema = z.strictObject({
+  kubeconfig: filePath().optional(),
+  context: z.string().min(1).optional(),
+  etcd: etcdSchema.optional(),
+});
+
+const repositorySchema = z.strictObject({
+  /** A local path (the default; an NFS mount is a local path), s3://bucket/prefix or sftp://user@host/path. */
+  url: z.string({ error: 'expected a repository URL or path' }).min(1, { error: 'expected a repository URL or path' }),
+  passwordFile: secretFile().optional(),
+  s3: z
+    .strictObject({
+      endpoint: z.url({ error: 'expected an http(s) URL' }).optional(),
+      region: z.string().default('us-east-1'),
+      /** File with two lines or AWS-style keys; the SDK's usual chain is used when absent. */
+      credentialsFile: secretFile().optional(),
+      forcePathStyle: z.boolean({ error: 'expected true or false' }).default(true),
+    })
+    .optional(),
+  sftp: z
+    .strictObject({
+      identityFile: secretFile().optional(),
+      /** The server's host key is pinned: a known_hosts file or one "ssh-ed25519 AAAA…" line. */
+      knownHostsFile: filePath().optional(),
+    })
+    .optional(),
+});
+
+const scheduleSchema = z.strictObject({
+  cron: z.string({ error: 'expected a cron expression such as "0 1 * * *"' }).min(1),
+  timeZone: z.string().default('UTC'),
+  /** A random delay up to this long, so many clusters do not hit one repository at once. */
+  jitter: duration().optional(),
+});
+
+const retentionSchema = z.strictObject({
+  last: count().optional(),
+  hourly: count().optional(),
+  daily: count().optional(),
+  weekly: count().optional(),
+  monthly: count().optional(),
+  yearly: count().optional(),
+  within: duration().optional(),
+  timeZone: z.string().default('UTC'),
+});
+
+const hookSchema = z.strictObject({
+  command: nonEmptyStrings('a command argument').min(1, { error: 'expected the command and its arguments' }),
+  timeout: duration().default('5m'),
+  onError: z.enum(['fail', 'continue'], { error: 'expected "fail" or "continue"' }).default('fail'),
+});
+
+const planSchema = z.strictObject({
+  cluster: name('cluster').optional(),
+  repository: name('repository'),
+  sources: z.array(sourceSchema, { error: 'expected a list of sources' }).min(1, { error: 'expected at least one source' }),
+  schedule: scheduleSchema.optional(),
+  retention: retentionSchema.optional(),
+  rpo: duration().optional(),
+  tags: z.array(z.string()).default([]),
+  replication: z.array(z.strictObject({ repository: name('repository') })).default([]),
+  hooks: z
+    .strictObject({
+      pre: z.array(hookSchema).default([]),
+      post: z.array(hookSchema).default([]),
+    })
+    .optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    version: z.literal(1, { error: 'expected 1 (the only configuration version so far)' }).default(1),
+    repositories: z.record(name('repository'), repositorySchema).default({}),
+    clusters: z.record(name('cluster'), clusterSchema).default({}),
+    plans: z.record(name('plan'), planSchema).default({}),
+  })
+  .superRefine((config, ctx) => {
+    for (const [planName, plan] of Object.entries(config.plans)) {
+      if (!(plan.repository in config.repositories)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['plans', planName, 'repository'],
+          message: `names repository "${plan.repository}", which is not under repositories:`,
+        });
+      }
+      if (plan.cluster !== undefined && !(plan.cluster in config.clusters)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['plans', planName, 'cluster'],
+          message: `names cluster "${plan.cluster}", which is not under clusters:`,
+        });
+      }
+      plan.replication.forEach((target, index) => {
+        if (!(target.repository in config.repositories)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['plans', planName, 'replication', index, 'repository'],
+            message: `names repository "${target.repository}", which is not under repositories:`,
+          });
+        }
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type PlanConfig = Config['plans'][string];
+export type ClusterConfig = Config['clusters'][string];
+export type EtcdConfig = NonNullable<ClusterConfig['etcd']>;
+export type RepositoryConfig = Config['repositories'][string];
+
+/** The JSON Schema of strata.yaml, for editors (`strata config schema`). */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,186 @@
+/**
+ * A client for one etcd member. Per-member questions (status, HashKV, snapshot) must reach
+ * that member and no other, so each endpoint gets its own connection; there is no load
+ * balancing here by design.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { fromJSON } from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
+import { ETCD_RPC_PROTO } from './rpc-definition.ts';
+import type { EtcdAlarm, EtcdAlarmType, EtcdConnectionOptions, EtcdHashKV, EtcdMember, EtcdMemberStatus } from './types.ts';
+
+type Unary<Req, Res> = (request: Req, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: Res) => void) => grpc.ClientUnaryCall;
+
+interface ServiceClient extends grpc.Client {
+  [method: string]: unknown;
+}
+type ServiceConstructor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => ServiceClient;
+
+let services: { Maintenance: ServiceConstructor; Cluster: ServiceConstructor; Auth: ServiceConstructor } | undefined;
+
+function loadServices(): NonNullable<typeof services> {
+  if (services === undefined) {
+    const root = protobuf.parse(ETCD_RPC_PROTO, { keepCase: true }).root;
+    const definition = fromJSON(root.toJSON(), { longs: String, enums: String, defaults: true });
+    const pkg = grpc.loadPackageDefinition(definition)['etcdserverpb'] as unknown as Record<string, ServiceConstructor>;
+    services = { Maintenance: pkg['Maintenance']!, Cluster: pkg['Cluster']!, Auth: pkg['Auth']! };
+  }
+  return services;
+}
+
+/** etcd prints member and cluster IDs as lowercase hex. */
+export function hexId(decimal: string | undefined): string {
+  return BigInt(decimal ?? '0').toString(16);
+}
+
+export class EtcdMemberClient {
+  readonly endpoint: string;
+  private readonly options: EtcdConnectionOptions;
+  private readonly maintenance: ServiceClient;
+  private readonly cluster: ServiceClient;
+  private readonly auth: ServiceClient;
+  private token: string | undefined;
+
+  constructor(endpoint: string, options: EtcdConnectionOptions) {
+    this.endpoint = endpoint;
+    this.options = options;
+    const url = new URL(endpoint.includes('://') ? endpoint : `http://${endpoint}`);
+    const secure = url.protocol === 'https:' || options.ca !== undefined || options.cert !== undefined;
+    const credentials = secure
+      ? grpc.credentials.createSsl(options.ca ?? null, options.key ?? null, options.cert ?? null)
+      : grpc.credentials.createInsecure();
+    const address = `${url.hostname}:${url.port || '2379'}`;
+    // Snapshots of large databases arrive in 32 KiB messages, but Status of a cluster with a
+    // long member list can exceed gRPC's 4 MiB default on receive; raise it.
+    const channel: grpc.ClientOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
+    const { Maintenance, Cluster, Auth } = loadServices();
+    this.maintenance = new Maintenance(address, credentials, channel);
+    this.cluster = new Cluster(address, credentials, channel);
+    this.auth = new Auth(address, credentials, channel);
+  }
+
+  async status(): Promise<EtcdMemberStatus> {
+    const r = await this.call<Record<string, never>, StatusWire>(this.maintenance, 'Status', {});
+    return {
+      endpoint: this.endpoint,
+      memberId: hexId(r.header?.member_id),
+      clusterId: hexId(r.header?.cluster_id),
+      version: r.version,
+      dbSize: Number(r.dbSize),
+      dbSizeInUse: Number(r.dbSizeInUse),
+      leader: hexId(r.leader),
+      raftTerm: Number(r.raftTerm),
+      raftIndex: Number(r.raftIndex),
+      raftAppliedIndex: Number(r.raftAppliedIndex),
+      revision: Number(r.header?.revision ?? 0),
+      isLearner: r.isLearner,
+      errors: r.errors,
+    };
+  }
+
+  async memberList(): Promise<EtcdMember[]> {
+    const r = await this.call<{ linearizable: boolean }, { members: MemberWire[] }>(this.cluster, 'MemberList', { linearizable: true });
+    return r.members.map((m) => ({ id: hexId(m.ID), name: m.name, peerUrls: m.peerURLs, clientUrls: m.clientURLs, isLearner: m.isLearner }));
+  }
+
+  async alarms(): Promise<EtcdAlarm[]> {
+    const r = await this.call<{ action: string }, { alarms: { memberID: string; alarm: string }[] }>(this.maintenance, 'Alarm', { action: 'GET' });
+    return r.alarms
+      .filter((a) => a.alarm !== 'NONE')
+      .map((a) => ({ memberId: hexId(a.memberID), alarm: a.alarm as EtcdAlarmType }));
+  }
+
+  /** The hash of the key space up to `revision` (0: the member's current revision). */
+  async hashKV(revision: number): Promise<EtcdHashKV> {
+    const r = await this.call<{ revision: string }, { hash: number; compact_revision: string; hash_revision: string }>(
+      this.maintenance,
+      'HashKV',
+      { revision: String(revision) },
+    );
+    return { hash: r.hash, compactRevision: Number(r.compact_revision), hashRevision: Number(r.hash_revision) };
+  }
+
+  close(): void {
+    this.maintenance.close();
+    this.cluster.close();
+    this.auth.close();
+  }
+
+  private async metadata(): Promise<grpc.Metadata> {
+    const metadata = new grpc.Metadata();
+    if (this.options.username !== undefined) {
+      this.token ??= await this.authenticate();
+      metadata.set('token', this.token);
+    }
+    return metadata;
+  }
+
+  private async authenticate(): Promise<string> {
+    const method = this.auth['Authenticate'] as Unary<{ name: string; password: string }, { token: string }>;
+    const r = await this.invoke(this.auth, method, { name: this.options.username ?? '', password: this.options.password ?? '' }, new grpc.Metadata());
+    return r.token;
+  }
+
+  private async call<Req, Res>(service: ServiceClient, name: string, request: Req): Promise<Res> {
+    const method = service[name] as Unary<Req, Res>;
+    return this.invoke(service, method, request, await this.metadata());
+  }
+
+  private invoke<Req, Res>(service: ServiceClient, method: Unary<Req, Res>, request: Req, metadata: grpc.Metadata): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      const deadline = new Date(Date.now() + this.options.timeoutMs);
+      method.call(service, request, metadata, { deadline }, (error, response) => {
+        if (error) reject(new EtcdCallError(this.endpoint, error));
+        else resolve(response as Res);
+      });
+    });
+  }
+}
+
+/** A failed call, with the endpoint and gRPC status an operator needs to act on it. */
+export class EtcdCallError extends Error {
+  readonly endpoint: string;
+  readonly code: grpc.status;
+
+  constructor(endpoint: string, error: grpc.ServiceError) {
+    super(`${endpoint}: ${describeGrpcError(error)}`, { cause: error });
+    this.endpoint = endpoint;
+    this.code = error.code;
+  }
+}
+
+function describeGrpcError(error: grpc.ServiceError): string {
+  switch (error.code) {
+    case grpc.status.UNAVAILABLE:
+      return `unreachable (${error.details})`;
+    case grpc.status.DEADLINE_EXCEEDED:
+      return 'no answer before the timeout';
+    case grpc.status.UNAUTHENTICATED:
+      return `authentication failed (${error.details}); check the etcd user and password file`;
+    case grpc.status.PERMISSION_DENIED:
+      return `permission denied (${error.details})`;
+    default:
+      return `${grpc.status[error.code] ?? error.code}: ${error.details}`;
+  }
+}
+
+interface StatusWire {
+  header?: { member_id: string; cluster_id: string; revision: string };
+  version: string;
+  dbSize: string;
+  dbSizeInUse: string;
+  leader: string;
+  raftTerm: string;
+  raftIndex: string;
+  raftAppliedIndex: string;
+  isLearner: boolean;
+  errors: string[];
+}
+
+interface MemberWire {
+  ID: string;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner: boolean;
+}
