@@ -27,7 +27,7 @@ log() { printf '[build-binaries] %s\n' "$*" >&2; }
 build() {
   local name=$1 version=$2 gomod=$3 maingo=$4
   shift 4
-  local dest=$bindir/$name-$version
+  local dest=$bindir/$name-$version-r$BUILD_REVISION
   if [ -d "$dest" ]; then
     log "$name $version: cached in $dest"
     return 0
@@ -51,7 +51,7 @@ build() {
   log "$name $version: resolving modules"
   (cd "$work/src" && go get "${gets[@]}" >"$work/get.log" 2>&1) || { cat "$work/get.log" >&2; rm -rf "$work"; return 1; }
   log "$name $version: building ${pkgs[*]}"
-  (cd "$work/src" && go build -ldflags "$ldflags" -o "$work/out/" "${pkgs[@]}") || { rm -rf "$work"; return 1; }
+  (cd "$work/src" && go build -ldflags "$ldflags ${extra_ldflags:-}" -o "$work/out/" "${pkgs[@]}") || { rm -rf "$work"; return 1; }
   mv "$work/out" "$dest"
   rm -rf "$work"
   log "$name $version: built in $((SECONDS - start))s -> $dest"
@@ -64,7 +64,13 @@ build_kubernetes() {
   local mod replaces
   mod=$(cd "$(mktemp -d)" && go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p')
   replaces=$(sed -n 's#^\t\(k8s.io/[a-z0-9-]*\) => ./staging/src/.*#\t\1 => \1 '"$staging"'#p' "$mod")
-  build kubernetes "$v" "module strata.testbed/kubernetes
+  # Stamp the version the way Kubernetes' own build does; clients read it from /version.
+  local pkg stamp="" minor
+  minor=$(echo "$v" | cut -d. -f2)
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    stamp+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  done
+  extra_ldflags=$stamp build kubernetes "$v" "module strata.testbed/kubernetes
 
 go 1.26
 

@@ -1,0 +1,44 @@
+/**
+ * Where the test bed's upstream binaries are: the cache that build-binaries.sh fills, keyed
+ * by version (testbed/versions.env). Missing ones are built on first use.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export function versions(): Record<string, string> {
+  const text = readFileSync(join(here, 'versions.env'), 'utf8');
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => line.split('=', 2) as [string, string]),
+  );
+}
+
+export function cacheDir(): string {
+  return process.env['STRATA_CACHE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'strata');
+}
+
+type Component = 'kubernetes' | 'etcd' | 'kwok' | 'minio';
+
+const VERSION_KEY: Record<Component, string> = {
+  kubernetes: 'KUBERNETES_VERSION',
+  etcd: 'ETCD_VERSION',
+  kwok: 'KWOK_VERSION',
+  minio: 'MINIO_VERSION',
+};
+
+/** The path of `program` from `component`, building the component first if it is not cached. */
+export function binary(component: Component, program: string): string {
+  const version = versions()[VERSION_KEY[component]];
+  const path = join(cacheDir(), 'bin', `${component}-${version}-r${versions()['BUILD_REVISION']}`, program);
+  if (!existsSync(path)) {
+    execFileSync('bash', [join(here, 'build-binaries.sh'), component], { stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  return path;
+}

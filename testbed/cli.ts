@@ -1,0 +1,75 @@
+/**
+ * testbed up|down|status — runs the test bed by hand (tests use testbed.ts directly).
+ *
+ *   node testbed/cli.ts up [--name N] [--etcd-members 1|3] [--nodes N] [--minio] [--docker]
+ *   node testbed/cli.ts down [--name N]
+ *   node testbed/cli.ts status [--name N]
+ */
+import { parseArgs } from 'node:util';
+import { isRunning } from './processes.ts';
+import { readState } from './state.ts';
+import { addDocker, addMinio, down, up } from './testbed.ts';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    name: { type: 'string', default: 'default' },
+    second: { type: 'boolean', default: false },
+    'etcd-members': { type: 'string', default: '1' },
+    nodes: { type: 'string', default: '3' },
+    minio: { type: 'boolean', default: false },
+    docker: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+// `--second` is an independent control plane beside the first, for migration tests.
+const name = values.second ? 'second' : values.name;
+const command = positionals[0] ?? 'status';
+
+async function main(): Promise<number> {
+  switch (command) {
+    case 'up': {
+      const members = Number(values['etcd-members']);
+      if (members !== 1 && members !== 3) throw new Error('--etcd-members: expected 1 or 3');
+      let state = await up({ name, etcdMembers: members, nodes: Number(values.nodes) });
+      if (values.minio) state = await addMinio(state);
+      if (values.docker) state = await addDocker(state);
+      print(state);
+      return 0;
+    }
+    case 'down':
+      console.log((await down(name)) ? `test bed ${name}: stopped` : `test bed ${name}: not running`);
+      return 0;
+    case 'status': {
+      const state = readState(name);
+      if (state === undefined) {
+        console.log(`test bed ${name}: not running`);
+        return 1;
+      }
+      print(state);
+      return state.processes.every(isRunning) ? 0 : 1;
+    }
+    default:
+      console.error(`unknown command ${command}; expected up, down or status`);
+      return 2;
+  }
+}
+
+function print(state: NonNullable<ReturnType<typeof readState>>): void {
+  if (values.json) {
+    console.log(JSON.stringify(state, null, 2));
+    return;
+  }
+  console.log(`test bed ${state.name} in ${state.dir}`);
+  console.log(`  kubeconfig     ${state.kubeconfig}`);
+  console.log(`  api server     ${state.server}`);
+  console.log(`  etcd           ${state.etcd.endpoints.join(',')}${state.etcd.tls ? ` (TLS: ca ${state.etcd.tls.ca}, cert ${state.etcd.tls.cert}, key ${state.etcd.tls.key})` : ''}`);
+  if (state.minio) console.log(`  minio          ${state.minio.endpoint} (access key ${state.minio.accessKey}, secret in ${state.minio.secretKeyFile})`);
+  if (state.docker) console.log(`  docker         ${state.docker.host}`);
+  for (const p of state.processes) console.log(`  ${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} ${isRunning(p) ? 'running' : 'STOPPED'}  log ${p.log}`);
+}
+
+process.exitCode = await main().catch((error: unknown) => {
+  console.error(`testbed: ${error instanceof Error ? error.message : String(error)}`);
+  return 1;
+});
