@@ -63,18 +63,20 @@ export async function up(options: UpOptions = {}): Promise<TestbedState> {
   }
 }
 
-export async function addMinio(state: TestbedState): Promise<TestbedState> {
-  if (state.minio !== undefined && isRunning(state.minio.process)) return state;
-  state.minio = await startMinio(state.dir);
-  state.processes.push(state.minio.process);
-  writeState(state);
-  return state;
-}
+export const addMinio = (state: TestbedState) => addOnDemand(state, 'minio', startMinio);
+export const addDocker = (state: TestbedState) => addOnDemand(state, 'docker', startDocker);
 
-export async function addDocker(state: TestbedState): Promise<TestbedState> {
-  if (state.docker !== undefined && isRunning(state.docker.process)) return state;
-  state.docker = await startDocker(state.dir);
-  state.processes.push(state.docker.process);
+/** Starts an on-demand service once per test bed and records its process for `down`. */
+async function addOnDemand<K extends 'minio' | 'docker'>(
+  state: TestbedState,
+  key: K,
+  start: (dir: string) => Promise<NonNullable<TestbedState[K]>>,
+): Promise<TestbedState> {
+  const running = state[key];
+  if (running !== undefined && isRunning(running.process)) return state;
+  const service = await start(state.dir);
+  state[key] = service;
+  state.processes.push(service.process);
   writeState(state);
   return state;
 }
