@@ -43,5 +43,8 @@ function report(error: unknown, debug: boolean): number {
 }
 
 process.exitCode = await main(process.argv.slice(2));
-// gRPC and HTTP keep-alive sockets must not hold a finished command open.
-setImmediate(() => process.exit());
+// gRPC and HTTP keep-alive sockets must not hold a finished command open, but output to a
+// pipe is written asynchronously: exit only once stdout and stderr have been flushed.
+const flushed = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit();
