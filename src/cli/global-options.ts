@@ -15,6 +15,7 @@ export interface GlobalOptions {
   readonly context?: string;
   readonly repo?: string;
   readonly passwordFile?: string;
+  readonly identityFile?: string;
   readonly config?: string;
   readonly json: boolean;
   readonly logLevel: string;
@@ -27,6 +28,7 @@ export function addGlobalOptions(program: Command): Command {
     .option('--context <name>', 'kubeconfig context to use')
     .addOption(new Option('--repo <url>', 'repository: a path, s3://bucket/prefix, sftp://user@host/path, or a name from strata.yaml').env('STRATA_REPO'))
     .addOption(new Option('--password-file <path>', 'file holding the repository password (or set STRATA_PASSWORD)').env('STRATA_PASSWORD_FILE'))
+    .addOption(new Option('--identity-file <path>', 'age identity file (AGE-SECRET-KEY-1…) that opens the repository').env('STRATA_IDENTITY_FILE'))
     .option('--config <path>', 'configuration file (default: ./strata.yaml, then ~/.config/strata/strata.yaml)')
     .option('--json', 'print machine-readable JSON on stdout', false)
     .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['error', 'warn', 'info', 'debug']).default('warn'))

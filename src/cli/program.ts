@@ -1,6 +1,15 @@
 /** The command tree. Each command lives in its own file under commands/. */
 import { Command } from 'commander';
+import { backupCommand } from './commands/backup.ts';
+import { checkCommand } from './commands/check.ts';
 import { configCommand } from './commands/config.ts';
+import { copyCommand } from './commands/copy.ts';
+import { initCommand } from './commands/init.ts';
+import { keyCommand } from './commands/key.ts';
+import { lsCommand } from './commands/ls.ts';
+import { restoreCommand } from './commands/restore.ts';
+import { showCommand, snapshotsCommand } from './commands/snapshots.ts';
+import { unlockCommand } from './commands/unlock.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { EXIT_STATUS_HELP } from './exit-codes.ts';
 import { addGlobalOptions } from './global-options.ts';
@@ -16,14 +25,17 @@ export function buildProgram(): Command {
       'after',
       `
 Examples:
+  strata init --repo /var/backups/strata --password-file /etc/strata/repo.pass
+  strata backup --repo /var/backups/strata --password-file /etc/strata/repo.pass --files /etc/kubernetes
   strata doctor --kubeconfig /etc/kubernetes/admin.conf
   strata config check --config /etc/strata/strata.yaml
   strata config schema > strata.schema.json
 ${EXIT_STATUS_HELP}`,
     );
   addGlobalOptions(program);
-  program.addCommand(doctorCommand());
-  program.addCommand(configCommand());
+  for (const command of [initCommand(), backupCommand(), snapshotsCommand(), showCommand(), lsCommand(), restoreCommand(), checkCommand(), copyCommand(), keyCommand(), unlockCommand(), doctorCommand(), configCommand()]) {
+    program.addCommand(command);
+  }
   // Usage errors go through the same handler as every other error, with exit code 2.
   const override = (command: Command): void => {
     command.exitOverride();

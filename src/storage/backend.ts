@@ -23,4 +23,13 @@ export interface Backend {
   remove(key: string): Promise<void>;
   isNotFound(error: unknown): boolean;
   isPermanent(error: unknown): boolean;
+  /** Releases connections; the backend is not used afterwards. */
+  close?(): Promise<void>;
+}
+
+/** A whole listing, so that a retry or a slot is never held across the caller's work. */
+export async function collect(list: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
+  const found: ObjectInfo[] = [];
+  for await (const info of list) found.push(info);
+  return found;
 }

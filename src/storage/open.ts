@@ -1,13 +1,104 @@
-/** Chooses the backend for a repository URL. */
-import { resolve } from 'node:path';
+/**
+ * Chooses the backend for a repository URL and stacks the wrappers every backend gets:
+ * a concurrency limit over retries (restic's order).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import type { Backend } from './backend.ts';
+import { parseKnownHosts } from './known-hosts.ts';
+import { LimitedBackend } from './limit.ts';
 import { LocalBackend } from './local.ts';
+import { MemoryBackend } from './memory.ts';
+import { DEFAULT_RETRY, RetryingBackend, type RetryPolicy } from './retry.ts';
+import { S3Backend } from './s3.ts';
+import { SftpBackend } from './sftp.ts';
 
-export function openBackend(url: string): Backend {
+export interface BackendSettings {
+  readonly s3?: {
+    readonly endpoint?: string | undefined;
+    readonly region?: string | undefined;
+    readonly forcePathStyle?: boolean | undefined;
+    /** "ACCESS_KEY\nSECRET_KEY", or an AWS credentials file with aws_access_key_id / aws_secret_access_key. */
+    readonly credentialsFile?: string | undefined;
+  } | undefined;
+  readonly sftp?: {
+    readonly identityFile?: string | undefined;
+    readonly knownHostsFile?: string | undefined;
+  } | undefined;
+  readonly connections?: number;
+  readonly retry?: RetryPolicy;
+}
+
+const memoryBackends = new Map<string, MemoryBackend>();
+
+export function openBackend(url: string, settings: BackendSettings = {}): Backend {
+  const base = rawBackend(url, settings);
+  return new LimitedBackend(new RetryingBackend(base, settings.retry ?? DEFAULT_RETRY), settings.connections ?? 4);
+}
+
+function rawBackend(url: string, settings: BackendSettings): Backend {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined || scheme === 'file') return new LocalBackend(resolve(url.replace(/^file:\/\//, '')));
-  throw new UsageError(`repository ${url}: the ${scheme}:// backend is not available in this build`, {
-    hint: 'use a local path (an NFS mount is a local path)',
+  if (scheme === 'memory') {
+    let backend = memoryBackends.get(url);
+    if (backend === undefined) memoryBackends.set(url, (backend = new MemoryBackend()));
+    return backend;
+  }
+  const parsed = new URL(url);
+  if (scheme === 's3') return s3Backend(url, parsed, settings.s3 ?? {});
+  if (scheme === 'sftp') return sftpBackend(url, parsed, settings.sftp ?? {});
+  throw new UsageError(`repository ${url}: unknown scheme ${scheme}://`, { hint: 'use a local path, s3://bucket/prefix or sftp://user@host/path' });
+}
+
+function s3Backend(url: string, parsed: URL, s3: NonNullable<BackendSettings['s3']>): Backend {
+  if (parsed.hostname === '') throw new UsageError(`repository ${url}: no bucket`, { hint: 'write s3://BUCKET/PREFIX' });
+  const endpoint = s3.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  return new S3Backend({
+    bucket: parsed.hostname,
+    prefix: decodeURIComponent(parsed.pathname.replace(/^\/+|\/+$/g, '')),
+    region: s3.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    forcePathStyle: s3.forcePathStyle ?? true,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(s3.credentialsFile === undefined ? {} : { credentials: readS3Credentials(s3.credentialsFile) }),
   });
+}
+
+function readS3Credentials(file: string): { accessKeyId: string; secretAccessKey: string } {
+  const text = readSecret(file, 'S3 credentials file');
+  const field = (name: string) => new RegExp(`^\\s*${name}\\s*=\\s*(\\S+)`, 'm').exec(text)?.[1];
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const accessKeyId = field('aws_access_key_id') ?? lines[0];
+  const secretAccessKey = field('aws_secret_access_key') ?? lines[1];
+  if (accessKeyId === undefined || secretAccessKey === undefined || accessKeyId.includes('=') && field('aws_access_key_id') === undefined) {
+    throw new UsageError(`S3 credentials file ${file}: expected two lines (access key, secret key) or aws_access_key_id / aws_secret_access_key`);
+  }
+  return { accessKeyId, secretAccessKey };
+}
+
+function sftpBackend(url: string, parsed: URL, sftp: NonNullable<BackendSettings['sftp']>): Backend {
+  const path = decodeURIComponent(parsed.pathname).replace(/\/+$/, '');
+  if (parsed.hostname === '' || path === '') throw new UsageError(`repository ${url}: expected sftp://USER@HOST[:PORT]/ABSOLUTE/PATH`);
+  const ssh = join(homedir(), '.ssh');
+  const identityFile = sftp.identityFile ?? process.env.STRATA_SFTP_IDENTITY_FILE ?? ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(ssh, f)).find((f) => existsSync(f));
+  if (identityFile === undefined) throw new UsageError(`repository ${url}: no SSH identity`, { hint: 'set sftp.identityFile in strata.yaml or STRATA_SFTP_IDENTITY_FILE' });
+  const knownHostsFile = sftp.knownHostsFile ?? process.env.STRATA_SFTP_KNOWN_HOSTS ?? join(ssh, 'known_hosts');
+  const pinnedKeys = parseKnownHosts(readSecret(knownHostsFile, 'known hosts file'));
+  return new SftpBackend({
+    host: parsed.hostname,
+    port: parsed.port === '' ? 22 : Number(parsed.port),
+    username: decodeURIComponent(parsed.username) || process.env.USER || 'root',
+    path,
+    privateKey: Buffer.from(readSecret(identityFile, 'SSH identity file')),
+    pinnedKeys,
+  });
+}
+
+function readSecret(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${what} ${file} cannot be read: ${(error as Error).message}`, { cause: error });
+  }
 }

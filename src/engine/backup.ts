@@ -1,0 +1,107 @@
+/**
+ * One backup run: lock, find the parent, run the sources into one blob writer, make the
+ * packs and the index durable, and only then write the snapshot.
+ */
+import { hostname, userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { UsageError } from '../core/errors.ts';
+import { BlobWriter } from '../repository/blob-writer.ts';
+import { FORMAT_VERSION } from '../repository/config.ts';
+import type { Id } from '../repository/hash.ts';
+import { Lock } from '../repository/lock.ts';
+import type { Repository } from '../repository/repository.ts';
+import { SealerPool } from '../repository/sealer/pool.ts';
+import type { Snapshot, StoredSnapshot } from '../repository/snapshot.ts';
+import { listSnapshots, saveSnapshot } from '../repository/snapshots.ts';
+import type { TreeNode } from '../repository/tree.ts';
+import { FilesBackup, type FilesProgress } from '../sources/files/backup.ts';
+import { existsSync } from 'node:fs';
+
+export interface BackupOptions {
+  readonly paths: readonly string[];
+  readonly tags: readonly string[];
+  readonly host?: string;
+  /** A snapshot ID to compare against; by default the latest with the same host and paths. */
+  readonly parent?: Id;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: FilesProgress) => void;
+}
+
+export interface BackupOutcome {
+  readonly id: Id;
+  readonly snapshot: Snapshot;
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
+}
+
+export async function backup(repository: Repository, options: BackupOptions): Promise<BackupOutcome> {
+  const paths = options.paths.map((p) => resolve(p));
+  if (paths.length === 0) throw new UsageError('nothing to back up', { hint: 'give --files PATH (one or more)' });
+  for (const path of paths) if (!existsSync(path)) throw new UsageError(`--files ${path}: no such file or directory`, { hint: 'check the path; nothing was written' });
+  const host = options.host ?? hostname();
+  const started = Date.now();
+  const lock = await Lock.acquire(repository, 'backup', false);
+  try {
+    await repository.loadIndex();
+    const parent = await findParent(repository, host, paths, options.parent);
+    const parentFiles = parent === undefined ? undefined : await sourceTree(repository, parent.tree, 'files');
+    const writer = new BlobWriter(repository);
+    const pool = new SealerPool(repository, writer);
+    const files = new FilesBackup(repository, writer, pool);
+    const ticker = options.onProgress === undefined ? undefined : setInterval(() => options.onProgress?.(files.progress), 250);
+    let result;
+    try {
+      result = await files.run(paths, parentFiles, options.signal);
+    } finally {
+      if (ticker !== undefined) clearInterval(ticker);
+      await pool.close();
+    }
+    options.onProgress?.(result.progress);
+    const rootNodes: TreeNode[] = [{ name: 'files', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeNs: '0', subtree: result.tree }];
+    const tree = await writer.saveTree(rootNodes);
+    await writer.flush();
+    const snapshot: Snapshot = {
+      version: FORMAT_VERSION,
+      time: new Date(started).toISOString(),
+      host,
+      username: userInfo().username,
+      tags: [...options.tags],
+      paths,
+      parent: parent?.id ?? null,
+      tree,
+      sources: [{ type: 'files', paths }],
+      summary: {
+        files: result.progress.files,
+        dirs: result.progress.dirs,
+        bytes: result.progress.bytes,
+        newBytes: writer.stats.bytesAdded,
+        durationMs: Date.now() - started,
+      },
+      result: result.failed ? 'partially-failed' : 'completed',
+      warnings: [...result.warnings],
+      origin: null,
+    };
+    await lock.refresh();
+    const id = await saveSnapshot(repository, snapshot);
+    return { id, snapshot };
+  } finally {
+    await lock.release();
+  }
+}
+
+async function findParent(repository: Repository, host: string, paths: readonly string[], explicit: Id | undefined): Promise<StoredSnapshot | undefined> {
+  const { snapshots } = await listSnapshots(repository);
+  if (explicit !== undefined) return snapshots.find((s) => s.id.startsWith(explicit));
+  return snapshots.filter((s) => s.host === host && sameSet(s.paths, paths)).at(-1);
+}
+
+/** The subtree a source wrote into a snapshot's root tree. */
+export async function sourceTree(repository: Repository, root: Id, source: string): Promise<Id | undefined> {
+  try {
+    return (await repository.loadTree(root)).nodes.find((n) => n.name === source && n.type === 'dir')?.subtree;
+  } catch {
+    return undefined;
+  }
+}

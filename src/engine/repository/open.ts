@@ -1,0 +1,42 @@
+/**
+ * Opening a repository for a command: the backend for its URL, then its key. Errors on the
+ * way are worded for the operator; a backend that cannot be reached says so once.
+ */
+import { StrataError } from '../../core/errors.ts';
+import { RepositoryNotFound } from '../../repository/errors.ts';
+import type { Credentials, NewCredential } from '../../repository/keys.ts';
+import { Repository } from '../../repository/repository.ts';
+import { openBackend, type BackendSettings } from '../../storage/open.ts';
+import { StorageError } from '../../storage/errors.ts';
+
+export interface RepositoryAddress {
+  readonly url: string;
+  readonly settings: BackendSettings;
+}
+
+function worded(url: string, error: unknown): unknown {
+  if (error instanceof StrataError) return error;
+  return new StorageError(`repository ${url}: ${(error as Error).message}`, { cause: error, hint: 'check the URL, that the storage is reachable, and its credentials' });
+}
+
+export async function openRepository(address: RepositoryAddress, credentials: Credentials): Promise<Repository> {
+  const backend = openBackend(address.url, address.settings);
+  try {
+    return await Repository.open(backend, credentials);
+  } catch (error) {
+    await backend.close?.();
+    throw worded(address.url, error);
+  }
+}
+
+export async function initRepository(address: RepositoryAddress, credential: NewCredential): Promise<Repository> {
+  const backend = openBackend(address.url, address.settings);
+  try {
+    return await Repository.init(backend, credential);
+  } catch (error) {
+    await backend.close?.();
+    throw worded(address.url, error);
+  }
+}
+
+export { RepositoryNotFound };

@@ -1,0 +1,104 @@
+/**
+ * Gathers sealed blobs into packs, uploads full packs with bounded concurrency, and writes
+ * the index for them only after they are durable (docs/repository-format.md, "Crash
+ * safety"). A snapshot may be written once `flush()` has returned.
+ */
+import { sealBlob, type SealedBlob } from './blob.ts';
+import { sha256, type Id } from './hash.ts';
+import { encodeTree, type TreeNode } from './tree.ts';
+import type { IndexedPack } from './master-index.ts';
+import { PackBuilder, packKey, type BlobType } from './pack.ts';
+import type { Repository } from './repository.ts';
+
+export interface BlobWriterStats {
+  blobsAdded: number;
+  bytesAdded: number;
+  packsWritten: number;
+}
+
+export class BlobWriter {
+  private readonly repository: Repository;
+  private readonly open = new Map<BlobType, PackBuilder>();
+  /** Blobs accepted in this run but not yet in the repository's index. */
+  private readonly pending = new Set<Id>();
+  private readonly uploads = new Set<Promise<void>>();
+  private readonly written: IndexedPack[] = [];
+  private readonly concurrency: number;
+  private failure: unknown;
+  readonly stats: BlobWriterStats = { blobsAdded: 0, bytesAdded: 0, packsWritten: 0 };
+
+  constructor(repository: Repository, options: { concurrency?: number } = {}) {
+    this.repository = repository;
+    this.concurrency = options.concurrency ?? 3;
+  }
+
+  /** Whether the blob is already stored or accepted: then it need not be sealed again. */
+  known(id: Id): boolean {
+    return this.pending.has(id) || this.repository.index.has(id);
+  }
+
+  /** Adds a blob unless it is known; resolves when there is room for more. */
+  async add(type: BlobType, blob: SealedBlob): Promise<void> {
+    this.throwIfFailed();
+    if (this.known(blob.id)) return;
+    this.pending.add(blob.id);
+    let pack = this.open.get(type);
+    if (pack === undefined) this.open.set(type, (pack = new PackBuilder(type)));
+    pack.add(blob.id, blob.sealed, blob.rawLength, blob.compressed);
+    this.stats.blobsAdded++;
+    this.stats.bytesAdded += blob.sealed.length;
+    if (pack.length >= this.repository.config.packSize) {
+      this.open.delete(type);
+      await this.upload(pack);
+    }
+  }
+
+  /** Stores a directory listing; returns its tree ID. */
+  async saveTree(nodes: readonly TreeNode[]): Promise<Id> {
+    const blob = sealBlob(this.repository.masterKey, encodeTree(nodes));
+    await this.add('tree', blob);
+    return blob.id;
+  }
+
+  /** Stores a blob of data given in memory (small items: manifests, objects); returns its ID. */
+  async saveData(data: Uint8Array): Promise<Id> {
+    const id = sha256(data);
+    if (!this.known(id)) await this.add('data', sealBlob(this.repository.masterKey, data, id));
+    return id;
+  }
+
+  /** Writes every open pack and then one index file for this run's packs. */
+  async flush(): Promise<Id | undefined> {
+    for (const pack of this.open.values()) if (pack.count > 0) await this.upload(pack);
+    this.open.clear();
+    await Promise.allSettled([...this.uploads]);
+    this.throwIfFailed();
+    if (this.written.length === 0) return undefined;
+    const packs = this.written.splice(0);
+    const id = await this.repository.saveMetadata('index', 'index', { version: 1, packs });
+    for (const pack of packs) this.repository.index.addPack(pack);
+    for (const pack of packs) for (const blob of pack.blobs) this.pending.delete(blob.id);
+    return id;
+  }
+
+  private async upload(pack: PackBuilder): Promise<void> {
+    while (this.uploads.size >= this.concurrency) await Promise.race(this.uploads);
+    this.throwIfFailed();
+    const { id, bytes, blobs } = pack.finish(this.repository.masterKey);
+    const upload = this.repository.backend
+      .save(packKey(id), bytes)
+      .then(() => {
+        this.written.push({ id, size: bytes.length, blobs });
+        this.stats.packsWritten++;
+      })
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => this.uploads.delete(upload));
+    this.uploads.add(upload);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}

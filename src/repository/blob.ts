@@ -1,0 +1,32 @@
+/** A blob's stored form: zstd when that is smaller, then sealed (docs/repository-format.md, "Blobs"). */
+import { compress, decompress } from './compression.ts';
+import { seal, unseal } from './crypto.ts';
+import { sha256, type Id } from './hash.ts';
+
+export interface SealedBlob {
+  readonly id: Id;
+  readonly sealed: Buffer;
+  readonly rawLength: number;
+  readonly compressed: boolean;
+}
+
+export function sealBlob(key: Uint8Array, plaintext: Uint8Array, id: Id = sha256(plaintext)): SealedBlob {
+  const packed = compress(plaintext);
+  const compressed = packed.length < plaintext.length;
+  return { id, sealed: seal(key, 'blob', compressed ? packed : plaintext), rawLength: plaintext.length, compressed };
+}
+
+export class BlobDamaged extends Error {}
+
+/** Opens a stored blob and proves it is the blob that was asked for. */
+export function unsealBlob(key: Uint8Array, id: Id, stored: Uint8Array, compressed: boolean): Buffer {
+  let plaintext: Buffer;
+  try {
+    const opened = unseal(key, 'blob', stored);
+    plaintext = compressed ? decompress(opened) : opened;
+  } catch (error) {
+    throw new BlobDamaged(`blob ${id.slice(0, 8)}: ${(error as Error).message}`, { cause: error });
+  }
+  if (sha256(plaintext) !== id) throw new BlobDamaged(`blob ${id.slice(0, 8)}: content does not match its ID`);
+  return plaintext;
+}

@@ -1,0 +1,47 @@
+/**
+ * Authenticated encryption for every object and blob (docs/repository-format.md,
+ * "Cryptography"): AES-256-GCM, random 96-bit nonce, and the object's kind as additional
+ * data so that an index can never be passed off as a snapshot.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+export type ObjectKind = 'config' | 'index' | 'snapshot' | 'lock' | 'blob' | 'pack-header' | 'key';
+
+const NONCE = 12;
+const TAG = 16;
+/** Bytes that sealing adds to a plaintext. */
+export const SEAL_OVERHEAD = NONCE + TAG;
+
+const aad = new Map<ObjectKind, Buffer>();
+function additionalData(kind: ObjectKind): Buffer {
+  let data = aad.get(kind);
+  if (data === undefined) aad.set(kind, (data = Buffer.from(`strata/v1/${kind}`)));
+  return data;
+}
+
+/** Thrown when a ciphertext fails authentication: wrong key, or damaged bytes. */
+export class AuthenticationFailed extends Error {}
+
+export function seal(key: Uint8Array, kind: ObjectKind, plaintext: Uint8Array): Buffer {
+  const nonce = randomBytes(NONCE);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(additionalData(kind));
+  const body = cipher.update(plaintext);
+  const final = cipher.final();
+  return Buffer.concat([nonce, body, final, cipher.getAuthTag()], NONCE + body.length + final.length + TAG);
+}
+
+export function unseal(key: Uint8Array, kind: ObjectKind, sealed: Uint8Array): Buffer {
+  if (sealed.length < SEAL_OVERHEAD) throw new AuthenticationFailed(`${kind}: too short to be an encrypted object (${sealed.length} bytes)`);
+  const nonce = sealed.subarray(0, NONCE);
+  const tag = sealed.subarray(sealed.length - TAG);
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+  decipher.setAAD(additionalData(kind));
+  decipher.setAuthTag(tag);
+  try {
+    const body = decipher.update(sealed.subarray(NONCE, sealed.length - TAG));
+    return Buffer.concat([body, decipher.final()]);
+  } catch (error) {
+    throw new AuthenticationFailed(`${kind}: authentication failed (wrong key, or the bytes are damaged)`, { cause: error });
+  }
+}

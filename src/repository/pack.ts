@@ -1,0 +1,103 @@
+/**
+ * Pack files: many sealed blobs, then a sealed header that lists them, then the header's
+ * length (docs/repository-format.md, "Pack files"). Packs are self-describing, so an index
+ * can always be rebuilt from them.
+ */
+import { seal, unseal, SEAL_OVERHEAD } from './crypto.ts';
+import { sha256, type Id } from './hash.ts';
+
+export type BlobType = 'data' | 'tree';
+
+export interface PackedBlob {
+  readonly id: Id;
+  readonly type: BlobType;
+  readonly offset: number;
+  /** Stored (sealed) length. */
+  readonly length: number;
+  /** Plaintext length. */
+  readonly rawLength: number;
+  readonly compressed: boolean;
+}
+
+const ENTRY = 42;
+
+export class PackBuilder {
+  readonly type: BlobType;
+  private readonly parts: Buffer[] = [];
+  private readonly blobs: PackedBlob[] = [];
+  private size = 0;
+
+  constructor(type: BlobType) {
+    this.type = type;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  get count(): number {
+    return this.blobs.length;
+  }
+
+  add(id: Id, sealed: Buffer, rawLength: number, compressed: boolean): void {
+    this.parts.push(sealed);
+    this.blobs.push({ id, type: this.type, offset: this.size, length: sealed.length, rawLength, compressed });
+    this.size += sealed.length;
+  }
+
+  /** The pack's bytes and ID, with the blobs it holds. */
+  finish(key: Uint8Array): { id: Id; bytes: Buffer; blobs: readonly PackedBlob[] } {
+    const header = Buffer.alloc(this.blobs.length * ENTRY);
+    this.blobs.forEach((blob, i) => {
+      const at = i * ENTRY;
+      header[at] = blob.type === 'tree' ? 1 : 0;
+      header[at + 1] = blob.compressed ? 1 : 0;
+      header.writeUInt32LE(blob.length, at + 2);
+      header.writeUInt32LE(blob.rawLength, at + 6);
+      Buffer.from(blob.id, 'hex').copy(header, at + 10);
+    });
+    const sealedHeader = seal(key, 'pack-header', header);
+    const trailer = Buffer.alloc(4);
+    trailer.writeUInt32LE(sealedHeader.length);
+    const bytes = Buffer.concat([...this.parts, sealedHeader, trailer]);
+    return { id: sha256(bytes), bytes, blobs: this.blobs };
+  }
+}
+
+/** How many bytes at the end of a pack to read to be likely to get the whole header. */
+export function headerReadSize(packSize: number): number {
+  return Math.min(packSize, 64 * 1024);
+}
+
+/**
+ * Parses the header from the last `tail.length` bytes of a pack of `packSize` bytes.
+ * Returns the number of tail bytes needed when `tail` is too short.
+ */
+export function parsePackHeader(key: Uint8Array, tail: Uint8Array, packSize: number): readonly PackedBlob[] | { need: number } {
+  if (tail.length < 4) throw new Error('pack is too short to hold a header');
+  const headerLength = Buffer.from(tail.buffer, tail.byteOffset, tail.length).readUInt32LE(tail.length - 4);
+  if (headerLength < SEAL_OVERHEAD || headerLength + 4 > packSize) throw new Error(`pack header length ${headerLength} is impossible for a pack of ${packSize} bytes`);
+  if (headerLength + 4 > tail.length) return { need: headerLength + 4 };
+  const header = unseal(key, 'pack-header', tail.subarray(tail.length - 4 - headerLength, tail.length - 4));
+  if (header.length % ENTRY !== 0) throw new Error(`pack header of ${header.length} bytes is not a whole number of entries`);
+  const blobs: PackedBlob[] = [];
+  let offset = 0;
+  for (let at = 0; at < header.length; at += ENTRY) {
+    const length = header.readUInt32LE(at + 2);
+    blobs.push({
+      type: header[at] === 1 ? 'tree' : 'data',
+      compressed: header[at + 1] === 1,
+      length,
+      rawLength: header.readUInt32LE(at + 6),
+      id: header.subarray(at + 10, at + 42).toString('hex'),
+      offset,
+    });
+    offset += length;
+  }
+  if (offset + headerLength + 4 !== packSize) throw new Error('pack header does not account for every byte of the pack');
+  return blobs;
+}
+
+export function packKey(id: Id): string {
+  return `data/${id.slice(0, 2)}/${id}`;
+}

@@ -1,0 +1,200 @@
+/**
+ * An open repository: the master key, the config, and the index. Everything that reads or
+ * writes the format goes through here; the storage backend below only moves bytes.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Backend } from '../storage/backend.ts';
+import { UsageError } from '../core/errors.ts';
+import { unsealBlob } from './blob.ts';
+import { FORMAT_VERSION, newRepositoryConfig, type RepositoryConfig } from './config.ts';
+import { AuthenticationFailed } from './crypto.ts';
+import { RepositoryDamaged, RepositoryNotFound, UnsupportedFormat, WrongPassword } from './errors.ts';
+import { sha256, type Id } from './hash.ts';
+import { KEY_FORMAT_VERSION, unwrapMasterKey, wrapMasterKey, type Credentials, type KeyFile, type NewCredential } from './keys.ts';
+import { MasterIndex, type IndexFile } from './master-index.ts';
+import { sealJson, unsealJson } from './metadata.ts';
+import { headerReadSize, packKey, parsePackHeader, type PackedBlob } from './pack.ts';
+import { decodeTree, type Tree } from './tree.ts';
+
+export interface IndexProblem {
+  readonly key: string;
+  readonly message: string;
+}
+
+export interface IndexLoadReport {
+  readonly indexFiles: number;
+  readonly damaged: readonly IndexProblem[];
+  /** Packs no readable index covered, whose headers were read instead. */
+  readonly recoveredPacks: number;
+}
+
+export class Repository {
+  readonly backend: Backend;
+  readonly config: RepositoryConfig;
+  /** The key file this session opened the repository with. */
+  readonly keyId: Id;
+  readonly masterKey: Buffer;
+  index = new MasterIndex();
+  private indexLoaded: IndexLoadReport | undefined;
+
+  private constructor(backend: Backend, config: RepositoryConfig, masterKey: Buffer, keyId: Id) {
+    this.backend = backend;
+    this.config = config;
+    this.masterKey = masterKey;
+    this.keyId = keyId;
+  }
+
+  static async init(backend: Backend, credential: NewCredential, options: Parameters<typeof newRepositoryConfig>[0] = {}): Promise<Repository> {
+    if (await exists(backend, 'config')) {
+      throw new UsageError(`repository ${backend.location} already exists`, { hint: 'use it as is, or choose another location' });
+    }
+    const masterKey = randomBytes(32);
+    const config = newRepositoryConfig(options);
+    const keyId = await saveKeyFile(backend, await wrapMasterKey(masterKey, credential));
+    // The config is written last: a repository without one does not exist yet.
+    await backend.save('config', sealJson(masterKey, 'config', config));
+    return new Repository(backend, config, masterKey, keyId);
+  }
+
+  static async open(backend: Backend, credentials: Credentials): Promise<Repository> {
+    if (!(await exists(backend, 'config'))) {
+      throw new RepositoryNotFound(`no repository at ${backend.location}`, { hint: `create one with: strata init --repo ${backend.location}` });
+    }
+    if (credentials.password === undefined && (credentials.identities ?? []).length === 0) {
+      throw new UsageError(`repository ${backend.location}: no password or age identity given`, {
+        hint: 'pass --password-file FILE, set STRATA_PASSWORD_FILE or STRATA_PASSWORD, or pass --identity-file FILE for an age key',
+      });
+    }
+    for await (const key of listKeyFiles(backend)) {
+      if (key.file.version > KEY_FORMAT_VERSION) throw newerFormat(backend, key.file.version);
+      const masterKey = await unwrapMasterKey(key.file, credentials);
+      if (masterKey === undefined) continue;
+      let config: RepositoryConfig;
+      try {
+        config = unsealJson(masterKey, 'config', await backend.load('config')) as RepositoryConfig;
+      } catch (error) {
+        throw new RepositoryDamaged(`repository ${backend.location}: the config object is damaged: ${(error as Error).message}`, { cause: error });
+      }
+      if (config.version > FORMAT_VERSION) throw newerFormat(backend, config.version);
+      return new Repository(backend, config, masterKey, key.id);
+    }
+    throw new WrongPassword(`repository ${backend.location}: wrong password or identity (no key file opens with it)`, {
+      hint: 'check --password-file / STRATA_PASSWORD; `strata key list` shows which kinds of keys exist',
+    });
+  }
+
+  /** Loads every index file; packs that no readable index covers have their headers read. */
+  async loadIndex(options: { force?: boolean } = {}): Promise<IndexLoadReport> {
+    if (this.indexLoaded !== undefined && options.force !== true) return this.indexLoaded;
+    const index = new MasterIndex();
+    const damaged: IndexProblem[] = [];
+    let indexFiles = 0;
+    for await (const object of this.backend.list('index/')) {
+      indexFiles++;
+      try {
+        const file = this.unsealMetadata('index', await this.backend.load(object.key)) as IndexFile;
+        if (file.version > FORMAT_VERSION) throw newerFormat(this.backend, file.version);
+        for (const pack of file.packs) index.addPack(pack);
+      } catch (error) {
+        if (error instanceof UnsupportedFormat) throw error;
+        damaged.push({ key: object.key, message: (error as Error).message });
+      }
+    }
+    let recoveredPacks = 0;
+    if (damaged.length > 0) {
+      for await (const pack of this.backend.list('data/')) {
+        const id = pack.key.slice(pack.key.lastIndexOf('/') + 1);
+        if (index.hasPack(id)) continue;
+        try {
+          index.addPack({ id, size: pack.size, blobs: await this.readPackHeader(id, pack.size) });
+          recoveredPacks++;
+        } catch (error) {
+          damaged.push({ key: pack.key, message: `pack header unreadable: ${(error as Error).message}` });
+        }
+      }
+    }
+    this.index = index;
+    this.indexLoaded = { indexFiles, damaged, recoveredPacks };
+    return this.indexLoaded;
+  }
+
+  async readPackHeader(id: Id, size: number): Promise<readonly PackedBlob[]> {
+    let want = headerReadSize(size);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const tail = await this.backend.load(packKey(id), size - want, want);
+      const parsed = parsePackHeader(this.masterKey, tail, size);
+      if (!('need' in parsed)) return parsed;
+      want = parsed.need;
+    }
+    throw new Error(`pack ${id}: header larger than announced`);
+  }
+
+  async loadBlob(id: Id): Promise<Buffer> {
+    const location = this.index.get(id);
+    if (location === undefined) throw new RepositoryDamaged(`blob ${id.slice(0, 8)} is in no index: the data it holds is missing`);
+    const stored = await this.backend.load(packKey(location.pack), location.offset, location.length);
+    return unsealBlob(this.masterKey, id, stored, location.compressed);
+  }
+
+  async loadTree(id: Id): Promise<Tree> {
+    return decodeTree(await this.loadBlob(id));
+  }
+
+  sealMetadata(kind: 'index' | 'snapshot' | 'lock', value: unknown): Buffer {
+    return sealJson(this.masterKey, kind, value);
+  }
+
+  unsealMetadata(kind: 'index' | 'snapshot' | 'lock', bytes: Uint8Array): unknown {
+    return unsealJson(this.masterKey, kind, bytes);
+  }
+
+  /** Writes a sealed metadata object under `prefix/` named by its hash; returns the ID. */
+  async saveMetadata(prefix: 'index' | 'snapshots' | 'locks', kind: 'index' | 'snapshot' | 'lock', value: unknown): Promise<Id> {
+    const bytes = this.sealMetadata(kind, value);
+    const id = sha256(bytes);
+    await this.backend.save(`${prefix}/${id}`, bytes);
+    return id;
+  }
+
+  async addKey(credential: NewCredential): Promise<Id> {
+    return saveKeyFile(this.backend, await wrapMasterKey(this.masterKey, credential));
+  }
+}
+
+function newerFormat(backend: Backend, version: number): UnsupportedFormat {
+  return new UnsupportedFormat(`repository ${backend.location}: format version ${version} is newer than this strata supports (${FORMAT_VERSION})`, {
+    hint: 'upgrade strata to a release that reads this format',
+  });
+}
+
+async function exists(backend: Backend, key: string): Promise<boolean> {
+  try {
+    await backend.stat(key);
+    return true;
+  } catch (error) {
+    if (backend.isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+async function saveKeyFile(backend: Backend, file: KeyFile): Promise<Id> {
+  const bytes = Buffer.from(JSON.stringify(file, null, 2));
+  const id = sha256(bytes);
+  await backend.save(`keys/${id}`, bytes);
+  return id;
+}
+
+export async function* listKeyFiles(backend: Backend): AsyncIterable<{ id: Id; file: KeyFile }> {
+  for await (const object of backend.list('keys/')) {
+    const id = object.key.slice('keys/'.length);
+    let file: KeyFile;
+    try {
+      file = JSON.parse(Buffer.from(await backend.load(object.key)).toString('utf8')) as KeyFile;
+    } catch {
+      continue; // A damaged key file opens nothing; others may still work.
+    }
+    yield { id, file };
+  }
+}
+
+export { AuthenticationFailed };

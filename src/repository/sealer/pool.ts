@@ -1,0 +1,142 @@
+/**
+ * A pool of sealing workers (one per core by default). Callers hand it file paths and get
+ * back each file's chunk IDs; new chunks go into the BlobWriter as the workers produce them,
+ * and a worker waits for the writer before it reads on, so memory stays bounded.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { BlobWriter } from '../blob-writer.ts';
+import type { Repository } from '../repository.ts';
+import type { FileJob, FileResult, FromWorker, ToWorker } from './protocol.ts';
+
+const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+
+/** Small files are sent to a worker in batches of up to this many, or this many bytes. */
+const BATCH_FILES = 128;
+const BATCH_BYTES = 16 * 1024 * 1024;
+
+interface QueuedFile {
+  readonly job: FileJob;
+  readonly size: number;
+  readonly resolve: (result: FileResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export class SealerPool {
+  private readonly writer: BlobWriter;
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: QueuedFile[] = [];
+  /** Chunks some worker has been told to seal and has not delivered yet. */
+  private readonly claimed = new Set<string>();
+  private failure: Error | undefined;
+  /** Plaintext bytes of file content read so far (progress). */
+  bytesRead = 0;
+
+  constructor(repository: Repository, writer: BlobWriter, size = Math.max(1, Math.min(availableParallelism(), 8))) {
+    this.writer = writer;
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(workerUrl);
+      worker.unref();
+      worker.postMessage({ type: 'init', key: repository.masterKey, chunker: repository.config.chunker } satisfies ToWorker);
+      worker.on('error', (error) => this.fail(error));
+      this.workers.push(worker);
+      this.idle.push(worker);
+    }
+  }
+
+  /** The chunk IDs of one file, once a worker has read it and every new chunk is in the writer. */
+  chunkFile(path: string, size: number): Promise<FileResult> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job: { path }, size, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const batch: QueuedFile[] = [];
+      let bytes = 0;
+      while (this.queue.length > 0 && batch.length < BATCH_FILES && (batch.length === 0 || bytes + this.queue[0]!.size <= BATCH_BYTES)) {
+        const next = this.queue.shift()!;
+        batch.push(next);
+        bytes += next.size;
+      }
+      void this.run(this.idle.pop()!, batch);
+    }
+  }
+
+  private async run(worker: Worker, batch: QueuedFile[]): Promise<void> {
+    try {
+      const results = await this.converse(worker, batch.map((b) => b.job));
+      batch.forEach((item, i) => item.resolve(results[i]!));
+      this.idle.push(worker);
+      this.dispatch();
+    } catch (error) {
+      batch.forEach((item) => item.reject(error));
+      this.fail(error as Error);
+    }
+  }
+
+  /** One task: answer the worker's queries and take its blobs until it is done. */
+  private converse(worker: Worker, files: readonly FileJob[]): Promise<readonly FileResult[]> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: FromWorker): void => {
+        void this.handle(worker, message).then((done) => {
+          if (done === undefined) return;
+          worker.off('message', onMessage);
+          worker.off('error', reject);
+          resolve(done);
+        }, (error: unknown) => {
+          worker.off('message', onMessage);
+          reject(error as Error);
+        });
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.postMessage({ type: 'task', files } satisfies ToWorker);
+    });
+  }
+
+  private async handle(worker: Worker, message: FromWorker): Promise<readonly FileResult[] | undefined> {
+    switch (message.type) {
+      case 'query': {
+        const need = message.ids.map((id) => {
+          if (this.claimed.has(id) || this.writer.known(id)) return false;
+          this.claimed.add(id);
+          return true;
+        });
+        worker.postMessage({ type: 'need', need } satisfies ToWorker);
+        return undefined;
+      }
+      case 'blobs': {
+        const bytes = Buffer.from(message.buffer);
+        for (const blob of message.blobs) {
+          await this.writer.add('data', { id: blob.id, sealed: bytes.subarray(blob.offset, blob.offset + blob.length), rawLength: blob.rawLength, compressed: blob.compressed });
+          this.claimed.delete(blob.id);
+        }
+        worker.postMessage({ type: 'ack' } satisfies ToWorker);
+        return undefined;
+      }
+      case 'done':
+        for (const file of message.files) this.bytesRead += file.size;
+        return message.files;
+      case 'fatal':
+        throw new Error(`sealing worker failed: ${message.message}`);
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const item of this.queue.splice(0)) item.reject(error);
+  }
+}

@@ -1,0 +1,32 @@
+/** Messages between the main thread and a sealing worker. */
+import type { ChunkerParameters } from '../chunker.ts';
+
+export interface FileJob {
+  readonly path: string;
+}
+
+export interface FileResult {
+  readonly content: readonly string[];
+  readonly size: number;
+  readonly error?: string;
+}
+
+export interface SealedBlobRef {
+  readonly id: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly rawLength: number;
+  readonly compressed: boolean;
+}
+
+export type ToWorker =
+  | { readonly type: 'init'; readonly key: Uint8Array; readonly chunker: ChunkerParameters }
+  | { readonly type: 'task'; readonly files: readonly FileJob[] }
+  | { readonly type: 'need'; readonly need: readonly boolean[] }
+  | { readonly type: 'ack' };
+
+export type FromWorker =
+  | { readonly type: 'query'; readonly ids: readonly string[] }
+  | { readonly type: 'blobs'; readonly buffer: ArrayBuffer; readonly blobs: readonly SealedBlobRef[] }
+  | { readonly type: 'done'; readonly files: readonly FileResult[] }
+  | { readonly type: 'fatal'; readonly message: string };

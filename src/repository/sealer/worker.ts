@@ -1,0 +1,142 @@
+/**
+ * A sealing worker: reads files, cuts them into chunks, hashes, compresses and encrypts the
+ * chunks the repository does not have yet. Runs off the main thread so both cores work.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { sealBlob } from '../blob.ts';
+import { Chunker } from '../chunker.ts';
+import { sha256 } from '../hash.ts';
+import type { FileJob, FileResult, FromWorker, SealedBlobRef, ToWorker } from './protocol.ts';
+
+/** Chunks are sent to the main thread in rounds of about this many plaintext bytes. */
+const ROUND_BYTES = 8 * 1024 * 1024;
+
+const port = parentPort!;
+const inbox: ToWorker[] = [];
+let wake: (() => void) | undefined;
+port.on('message', (message: ToWorker) => {
+  inbox.push(message);
+  wake?.();
+});
+
+async function receive(): Promise<ToWorker> {
+  while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+  wake = undefined;
+  return inbox.shift()!;
+}
+
+function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+interface Pending {
+  readonly id: string;
+  readonly data: Uint8Array;
+}
+
+class Round {
+  private pending: Pending[] = [];
+  private bytes = 0;
+  private readonly key: Uint8Array;
+
+  constructor(key: Uint8Array) {
+    this.key = key;
+  }
+
+  add(data: Uint8Array): string {
+    const id = sha256(data);
+    this.pending.push({ id, data });
+    this.bytes += data.length;
+    return id;
+  }
+
+  get full(): boolean {
+    return this.bytes >= ROUND_BYTES;
+  }
+
+  /** Asks which chunks are new, seals those, and hands them over. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const pending = this.pending;
+    this.pending = [];
+    this.bytes = 0;
+    send({ type: 'query', ids: pending.map((p) => p.id) });
+    const answer = await receive();
+    if (answer.type !== 'need') throw new Error(`expected need, got ${answer.type}`);
+    const sealed = pending.filter((_, i) => answer.need[i] === true).map((p) => sealBlob(this.key, p.data, p.id));
+    if (sealed.length === 0) return;
+    const total = sealed.reduce((sum, s) => sum + s.sealed.length, 0);
+    const buffer = new ArrayBuffer(total);
+    const view = new Uint8Array(buffer);
+    const blobs: SealedBlobRef[] = [];
+    let offset = 0;
+    for (const blob of sealed) {
+      view.set(blob.sealed, offset);
+      blobs.push({ id: blob.id, offset, length: blob.sealed.length, rawLength: blob.rawLength, compressed: blob.compressed });
+      offset += blob.sealed.length;
+    }
+    send({ type: 'blobs', buffer, blobs }, [buffer]);
+    const ack = await receive();
+    if (ack.type !== 'ack') throw new Error(`expected ack, got ${ack.type}`);
+  }
+}
+
+/** Reads one file to its end, cutting chunks as it goes; the buffer is reused between rounds. */
+async function chunkFile(path: string, chunker: Chunker, round: Round, buffer: Buffer): Promise<FileResult> {
+  const content: string[] = [];
+  let size = 0;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    return { content, size, error: (error as Error).message };
+  }
+  try {
+    let filled = 0;
+    let eof = false;
+    while (!eof || filled > 0) {
+      while (!eof && filled < buffer.length) {
+        const n = readSync(fd, buffer, filled, buffer.length - filled, null);
+        if (n === 0) eof = true;
+        filled += n;
+        size += n;
+      }
+      let start = 0;
+      for (;;) {
+        const length = chunker.cut(buffer, start, filled, eof);
+        if (length <= 0) break;
+        // The round may keep the chunk past this loop: copy it out of the reused buffer.
+        content.push(round.add(Buffer.from(buffer.subarray(start, start + length))));
+        start += length;
+        if (round.full) await round.flush();
+      }
+      buffer.copyWithin(0, start, filled);
+      filled -= start;
+      if (eof && filled === 0) break;
+    }
+  } catch (error) {
+    return { content, size, error: (error as Error).message };
+  } finally {
+    closeSync(fd);
+  }
+  return { content, size };
+}
+
+async function main(): Promise<void> {
+  const init = await receive();
+  if (init.type !== 'init') throw new Error('worker needs init first');
+  const chunker = new Chunker(init.chunker);
+  const buffer = Buffer.allocUnsafe(Math.max(2 * chunker.maxSize, ROUND_BYTES));
+  const round = new Round(init.key);
+  for (;;) {
+    const task = await receive();
+    if (task.type !== 'task') throw new Error(`expected a task, got ${task.type}`);
+    const files: FileResult[] = [];
+    for (const job of task.files as FileJob[]) files.push(await chunkFile(job.path, chunker, round, buffer));
+    await round.flush();
+    send({ type: 'done', files });
+  }
+}
+
+main().catch((error: unknown) => send({ type: 'fatal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));

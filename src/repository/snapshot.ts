@@ -1,0 +1,37 @@
+/** Snapshot manifests (docs/repository-format.md, "Snapshots"). */
+import type { Id } from './hash.ts';
+
+export type SnapshotResult = 'completed' | 'partially-failed' | 'failed';
+
+export interface SnapshotSource {
+  readonly type: string;
+  readonly paths?: readonly string[];
+}
+
+export interface SnapshotSummary {
+  readonly files: number;
+  readonly dirs: number;
+  readonly bytes: number;
+  readonly newBytes: number;
+  readonly durationMs: number;
+}
+
+export interface Snapshot {
+  readonly version: number;
+  readonly time: string;
+  readonly host: string;
+  readonly username: string;
+  readonly tags: readonly string[];
+  readonly paths: readonly string[];
+  readonly parent: Id | null;
+  readonly tree: Id;
+  readonly sources: readonly SnapshotSource[];
+  readonly summary: SnapshotSummary;
+  readonly result: SnapshotResult;
+  readonly warnings: readonly string[];
+  readonly origin: { readonly repository: string; readonly snapshot: Id } | null;
+}
+
+export interface StoredSnapshot extends Snapshot {
+  readonly id: Id;
+}

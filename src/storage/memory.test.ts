@@ -1,0 +1,4 @@
+import { backendConformance } from '../../test/helpers/backend-conformance.ts';
+import { MemoryBackend } from './memory.ts';
+
+backendConformance('memory', () => new MemoryBackend());
