@@ -4,16 +4,14 @@
  * Docker. Installs docker.io through apt when dockerd is missing.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { ensureProgram } from './apt.ts';
 import { join } from 'node:path';
 import { startProcess, waitFor } from './processes.ts';
 import type { TestbedState } from './state.ts';
 
 function dockerd(): string {
-  for (const path of ['/usr/sbin/dockerd', '/usr/bin/dockerd']) if (existsSync(path)) return path;
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'docker.io'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  return '/usr/sbin/dockerd';
+  return ensureProgram(['/usr/sbin/dockerd', '/usr/bin/dockerd'], ['docker.io']);
 }
 
 export async function startDocker(dir: string): Promise<NonNullable<TestbedState['docker']>> {

@@ -164,6 +164,8 @@ export class SftpBackend implements Backend {
       const client = new Client();
       let hostKeyRejected = false;
       client.once('ready', () => {
+        // Many small request/response round trips: Nagle's delay would dominate them.
+        client.setNoDelay(true);
         client.sftp((error, sftp) => (error ? reject(error) : resolve({ client, sftp })));
       });
       client.once('error', (error) => {

@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { generateIdentity, identityToRecipient } from 'age-encryption';
+import { describe, expect, it } from 'vitest';
+import { MemoryBackend } from '../storage/memory.ts';
+import { BlobWriter } from './blob-writer.ts';
+import { RepositoryNotFound, UnsupportedFormat, WrongPassword } from './errors.ts';
+import { Lock, listLocks } from './lock.ts';
+import { sealJson } from './metadata.ts';
+import { packKey, parsePackHeader } from './pack.ts';
+import { Repository } from './repository.ts';
+
+async function fresh(options: Parameters<typeof Repository.init>[2] = {}) {
+  const backend = new MemoryBackend();
+  const repository = await Repository.init(backend, { password: 'correct horse' }, options);
+  return { backend, repository };
+}
+
+describe('opening a repository', () => {
+  it('opens with the password it was made with and refuses another', async () => {
+    const { backend, repository } = await fresh();
+    const again = await Repository.open(backend, { password: 'correct horse' });
+    expect(again.config.id).toBe(repository.config.id);
+    expect(again.masterKey.equals(repository.masterKey)).toBe(true);
+    await expect(Repository.open(backend, { password: 'wrong' })).rejects.toBeInstanceOf(WrongPassword);
+  });
+
+  it('says there is no repository where none exists', async () => {
+    await expect(Repository.open(new MemoryBackend(), { password: 'x' })).rejects.toBeInstanceOf(RepositoryNotFound);
+  });
+
+  it('refuses a repository of a newer format version', async () => {
+    const { backend, repository } = await fresh();
+    await backend.save('config', sealJson(repository.masterKey, 'config', { ...repository.config, version: 2 }));
+    await expect(Repository.open(backend, { password: 'correct horse' })).rejects.toThrow(/format version 2 is newer/);
+    await expect(Repository.open(backend, { password: 'correct horse' })).rejects.toBeInstanceOf(UnsupportedFormat);
+  });
+
+  it('opens with an age identity once its recipient is added, without rewriting data', async () => {
+    const { backend, repository } = await fresh();
+    const identity = await generateIdentity();
+    const writer = new BlobWriter(repository);
+    const id = await writer.saveData(Buffer.from('kept across key changes'));
+    await writer.flush();
+    const before = new Map([...backend.objects].filter(([k]) => !k.startsWith('keys/')));
+    await repository.addKey({ recipient: await identityToRecipient(identity) });
+    const viaAge = await Repository.open(backend, { identities: [identity] });
+    await viaAge.loadIndex();
+    expect((await viaAge.loadBlob(id)).toString()).toBe('kept across key changes');
+    for (const [key, bytes] of before) expect(backend.objects.get(key)).toEqual(bytes);
+    const other = await generateIdentity();
+    await expect(Repository.open(backend, { identities: [other] })).rejects.toBeInstanceOf(WrongPassword);
+  });
+});
+
+describe('blobs, packs and the index', () => {
+  it('stores blobs in packs that describe themselves, and reads them back verified', async () => {
+    const { backend, repository } = await fresh({ packSize: 100_000 });
+    const writer = new BlobWriter(repository);
+    const blobs = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? randomBytes(20_000) : Buffer.alloc(30_000, i)));
+    const ids = await Promise.all(blobs.map((b) => writer.saveData(b)));
+    await writer.flush();
+    const reopened = await Repository.open(backend, { password: 'correct horse' });
+    await reopened.loadIndex();
+    for (const [i, id] of ids.entries()) expect((await reopened.loadBlob(id)).equals(blobs[i]!)).toBe(true);
+    const packs = [...backend.objects.keys()].filter((k) => k.startsWith('data/'));
+    expect(packs.length).toBeGreaterThan(1);
+    for (const key of packs) {
+      const bytes = backend.objects.get(key)!;
+      const header = parsePackHeader(repository.masterKey, bytes, bytes.length);
+      expect(Array.isArray(header)).toBe(true);
+    }
+  });
+
+  it('stores a blob once however often it is saved', async () => {
+    const { backend, repository } = await fresh();
+    const writer = new BlobWriter(repository);
+    const data = randomBytes(50_000);
+    for (let i = 0; i < 5; i++) await writer.saveData(data);
+    await writer.flush();
+    const stored = [...backend.objects].filter(([k]) => k.startsWith('data/')).reduce((n, [, b]) => n + b.length, 0);
+    expect(stored).toBeLessThan(2 * data.length);
+  });
+
+  it('detects a flipped byte in a blob', async () => {
+    const { backend, repository } = await fresh();
+    const writer = new BlobWriter(repository);
+    const id = await writer.saveData(randomBytes(10_000));
+    await writer.flush();
+    const location = repository.index.get(id)!;
+    const pack = backend.objects.get(packKey(location.pack))!;
+    pack[location.offset + 100]! ^= 0x01;
+    await expect(repository.loadBlob(id)).rejects.toThrow(/authentication failed/);
+  });
+
+  it('finds every blob from the pack headers when an index file is damaged', async () => {
+    const { backend, repository } = await fresh();
+    const writer = new BlobWriter(repository);
+    const data = randomBytes(10_000);
+    const id = await writer.saveData(data);
+    await writer.flush();
+    const indexKey = [...backend.objects.keys()].find((k) => k.startsWith('index/'))!;
+    backend.objects.get(indexKey)![40]! ^= 0xff;
+    const reopened = await Repository.open(backend, { password: 'correct horse' });
+    const report = await reopened.loadIndex();
+    expect(report.damaged.map((d) => d.key)).toEqual([indexKey]);
+    expect(report.recoveredPacks).toBe(1);
+    expect((await reopened.loadBlob(id)).equals(data)).toBe(true);
+  });
+});
+
+describe('locks', () => {
+  it('lets shared locks coexist and keeps an exclusive lock out while they are held', async () => {
+    const { repository } = await fresh();
+    const a = await Lock.acquire(repository, 'backup', false);
+    const b = await Lock.acquire(repository, 'backup', false);
+    await expect(Lock.acquire(repository, 'prune', true)).rejects.toThrow(/locked by backup/);
+    await a.release();
+    await b.release();
+    const exclusive = await Lock.acquire(repository, 'prune', true);
+    await expect(Lock.acquire(repository, 'backup', false)).rejects.toThrow(/locked exclusively by prune/);
+    await exclusive.release();
+    expect(await listLocks(repository)).toEqual([]);
+  });
+
+  it('treats a lock of a dead process on this host, or an old one, as stale', async () => {
+    const { repository } = await fresh();
+    const { hostname } = await import('node:os');
+    await repository.saveMetadata('locks', 'lock', { version: 1, exclusive: true, time: new Date().toISOString(), host: hostname(), pid: 2 ** 22 + 12345, username: 'x', operation: 'prune' });
+    await repository.saveMetadata('locks', 'lock', { version: 1, exclusive: true, time: new Date(Date.now() - 3_600_000).toISOString(), host: 'elsewhere', pid: 1, username: 'x', operation: 'prune' });
+    const locks = await listLocks(repository);
+    expect(locks.map((l) => l.stale)).toEqual([true, true]);
+    const shared = await Lock.acquire(repository, 'backup', false);
+    await shared.release();
+  });
+});
