@@ -1,0 +1,31 @@
+/** A scratch folder with a password file and a strata runner bound to them. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { strata, type CliResult } from './strata.ts';
+
+export interface Scratch {
+  readonly dir: string;
+  readonly passwordFile: string;
+  /** Runs strata with STRATA_PASSWORD_FILE set to this scratch's password. */
+  run(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
+  /** Like run, and fails the test unless the exit code is 0. */
+  ok(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
+}
+
+export function scratch(password = 'a-long-test-password'): Scratch {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-test-'));
+  const passwordFile = join(dir, 'password');
+  writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  const run = (args: readonly string[], env: NodeJS.ProcessEnv = {}) => strata(args, { env: { STRATA_PASSWORD_FILE: passwordFile, STRATA_PASSWORD: '', ...env }, timeoutMs: 300_000 });
+  return {
+    dir,
+    passwordFile,
+    run,
+    async ok(args, env) {
+      const result = await run(args, env);
+      if (result.code !== 0) throw new Error(`strata ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+      return result;
+    },
+  };
+}
