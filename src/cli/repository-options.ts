@@ -39,10 +39,13 @@ export function chooseRepository(options: GlobalOptions, repo = options.repo, fl
   const { config } = loadConfig(options);
   const named = /^[a-z0-9][a-z0-9-]*$/i.test(repo) ? config.repositories[repo] : undefined;
   const address: RepositoryAddress = named === undefined ? { url: repo, settings: {} } : { url: named.url, settings: { s3: named.s3, sftp: named.sftp } };
+  // An empty variable (STRATA_PASSWORD_FILE=) means unset, as shells and systemd write it.
+  if (passwordFile === '') passwordFile = undefined;
+  if (identityFile === '') identityFile = undefined;
   const password =
     passwordFile !== undefined ? readSecretFile(passwordFile, flags.password)
     : named?.passwordFile !== undefined ? readSecretFile(named.passwordFile, `repositories.${repo}.passwordFile`)
-    : process.env.STRATA_PASSWORD;
+    : process.env.STRATA_PASSWORD || undefined;
   const identities = identityFile === undefined ? undefined : readIdentities(identityFile, flags.identity);
   return { address, credentials: { ...(password === undefined ? {} : { password }), ...(identities === undefined ? {} : { identities }) } };
 }
