@@ -28,7 +28,7 @@ function origin(snapshot: StoredSnapshot, repository: Repository): NonNullable<S
 
 /** The manifest as stored: a StoredSnapshot without the ID its storage gave it. */
 function manifestOf(snapshot: StoredSnapshot): Snapshot {
-  const manifest: Partial<StoredSnapshot> = { ...snapshot };
+  const manifest: { -readonly [K in keyof StoredSnapshot]?: StoredSnapshot[K] } = { ...snapshot };
   delete manifest.id;
   return manifest as Snapshot;
 }
