@@ -10,6 +10,9 @@ import type { IndexedPack } from './master-index.ts';
 import { PackBuilder, packKey, type BlobType } from './pack.ts';
 import type { Repository } from './repository.ts';
 
+/** Room for the pack header beyond the data: 42 bytes per blob, sealed. */
+const PACK_HEADROOM = 256 * 1024;
+
 export interface BlobWriterStats {
   blobsAdded: number;
   bytesAdded: number;
@@ -24,12 +27,14 @@ export class BlobWriter {
   private readonly uploads = new Set<Promise<void>>();
   private readonly written: IndexedPack[] = [];
   private readonly concurrency: number;
+  /** Data pack buffers whose bytes are stored, for the next packs: no 16 MiB garbage per pack. */
+  private readonly spareBuffers: Buffer[] = [];
   private failure: unknown;
   readonly stats: BlobWriterStats = { blobsAdded: 0, bytesAdded: 0, packsWritten: 0 };
 
   constructor(repository: Repository, options: { concurrency?: number } = {}) {
     this.repository = repository;
-    this.concurrency = options.concurrency ?? 3;
+    this.concurrency = options.concurrency ?? 2;
   }
 
   /** Whether the blob is already stored or accepted: then it need not be sealed again. */
@@ -37,20 +42,29 @@ export class BlobWriter {
     return this.pending.has(id) || this.repository.index.has(id);
   }
 
-  /** Adds a blob unless it is known; resolves when there is room for more. */
+  /**
+   * Adds a blob unless it is known; resolves when there is room for more. Callers run
+   * concurrently (one per sealing worker), so every change to the open packs happens before
+   * the first await.
+   */
   async add(type: BlobType, blob: SealedBlob): Promise<void> {
     this.throwIfFailed();
     if (this.known(blob.id)) return;
     this.pending.add(blob.id);
+    const packSize = this.repository.config.packSize;
     let pack = this.open.get(type);
-    if (pack === undefined) this.open.set(type, (pack = new PackBuilder(type)));
+    // Cut the pack before a blob would overflow the buffer it was sized for.
+    if (pack !== undefined && pack.count > 0 && pack.length + blob.sealed.length > packSize) {
+      this.startUpload(pack);
+      pack = undefined;
+    }
+    if (pack === undefined) this.open.set(type, (pack = new PackBuilder(type, type === 'data' ? this.dataBuffer() : undefined)));
     pack.add(blob.id, blob.sealed, blob.rawLength, blob.compressed);
     this.stats.blobsAdded++;
     this.stats.bytesAdded += blob.sealed.length;
-    if (pack.length >= this.repository.config.packSize) {
-      this.open.delete(type);
-      await this.upload(pack);
-    }
+    if (pack.length >= packSize) this.startUpload(pack);
+    while (this.uploads.size > this.concurrency) await Promise.race(this.uploads);
+    this.throwIfFailed();
   }
 
   /** Stores a directory listing; returns its tree ID. */
@@ -69,9 +83,9 @@ export class BlobWriter {
 
   /** Writes every open pack and then one index file for this run's packs. */
   async flush(): Promise<Id | undefined> {
-    for (const pack of this.open.values()) if (pack.count > 0) await this.upload(pack);
+    for (const pack of [...this.open.values()]) if (pack.count > 0) this.startUpload(pack);
     this.open.clear();
-    await Promise.allSettled([...this.uploads]);
+    while (this.uploads.size > 0) await Promise.allSettled([...this.uploads]);
     this.throwIfFailed();
     if (this.written.length === 0) return undefined;
     const packs = this.written.splice(0);
@@ -81,15 +95,22 @@ export class BlobWriter {
     return id;
   }
 
-  private async upload(pack: PackBuilder): Promise<void> {
-    while (this.uploads.size >= this.concurrency) await Promise.race(this.uploads);
-    this.throwIfFailed();
+  private dataBuffer(): Buffer {
+    const size = this.repository.config.packSize + PACK_HEADROOM;
+    const spare = this.spareBuffers.pop();
+    return spare !== undefined && spare.length >= size ? spare : Buffer.allocUnsafe(size);
+  }
+
+  /** Closes the pack and starts storing it; the index learns of it once it is durable. */
+  private startUpload(pack: PackBuilder): void {
+    if (this.open.get(pack.type) === pack) this.open.delete(pack.type);
     const { id, bytes, blobs } = pack.finish(this.repository.masterKey);
     const upload = this.repository.backend
       .save(packKey(id), bytes)
       .then(() => {
         this.written.push({ id, size: bytes.length, blobs });
         this.stats.packsWritten++;
+        if (pack.type === 'data') this.spareBuffers.push(pack.storage);
       })
       .catch((error: unknown) => {
         this.failure ??= error;

@@ -23,12 +23,18 @@ const ENTRY = 42;
 
 export class PackBuilder {
   readonly type: BlobType;
-  private readonly parts: Buffer[] = [];
+  /**
+   * One buffer that blobs are copied into, grown by doubling: the sealed blobs handed in
+   * (often slices of a worker's transfer buffer) are released at once, and finishing the
+   * pack needs no second copy.
+   */
+  private buffer: Buffer;
   private readonly blobs: PackedBlob[] = [];
   private size = 0;
 
-  constructor(type: BlobType) {
+  constructor(type: BlobType, buffer: Buffer = Buffer.allocUnsafe(1024 * 1024)) {
     this.type = type;
+    this.buffer = buffer;
   }
 
   get length(): number {
@@ -39,10 +45,16 @@ export class PackBuilder {
     return this.blobs.length;
   }
 
-  add(id: Id, sealed: Buffer, rawLength: number, compressed: boolean): void {
-    this.parts.push(sealed);
+  add(id: Id, sealed: Uint8Array, rawLength: number, compressed: boolean): void {
+    this.reserve(sealed.length);
+    this.buffer.set(sealed, this.size);
     this.blobs.push({ id, type: this.type, offset: this.size, length: sealed.length, rawLength, compressed });
     this.size += sealed.length;
+  }
+
+  /** The buffer the pack was built in; once its bytes are stored it can build another. */
+  get storage(): Buffer {
+    return this.buffer;
   }
 
   /** The pack's bytes and ID, with the blobs it holds. */
@@ -57,10 +69,20 @@ export class PackBuilder {
       Buffer.from(blob.id, 'hex').copy(header, at + 10);
     });
     const sealedHeader = seal(key, 'pack-header', header);
-    const trailer = Buffer.alloc(4);
-    trailer.writeUInt32LE(sealedHeader.length);
-    const bytes = Buffer.concat([...this.parts, sealedHeader, trailer]);
+    this.reserve(sealedHeader.length + 4);
+    this.buffer.set(sealedHeader, this.size);
+    this.buffer.writeUInt32LE(sealedHeader.length, this.size + sealedHeader.length);
+    const bytes = this.buffer.subarray(0, this.size + sealedHeader.length + 4);
     return { id: sha256(bytes), bytes, blobs: this.blobs };
+  }
+
+  private reserve(more: number): void {
+    if (this.size + more <= this.buffer.length) return;
+    let capacity = this.buffer.length * 2;
+    while (capacity < this.size + more) capacity *= 2;
+    const grown = Buffer.allocUnsafe(capacity);
+    this.buffer.copy(grown, 0, 0, this.size);
+    this.buffer = grown;
   }
 }
 

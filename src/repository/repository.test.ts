@@ -133,3 +133,27 @@ describe('locks', () => {
     await shared.release();
   });
 });
+
+describe('blob writer under concurrent callers', () => {
+  it('indexes every blob it accepted, however the adds interleave', async () => {
+    const { backend, repository } = await fresh({ packSize: 64 * 1024 });
+    const writer = new BlobWriter(repository);
+    const { sealBlob } = await import('./blob.ts');
+    // Two producers, like two sealing workers, with blobs that often overflow a pack.
+    const produce = async (seed: number) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const data = randomBytes(1000 + ((i * 7919 + seed) % 40_000));
+        const blob = sealBlob(repository.masterKey, data);
+        ids.push(blob.id);
+        await writer.add('data', blob);
+      }
+      return ids;
+    };
+    const ids = (await Promise.all([produce(1), produce(2), produce(3)])).flat();
+    await writer.flush();
+    const reopened = await Repository.open(backend, { password: 'correct horse' });
+    await reopened.loadIndex();
+    for (const id of ids) expect(reopened.index.has(id), id).toBe(true);
+  });
+});

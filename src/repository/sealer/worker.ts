@@ -10,7 +10,7 @@ import { sha256 } from '../hash.ts';
 import type { FileJob, FileResult, FromWorker, SealedBlobRef, ToWorker } from './protocol.ts';
 
 /** Chunks are sent to the main thread in rounds of about this many plaintext bytes. */
-const ROUND_BYTES = 8 * 1024 * 1024;
+const ROUND_BYTES = 4 * 1024 * 1024;
 
 const port = parentPort!;
 const inbox: ToWorker[] = [];
@@ -127,7 +127,8 @@ async function main(): Promise<void> {
   const init = await receive();
   if (init.type !== 'init') throw new Error('worker needs init first');
   const chunker = new Chunker(init.chunker);
-  const buffer = Buffer.allocUnsafe(Math.max(2 * chunker.maxSize, ROUND_BYTES));
+  // Room for one largest chunk plus some, so a read usually yields several chunks.
+  const buffer = Buffer.allocUnsafe(chunker.maxSize + 2 * 1024 * 1024);
   const round = new Round(init.key);
   for (;;) {
     const task = await receive();
