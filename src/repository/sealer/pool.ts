@@ -26,7 +26,10 @@ export class SealerPool {
   private readonly writer: BlobWriter;
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: QueuedFile[] = [];
+  /** Files waiting for a worker, from `head` on (shift() on a long array is O(n)). */
+  private queue: QueuedFile[] = [];
+  private head = 0;
+  private readonly drainWaiters: { below: number; resolve: () => void }[] = [];
   /** Chunks some worker has been told to seal and has not delivered yet. */
   private readonly claimed = new Set<string>();
   private failure: Error | undefined;
@@ -55,7 +58,13 @@ export class SealerPool {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.queue.length - this.head;
+  }
+
+  /** Resolves once fewer than `below` files wait for a worker: the walk's back-pressure. */
+  drained(below: number): Promise<void> {
+    if (this.queued < below) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push({ below, resolve }));
   }
 
   async close(): Promise<void> {
@@ -63,15 +72,26 @@ export class SealerPool {
   }
 
   private dispatch(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
+    while (this.idle.length > 0 && this.queued > 0) {
       const batch: QueuedFile[] = [];
       let bytes = 0;
-      while (this.queue.length > 0 && batch.length < BATCH_FILES && (batch.length === 0 || bytes + this.queue[0]!.size <= BATCH_BYTES)) {
-        const next = this.queue.shift()!;
+      while (this.queued > 0 && batch.length < BATCH_FILES && (batch.length === 0 || bytes + this.queue[this.head]!.size <= BATCH_BYTES)) {
+        const next = this.queue[this.head++]!;
         batch.push(next);
         bytes += next.size;
       }
       void this.run(this.idle.pop()!, batch);
+    }
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    for (let i = this.drainWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.drainWaiters[i]!;
+      if (this.queued < waiter.below) {
+        this.drainWaiters.splice(i, 1);
+        waiter.resolve();
+      }
     }
   }
 
@@ -137,6 +157,9 @@ export class SealerPool {
 
   private fail(error: Error): void {
     this.failure ??= error;
-    for (const item of this.queue.splice(0)) item.reject(error);
+    for (const item of this.queue.slice(this.head)) item.reject(error);
+    this.queue = [];
+    this.head = 0;
+    for (const waiter of this.drainWaiters.splice(0)) waiter.resolve();
   }
 }

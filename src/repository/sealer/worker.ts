@@ -11,6 +11,7 @@ import type { FileJob, FileResult, FromWorker, SealedBlobRef, ToWorker } from '.
 
 /** Chunks are sent to the main thread in rounds of about this many plaintext bytes. */
 const ROUND_BYTES = 4 * 1024 * 1024;
+const READ_BYTES = 1024 * 1024;
 
 const port = parentPort!;
 const inbox: ToWorker[] = [];
@@ -97,7 +98,9 @@ async function chunkFile(path: string, chunker: Chunker, round: Round, buffer: B
     let eof = false;
     while (!eof || filled > 0) {
       while (!eof && filled < buffer.length) {
-        const n = readSync(fd, buffer, filled, buffer.length - filled, null);
+        // Read at most 1 MiB at a time: the kernel serves page-cache reads into a huge
+        // user buffer markedly slower, and small files never need more.
+        const n = readSync(fd, buffer, filled, Math.min(buffer.length - filled, READ_BYTES), null);
         if (n === 0) eof = true;
         filled += n;
         size += n;

@@ -3,14 +3,13 @@
  * the parent snapshot (unchanged size, mtime and inode: not read again). File content goes
  * through the sealing workers; directories become tree blobs here.
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import type { BlobWriter } from '../../repository/blob-writer.ts';
 import type { Id } from '../../repository/hash.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { SealerPool } from '../../repository/sealer/pool.ts';
 import type { TreeNode } from '../../repository/tree.ts';
-import { Semaphore } from '../../storage/limit.ts';
 import { metadataNode, nodeType, unchanged } from './node.ts';
 import { selectPaths, type Selection } from './selection.ts';
 
@@ -34,7 +33,9 @@ export interface FilesBackupResult {
 }
 
 /** Files waiting for a worker beyond this many make the walk pause. */
-const MAX_QUEUED = 20_000;
+const MAX_QUEUED = 4_096;
+/** The walk lets the event loop run after this many entries. */
+const YIELD_EVERY = 256;
 
 export class FilesBackup {
   readonly progress: FilesProgress = { files: 0, dirs: 0, bytes: 0, filesSeen: 0, bytesSeen: 0, walkDone: false };
@@ -43,7 +44,7 @@ export class FilesBackup {
   private readonly repository: Repository;
   private readonly writer: BlobWriter;
   private readonly pool: SealerPool;
-  private readonly fsSlots = new Semaphore(32);
+  private sinceYield = 0;
 
   constructor(repository: Repository, writer: BlobWriter, pool: SealerPool) {
     this.repository = repository;
@@ -53,8 +54,9 @@ export class FilesBackup {
 
   /** Backs up `paths` (absolute); `parentTree` is the same source's tree in the parent snapshot. */
   async run(paths: readonly string[], parentTree: Id | undefined, signal?: AbortSignal): Promise<FilesBackupResult> {
-    const tree = await this.directory('/', selectPaths(paths), parentTree, signal);
+    const walked = await this.directory('/', selectPaths(paths), parentTree, signal);
     this.progress.walkDone = true;
+    const tree = await walked.done;
     return { tree, progress: this.progress, warnings: this.warnings, failed: this.failed };
   }
 
@@ -63,55 +65,88 @@ export class FilesBackup {
     this.warnings.push(message);
   }
 
-  private async directory(path: string, selection: Selection, parentTree: Id | undefined, signal?: AbortSignal): Promise<Id> {
-    signal?.throwIfAborted();
-    const previous = new Map<string, TreeNode>();
-    if (parentTree !== undefined && this.repository.index.has(parentTree)) {
-      try {
-        for (const node of (await this.repository.loadTree(parentTree)).nodes) previous.set(node.name, node);
-      } catch {
-        // A damaged parent only costs re-reading: compare against nothing.
-      }
-    }
+  /**
+   * Walks one directory depth first with synchronous lstat (a few µs each, where the
+   * promise API costs tens), hands its files to the sealing workers, and returns once the
+   * walk below it is done. `done` resolves with the tree ID when every file is stored.
+   */
+  private async directory(path: string, selection: Selection, parentTree: Id | undefined, signal?: AbortSignal): Promise<{ done: Promise<Id> }> {
+    const previous = await this.previousNodes(parentTree);
     let names: string[];
     if (selection.children !== undefined) names = [...selection.children.keys()];
     else {
       try {
-        names = await this.fsSlots.run(() => readdir(path));
+        names = readdirSync(path);
       } catch (error) {
         this.warn(`${path}: cannot list directory: ${(error as Error).message}`);
         names = [];
       }
     }
-    const nodes = await Promise.all(names.map((name) => this.entry(join(path, name), name, selection.children?.get(name), previous.get(name), signal)));
-    this.progress.dirs++;
-    return this.writer.saveTree(nodes.filter((n): n is TreeNode => n !== undefined));
+    const children: Promise<TreeNode | undefined>[] = [];
+    for (const name of names) {
+      if (++this.sinceYield >= YIELD_EVERY) await this.pause(signal);
+      const { stored } = await this.entry(join(path, name), name, selection.children?.get(name), previous.get(name), signal);
+      // Settled later by Promise.all; marked handled now so a failure cannot crash the walk.
+      stored.catch(() => undefined);
+      children.push(stored);
+    }
+    const done = Promise.all(children).then((nodes) => {
+      this.progress.dirs++;
+      return this.writer.saveTree(nodes.filter((n): n is TreeNode => n !== undefined));
+    });
+    done.catch(() => undefined);
+    return { done };
   }
 
-  private async entry(path: string, name: string, selection: Selection | undefined, previous: TreeNode | undefined, signal?: AbortSignal): Promise<TreeNode | undefined> {
-    let stats;
+  /** Lets worker messages through, and waits while the workers are far behind the walk. */
+  private async pause(signal?: AbortSignal): Promise<void> {
+    this.sinceYield = 0;
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.pool.drained(MAX_QUEUED);
+    signal?.throwIfAborted();
+  }
+
+  private async previousNodes(parentTree: Id | undefined): Promise<Map<string, TreeNode>> {
+    const previous = new Map<string, TreeNode>();
+    if (parentTree === undefined || !this.repository.index.has(parentTree)) return previous;
     try {
-      stats = await this.fsSlots.run(() => lstat(path, { bigint: true }));
+      for (const node of (await this.repository.loadTree(parentTree)).nodes) previous.set(node.name, node);
+    } catch {
+      // A damaged parent only costs re-reading: compare against nothing.
+    }
+    return previous;
+  }
+
+  /** The walk part is awaited; `stored` settles when the entry is stored. */
+  private async entry(path: string, name: string, selection: Selection | undefined, previous: TreeNode | undefined, signal?: AbortSignal): Promise<{ stored: Promise<TreeNode | undefined> }> {
+    const now = (node: TreeNode | undefined) => ({ stored: Promise.resolve(node) });
+    let stats: BigIntStats;
+    try {
+      stats = lstatSync(path, { bigint: true });
     } catch (error) {
       this.warn(`${path}: ${(error as Error).message}`);
-      return undefined;
+      return now(undefined);
     }
     const type = nodeType(stats);
-    if (type === undefined) return undefined;
+    if (type === undefined) return now(undefined);
     const node = metadataNode(name, type, stats);
     if (type === 'dir') {
-      const subtree = await this.directory(path, selection ?? { children: undefined }, previous?.type === 'dir' ? previous.subtree : undefined, signal);
-      return { ...node, subtree };
+      const walked = await this.directory(path, selection ?? { children: undefined }, previous?.type === 'dir' ? previous.subtree : undefined, signal);
+      return { stored: walked.done.then((subtree) => ({ ...node, subtree })) };
     }
     if (type === 'symlink') {
       try {
-        return { ...node, target: await this.fsSlots.run(() => readlink(path)) };
+        return now({ ...node, target: readlinkSync(path) });
       } catch (error) {
         this.warn(`${path}: cannot read link: ${(error as Error).message}`);
-        return undefined;
+        return now(undefined);
       }
     }
-    if (type !== 'file') return node;
+    if (type !== 'file') return now(node);
+    return { stored: this.file(path, node, stats, previous) };
+  }
+
+  private async file(path: string, node: TreeNode, stats: BigIntStats, previous: TreeNode | undefined): Promise<TreeNode | undefined> {
     const identity = { inode: stats.ino.toString(), device: stats.dev.toString(), links: Number(stats.nlink) };
     const size = Number(stats.size);
     this.progress.filesSeen++;
@@ -121,8 +156,6 @@ export class FilesBackup {
       this.progress.bytes += size;
       return { ...node, ...identity, size, content: previous.content };
     }
-    while (this.pool.queued > MAX_QUEUED) await new Promise((resolve) => setTimeout(resolve, 20));
-    signal?.throwIfAborted();
     const result = await this.pool.chunkFile(path, size);
     if (result.error !== undefined) {
       this.warn(`${path}: ${result.error}`);
