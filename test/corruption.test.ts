@@ -1,13 +1,9 @@
 /** One flipped byte: found, named down to snapshot and file, and contained. */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeTree, generateTree } from './helpers/file-tree.ts';
+import { describeTree, filesUnder, generateTree } from './helpers/file-tree.ts';
 import { scratch } from './helpers/repo.ts';
-
-function objects(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
 
 function flipByte(file: string, at: number): void {
   const bytes = readFileSync(file);
@@ -25,10 +21,10 @@ describe('corruption', () => {
     const repo = join(s.dir, 'repo');
     await s.ok(['init', '--repo', repo]);
     const first = JSON.parse((await s.ok(['backup', '--repo', repo, '--files', a, '--json'])).stdout) as { id: string };
-    const before = new Set(objects(join(repo, 'data')));
+    const before = new Set(filesUnder(join(repo, 'data')));
     const second = JSON.parse((await s.ok(['backup', '--repo', repo, '--files', b, '--json'])).stdout) as { id: string };
     // The largest new pack holds b's large file; flip a byte in its middle.
-    const pack = objects(join(repo, 'data')).filter((p) => !before.has(p)).sort((x, y) => statSync(y).size - statSync(x).size)[0]!;
+    const pack = filesUnder(join(repo, 'data')).filter((p) => !before.has(p)).sort((x, y) => statSync(y).size - statSync(x).size)[0]!;
     flipByte(pack, Math.floor(statSync(pack).size / 2));
 
     const structural = await s.run(['check', '--repo', repo]);
@@ -58,7 +54,7 @@ describe('corruption', () => {
     const repo = join(s.dir, 'repo');
     await s.ok(['init', '--repo', repo]);
     const snapshot = JSON.parse((await s.ok(['backup', '--repo', repo, '--files', a, '--json'])).stdout) as { id: string };
-    const index = objects(join(repo, 'index'))[0]!;
+    const index = filesUnder(join(repo, 'index'))[0]!;
     flipByte(index, Math.floor(statSync(index).size / 2));
     const check = await s.run(['check', '--repo', repo]);
     expect(check.code).toBe(1);

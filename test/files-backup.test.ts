@@ -1,9 +1,9 @@
 /** The files source end to end through the CLI, on the local backend. */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allocatedBytes, describeTree, generateTree } from './helpers/file-tree.ts';
+import { allocatedBytes, describeTree, filesUnder, generateTree } from './helpers/file-tree.ts';
 import { scratch } from './helpers/repo.ts';
 
 /** Files under `dir` whose raw bytes contain `needle` (grep exits 1 when there are none). */
@@ -14,10 +14,6 @@ function grep(needle: string, dir: string): string {
     if ((error as { status?: number }).status === 1) return '';
     throw error;
   }
-}
-
-function allFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
 describe('files source', () => {
@@ -61,7 +57,7 @@ describe('files source', () => {
     await s.ok(['restore', second.id, '--repo', repo, '--target', target, '--include', `/files${source}/hardlinked-a`, '--include', `/files${source}/empty`]);
     expect(readFileSync(join(target, 'files', source, 'hardlinked-a'), 'utf8')).toBe('same inode\n');
     expect(readFileSync(join(target, 'files', source, 'empty'), 'utf8')).toBe('now with content');
-    expect(allFiles(target)).toHaveLength(2);
+    expect(filesUnder(target)).toHaveLength(2);
   });
 
   it('lists, shows and filters snapshots, with --json everywhere', async () => {

@@ -2,6 +2,7 @@
  * One backup run: lock, find the parent, run the sources into one blob writer, make the
  * packs and the index durable, and only then write the snapshot.
  */
+import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
@@ -15,7 +16,6 @@ import type { Snapshot, StoredSnapshot } from '../repository/snapshot.ts';
 import { listSnapshots, saveSnapshot } from '../repository/snapshots.ts';
 import type { TreeNode } from '../repository/tree.ts';
 import { FilesBackup, type FilesProgress } from '../sources/files/backup.ts';
-import { existsSync } from 'node:fs';
 
 export interface BackupOptions {
   readonly paths: readonly string[];
@@ -33,7 +33,8 @@ export interface BackupOutcome {
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
+  const set = new Set(a);
+  return set.size === new Set(b).size && b.every((x) => set.has(x));
 }
 
 export async function backup(repository: Repository, options: BackupOptions): Promise<BackupOutcome> {

@@ -5,13 +5,12 @@
  * verified. Damage is reported by blob, with the snapshots and files it belongs to.
  */
 import { unsealBlob } from '../repository/blob.ts';
-import type { Id } from '../repository/hash.ts';
 import type { BlobLocation } from '../repository/master-index.ts';
 import { packKey, parsePackHeader } from '../repository/pack.ts';
 import type { Repository } from '../repository/repository.ts';
 import type { StoredSnapshot } from '../repository/snapshot.ts';
 import { listSnapshots } from '../repository/snapshots.ts';
-import { sha256 } from '../repository/hash.ts';
+import { sha256, type Id } from '../repository/hash.ts';
 import { collect } from '../storage/backend.ts';
 
 export interface CheckOptions {

@@ -2,7 +2,7 @@
 import { UsageError } from '../core/errors.ts';
 import type { Id } from '../repository/hash.ts';
 import type { NewCredential } from '../repository/keys.ts';
-import { Lock, listLocks, type StoredLock } from '../repository/lock.ts';
+import { Lock } from '../repository/lock.ts';
 import { listKeyFiles, type Repository } from '../repository/repository.ts';
 
 export interface KeyListing {
@@ -66,17 +66,4 @@ export function changePassword(repository: Repository, password: string): Promis
     await repository.backend.remove(`keys/${repository.keyId}`);
     return { added, removed: repository.keyId };
   });
-}
-
-/** Removes stale locks (or all of them); returns what was removed. */
-export async function unlock(repository: Repository, all: boolean): Promise<StoredLock[]> {
-  const removed: StoredLock[] = [];
-  for (const lock of await listLocks(repository)) {
-    if (!all && !lock.stale) continue;
-    await repository.backend.remove(`locks/${lock.id}`).catch((error: unknown) => {
-      if (!repository.backend.isNotFound(error)) throw error;
-    });
-    removed.push(lock);
-  }
-  return removed;
 }

@@ -7,7 +7,6 @@ import type { Backend } from '../storage/backend.ts';
 import { UsageError } from '../core/errors.ts';
 import { unsealBlob } from './blob.ts';
 import { FORMAT_VERSION, newRepositoryConfig, type RepositoryConfig } from './config.ts';
-import { AuthenticationFailed } from './crypto.ts';
 import { RepositoryDamaged, RepositoryNotFound, UnsupportedFormat, WrongPassword } from './errors.ts';
 import { sha256, type Id } from './hash.ts';
 import { KEY_FORMAT_VERSION, unwrapMasterKey, wrapMasterKey, type Credentials, type KeyFile, type NewCredential } from './keys.ts';
@@ -196,5 +195,3 @@ export async function* listKeyFiles(backend: Backend): AsyncIterable<{ id: Id; f
     yield { id, file };
   }
 }
-
-export { AuthenticationFailed };

@@ -109,6 +109,11 @@ export function describeTree(root: string): Map<string, EntryDescription> {
   return result;
 }
 
+/** Every regular file below `dir`, as full paths. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
 /** Allocated bytes of a file: a sparse file uses far fewer than its size. */
 export function allocatedBytes(path: string): number {
   return lstatSync(path).blocks * 512;

@@ -1,6 +1,6 @@
 /** `strata unlock`: remove stale locks. */
 import { Command } from 'commander';
-import { unlock } from '../../engine/keys.ts';
+import { unlock } from '../../engine/unlock.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printJson, printLine } from '../output.ts';

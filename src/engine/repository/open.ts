@@ -3,9 +3,9 @@
  * way are worded for the operator; a backend that cannot be reached says so once.
  */
 import { StrataError } from '../../core/errors.ts';
-import { RepositoryNotFound } from '../../repository/errors.ts';
 import type { Credentials, NewCredential } from '../../repository/keys.ts';
 import { Repository } from '../../repository/repository.ts';
+import type { Backend } from '../../storage/backend.ts';
 import { openBackend, type BackendSettings } from '../../storage/open.ts';
 import { StorageError } from '../../storage/errors.ts';
 
@@ -19,24 +19,21 @@ function worded(url: string, error: unknown): unknown {
   return new StorageError(`repository ${url}: ${(error as Error).message}`, { cause: error, hint: 'check the URL, that the storage is reachable, and its credentials' });
 }
 
-export async function openRepository(address: RepositoryAddress, credentials: Credentials): Promise<Repository> {
+/** Runs `use` on a fresh backend for the address; closes it again when `use` fails. */
+async function onBackend(address: RepositoryAddress, use: (backend: Backend) => Promise<Repository>): Promise<Repository> {
   const backend = openBackend(address.url, address.settings);
   try {
-    return await Repository.open(backend, credentials);
+    return await use(backend);
   } catch (error) {
     await backend.close?.();
     throw worded(address.url, error);
   }
 }
 
-export async function initRepository(address: RepositoryAddress, credential: NewCredential): Promise<Repository> {
-  const backend = openBackend(address.url, address.settings);
-  try {
-    return await Repository.init(backend, credential);
-  } catch (error) {
-    await backend.close?.();
-    throw worded(address.url, error);
-  }
+export function openRepository(address: RepositoryAddress, credentials: Credentials): Promise<Repository> {
+  return onBackend(address, (backend) => Repository.open(backend, credentials));
 }
 
-export { RepositoryNotFound };
+export function initRepository(address: RepositoryAddress, credential: NewCredential): Promise<Repository> {
+  return onBackend(address, (backend) => Repository.init(backend, credential));
+}
