@@ -21,6 +21,7 @@ describe('doctor on a 3-member etcd with TLS', () => {
     const { bed } = cluster();
     const tls = bed.etcd.tls!;
     const result = await strata(['doctor', '--etcd-endpoints', bed.etcd.endpoints.join(','), '--etcd-cacert', tls.ca, '--etcd-cert', tls.cert, '--etcd-key', tls.key, '--json'], { timeoutMs: 90_000 });
+    if (!result.stdout.trim().startsWith('{')) throw new Error(`doctor printed no JSON (exit ${result.code}):\n${result.stderr}`);
     return (JSON.parse(result.stdout) as { checks: Check[] }).checks.find((c) => c.id === 'etcd');
   };
 

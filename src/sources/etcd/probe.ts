@@ -31,9 +31,10 @@ export async function probeEtcdCluster(endpoints: readonly string[], options: Et
 
     let members: EtcdMember[] = [];
     let alarms: EtcdAlarm[] = [];
-    const answering = endpoints.find((url) => !unreachable.has(url));
-    if (answering !== undefined) {
-      [members, alarms] = await Promise.all([clientFor(answering).memberList(), clientFor(answering).alarms()]);
+    const answering = endpoints.filter((url) => !unreachable.has(url));
+    const cluster = answering.length === 0 ? undefined : await askCluster(answering, clientFor);
+    if (cluster !== undefined) {
+      [members, alarms] = cluster;
       // Members the configured endpoints did not reach directly are asked through their own URLs.
       const others = members
         .filter((m) => !statuses.has(m.id))
@@ -49,4 +50,23 @@ export async function probeEtcdCluster(endpoints: readonly string[], options: Et
   } finally {
     for (const client of clients.values()) client.close();
   }
+}
+
+/**
+ * Member list and alarms from whichever answering member can give them. Right after a
+ * member is lost, the others may answer "leader changed" until an election settles, so
+ * each is asked again a few times, briefly; undefined when none could answer.
+ */
+async function askCluster(urls: readonly string[], clientFor: (url: string) => EtcdMemberClient): Promise<[EtcdMember[], EtcdAlarm[]] | undefined> {
+  for (let round = 0; round < 5; round++) {
+    for (const url of urls) {
+      try {
+        return await Promise.all([clientFor(url).memberList(), clientFor(url).alarms()]);
+      } catch {
+        // try the next member, then the next round
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return undefined;
 }
