@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { binary } from './binaries.ts';
 import { get } from './http.ts';
 import type { Pki } from './pki.ts';
-import { freePort, startProcess, waitFor } from './processes.ts';
+import { freePort, startProcess, stopProcess, waitFor } from './processes.ts';
 import type { EtcdMemberState, TestbedState } from './state.ts';
 
 export interface EtcdOptions {
@@ -46,11 +46,17 @@ export async function startEtcd(name: string, dir: string, pki: Pki, options: Et
     return { name: m.name, clientUrl, peerUrl, metricsUrl, dataDir, process };
   });
   // Every member of a new cluster must be up before any reports healthy.
-  await Promise.all(
-    members.map((m) =>
-      waitFor(`etcd member ${m.name}`, async () => (await get(`${m.metricsUrl}/health`)).body.includes('"health":"true"'), 60_000, m.process),
-    ),
-  );
+  try {
+    await Promise.all(
+      members.map((m) =>
+        waitFor(`etcd member ${m.name}`, async () => (await get(`${m.metricsUrl}/health`)).body.includes('"health":"true"'), 60_000, m.process),
+      ),
+    );
+  } catch (error) {
+    // The caller only learns of members once all are up: stop the ones that did start.
+    await Promise.all(members.map((m) => stopProcess(m.process)));
+    throw error;
+  }
   const endpoints = members.map((m) => m.clientUrl);
   return client ? { endpoints, members, tls: { ca: pki.ca.cert, cert: client.cert, key: client.key } } : { endpoints, members };
 }

@@ -56,16 +56,26 @@ export function tail(path: string, lines = 20): string {
   return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-/** A port on 127.0.0.1 that was free a moment ago. */
+/** Ports this process has handed out: the kernel may offer a just-closed port again. */
+const issuedPorts = new Set<number>();
+
+/** A port on 127.0.0.1 that was free a moment ago, and not handed out before by this process. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      });
     });
-  });
+    if (!issuedPorts.has(port)) {
+      issuedPorts.add(port);
+      return port;
+    }
+  }
+  throw new Error('no unused port on 127.0.0.1 after 50 attempts');
 }
 
 /**
