@@ -11,6 +11,7 @@ import { restoreCommand } from './commands/restore.ts';
 import { showCommand, snapshotsCommand } from './commands/snapshots.ts';
 import { unlockCommand } from './commands/unlock.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { etcdCommand } from './commands/etcd.ts';
 import { EXIT_STATUS_HELP } from './exit-codes.ts';
 import { addGlobalOptions } from './global-options.ts';
 import { VERSION } from './version.ts';
@@ -33,7 +34,7 @@ Examples:
 ${EXIT_STATUS_HELP}`,
     );
   addGlobalOptions(program);
-  for (const command of [initCommand(), backupCommand(), snapshotsCommand(), showCommand(), lsCommand(), restoreCommand(), checkCommand(), copyCommand(), keyCommand(), unlockCommand(), doctorCommand(), configCommand()]) {
+  for (const command of [initCommand(), backupCommand(), snapshotsCommand(), showCommand(), lsCommand(), restoreCommand(), checkCommand(), copyCommand(), keyCommand(), unlockCommand(), etcdCommand(), doctorCommand(), configCommand()]) {
     program.addCommand(command);
   }
   // Usage errors go through the same handler as every other error, with exit code 2.

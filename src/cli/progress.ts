@@ -44,3 +44,9 @@ export function backupProgressText(p: { files: number; bytes: number; filesSeen:
   const eta = p.walkDone && rate > 0 ? `, ETA ${formatSeconds((p.bytesSeen - p.bytes) / rate)}` : '';
   return `[${formatSeconds(elapsedMs / 1000)}] ${p.files} files, ${formatBytes(p.bytes)}${total}, ${formatBytes(rate)}/s${eta}`;
 }
+
+export function etcdProgressText(p: { member: string; bytes: number; expected: number }, elapsedMs: number): string {
+  const rate = p.bytes / Math.max(elapsedMs / 1000, 0.001);
+  const eta = rate > 0 && p.expected > p.bytes ? `, ETA ${formatSeconds((p.expected - p.bytes) / rate)}` : '';
+  return `[${formatSeconds(elapsedMs / 1000)}] etcd snapshot from ${p.member}: ${formatBytes(p.bytes)} of ${formatBytes(p.expected)}, ${formatBytes(rate)}/s${eta}`;
+}

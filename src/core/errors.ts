@@ -9,6 +9,7 @@ export const ExitCode = {
   failed: 1,
   usage: 2,
   partiallyFailed: 3,
+  refused: 4,
   interrupted: 130,
 } as const;
 
@@ -47,6 +48,11 @@ export class OperationError extends StrataError {
 /** The operation finished but some parts of it failed; the result says which. */
 export class PartialFailure extends StrataError {
   readonly exitCode = ExitCode.partiallyFailed;
+}
+
+/** The cluster is not in a state to act on safely (lost quorum, an alarm, members that disagree); nothing was done. */
+export class Refused extends StrataError {
+  readonly exitCode = ExitCode.refused;
 }
 
 /** The user interrupted the operation (SIGINT / SIGTERM); what was done before is intact. */

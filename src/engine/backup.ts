@@ -12,19 +12,28 @@ import type { Id } from '../repository/hash.ts';
 import { Lock } from '../repository/lock.ts';
 import type { Repository } from '../repository/repository.ts';
 import { SealerPool } from '../repository/sealer/pool.ts';
-import type { Snapshot, StoredSnapshot } from '../repository/snapshot.ts';
+import type { Snapshot, SnapshotSource, StoredSnapshot } from '../repository/snapshot.ts';
 import { listSnapshots, saveSnapshot } from '../repository/snapshots.ts';
 import type { TreeNode } from '../repository/tree.ts';
+import { EtcdBackup, type EtcdBackupRequest, type EtcdProgress } from '../sources/etcd/backup.ts';
 import { FilesBackup, type FilesProgress } from '../sources/files/backup.ts';
 
+export interface BackupProgress {
+  readonly files?: FilesProgress;
+  readonly etcd?: EtcdProgress;
+}
+
 export interface BackupOptions {
+  /** Local paths for the `files` source (none: no files). */
   readonly paths: readonly string[];
+  /** A snapshot of this etcd cluster, taken first. */
+  readonly etcd?: Omit<EtcdBackupRequest, 'signal'>;
   readonly tags: readonly string[];
   readonly host?: string;
   /** A snapshot ID to compare against; by default the latest with the same host and paths. */
   readonly parent?: Id;
   readonly signal?: AbortSignal;
-  readonly onProgress?: (progress: FilesProgress) => void;
+  readonly onProgress?: (progress: BackupProgress) => void;
 }
 
 export interface BackupOutcome {
@@ -39,28 +48,59 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 export async function backup(repository: Repository, options: BackupOptions): Promise<BackupOutcome> {
   const paths = options.paths.map((p) => resolve(p));
-  if (paths.length === 0) throw new UsageError('nothing to back up', { hint: 'give --files PATH (one or more)' });
+  if (paths.length === 0 && options.etcd === undefined) throw new UsageError('nothing to back up', { hint: 'give --files PATH (one or more), --control-plane or --etcd' });
   for (const path of paths) if (!existsSync(path)) throw new UsageError(`--files ${path}: no such file or directory`, { hint: 'check the path; nothing was written' });
   const host = options.host ?? hostname();
   const started = Date.now();
   const lock = await Lock.acquire(repository, 'backup', false);
   try {
     await repository.loadIndex();
-    const parent = await findParent(repository, host, paths, options.parent);
-    const parentFiles = parent === undefined ? undefined : await sourceTree(repository, parent.tree, 'files');
     const writer = new BlobWriter(repository);
-    const pool = new SealerPool(repository, writer);
-    const files = new FilesBackup(repository, writer, pool);
-    const ticker = options.onProgress === undefined ? undefined : setInterval(() => options.onProgress?.(files.progress), 250);
-    let result;
+    const rootNodes: TreeNode[] = [];
+    const sources: SnapshotSource[] = [];
+    const warnings: string[] = [];
+    let failed = false;
+    const summary = { files: 0, dirs: 0, bytes: 0 };
+    let parent: StoredSnapshot | undefined;
+    const progress: { files?: FilesProgress; etcd?: EtcdProgress } = {};
+    const report = (): void => options.onProgress?.(progress);
+    const ticker = options.onProgress === undefined ? undefined : setInterval(report, 250);
     try {
-      result = await files.run(paths, parentFiles, options.signal);
+      if (options.etcd !== undefined) {
+        const etcd = new EtcdBackup(repository, writer);
+        progress.etcd = etcd.progress;
+        const result = await etcd.run({ ...options.etcd, ...(options.signal && { signal: options.signal }) });
+        rootNodes.push(result.node);
+        sources.push({ type: 'etcd', record: result.record });
+        warnings.push(...result.warnings);
+        summary.files++;
+        summary.bytes += result.record.dbSize;
+      }
+      if (paths.length > 0) {
+        parent = await findParent(repository, host, paths, options.parent);
+        const parentFiles = parent === undefined ? undefined : await sourceTree(repository, parent.tree, 'files');
+        const pool = new SealerPool(repository, writer);
+        const files = new FilesBackup(repository, writer, pool);
+        progress.files = files.progress;
+        let result;
+        try {
+          result = await files.run(paths, parentFiles, options.signal);
+        } finally {
+          await pool.close();
+        }
+        progress.files = result.progress;
+        rootNodes.push({ name: 'files', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeNs: '0', subtree: result.tree });
+        sources.push({ type: 'files', paths });
+        warnings.push(...result.warnings);
+        failed ||= result.failed;
+        summary.files += result.progress.files;
+        summary.dirs += result.progress.dirs;
+        summary.bytes += result.progress.bytes;
+      }
     } finally {
       if (ticker !== undefined) clearInterval(ticker);
-      await pool.close();
     }
-    options.onProgress?.(result.progress);
-    const rootNodes: TreeNode[] = [{ name: 'files', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeNs: '0', subtree: result.tree }];
+    report();
     const tree = await writer.saveTree(rootNodes);
     await writer.flush();
     const snapshot: Snapshot = {
@@ -72,16 +112,10 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
       paths,
       parent: parent?.id ?? null,
       tree,
-      sources: [{ type: 'files', paths }],
-      summary: {
-        files: result.progress.files,
-        dirs: result.progress.dirs,
-        bytes: result.progress.bytes,
-        newBytes: writer.stats.bytesAdded,
-        durationMs: Date.now() - started,
-      },
-      result: result.failed ? 'partially-failed' : 'completed',
-      warnings: [...result.warnings],
+      sources,
+      summary: { ...summary, newBytes: writer.stats.bytesAdded, durationMs: Date.now() - started },
+      result: failed ? 'partially-failed' : 'completed',
+      warnings,
       origin: null,
     };
     await lock.refresh();

@@ -6,6 +6,8 @@ export type SnapshotResult = 'completed' | 'partially-failed' | 'failed';
 export interface SnapshotSource {
   readonly type: string;
   readonly paths?: readonly string[];
+  /** What the source records about its run (e.g. etcd's revision and member health); its own shape. */
+  readonly record?: object;
 }
 
 export interface SnapshotSummary {

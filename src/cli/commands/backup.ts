@@ -1,50 +1,99 @@
-/** `strata backup`: an ad-hoc backup of local paths (the `files` source). */
+/** `strata backup`: an ad-hoc backup of an etcd snapshot, the control-plane files and local paths. */
 import { Command } from 'commander';
-import { PartialFailure } from '../../core/errors.ts';
-import { backup } from '../../engine/backup.ts';
+import { PartialFailure, UsageError } from '../../core/errors.ts';
+import { backup, type BackupProgress } from '../../engine/backup.ts';
+import { etcdConnectionOptions } from '../../sources/etcd/connection.ts';
+import { discoverControlPlane } from '../../sources/files/control-plane.ts';
+import { addEtcdOptions, requireEtcd, type EtcdFlags } from '../etcd-options.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printError, printJson, printLine } from '../output.ts';
-import { backupProgressText, formatBytes, progressLine } from '../progress.ts';
+import { backupProgressText, etcdProgressText, formatBytes, progressLine } from '../progress.ts';
 import { withRepository } from '../with-repository.ts';
 
 const collectValues = (value: string, previous: string[]) => [...previous, value];
 
+interface BackupFlags extends EtcdFlags {
+  readonly files: string[];
+  readonly controlPlane: boolean;
+  readonly hostRoot: string;
+  readonly etcd: boolean;
+  readonly force: boolean;
+  readonly tag: string[];
+  readonly host?: string;
+  readonly parent?: string;
+}
+
 export function backupCommand(): Command {
-  return new Command('backup')
-    .description('back up local files and directories into the repository')
-    .requiredOption('--files <path...>', 'files and directories to back up (absolute paths are kept)')
+  return addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files and local paths into the repository'))
+    .option('--files <path...>', 'files and directories to back up (absolute paths are kept)', [])
+    .option('--control-plane', 'add what a control-plane node needs: /etc/kubernetes PKI, kubeconfigs and manifests, kubelet config, the EncryptionConfiguration, /etc/etcd.env', false)
+    .option('--host-root <dir>', "where the node's root file system is (e.g. /host in a pod)", '/')
+    .option('--etcd', 'take a verified etcd snapshot (see the --etcd-* options)', false)
+    .option('--force', 'take the etcd snapshot even without quorum, with an alarm raised or with members that disagree (marked dirty)', false)
     .option('--tag <tag>', 'tag the snapshot (repeatable)', collectValues, [])
     .option('--host <name>', 'host name to record (default: this host)')
-    .option('--parent <id>', 'compare against this snapshot instead of the latest with the same host and paths')
+    .option('--parent <id>', 'compare files against this snapshot instead of the latest with the same host and paths')
     .addHelpText(
       'after',
       `
+The etcd snapshot is taken from a healthy voting member with no alarm and the highest
+applied index, after checking quorum, alarms and that every member's HashKV agrees at one
+revision; its SHA-256 trailer is checked as it streams. When the cluster is not safe the
+backup is refused (exit 4) unless --force is given.
+
 Files whose size, modification time and inode are unchanged since the parent snapshot are
 not read again. The snapshot becomes visible only when everything it names is stored.
 
 Examples:
+  strata backup --repo /var/backups/strata --etcd --control-plane \\
+      --etcd-endpoints https://10.0.0.1:2379,https://10.0.0.2:2379,https://10.0.0.3:2379 \\
+      --etcd-cacert /etc/kubernetes/pki/etcd/ca.crt \\
+      --etcd-cert /etc/kubernetes/pki/etcd/healthcheck-client.crt \\
+      --etcd-key /etc/kubernetes/pki/etcd/healthcheck-client.key
   strata backup --repo /var/backups/strata --files /etc/kubernetes /etc/etcd.env --tag control-plane
-  strata backup --repo s3://backups/cp --files /etc/kubernetes --host cp-1 --json
+  strata backup --repo s3://backups/cp --control-plane --host-root /host --host cp-1 --json
 ${EXIT_STATUS_HELP}`,
     )
-    .action(async (options: { files: string[]; tag: string[]; host?: string; parent?: string }, command: Command) => {
+    .action(async (options: BackupFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
+      if (!options.etcd && options.force) throw new UsageError('--force applies to the etcd snapshot: give it with --etcd');
+      const etcdConfig = options.etcd ? requireEtcd(global, options) : undefined;
+      const etcd = etcdConfig === undefined ? undefined : { endpoints: etcdConfig.endpoints, connection: await etcdConnectionOptions(etcdConfig), force: options.force };
+      const paths = [...options.files];
+      if (options.controlPlane) {
+        const found = discoverControlPlane(options.hostRoot);
+        if (found.paths.length === 0) {
+          throw new UsageError(`--control-plane: no control-plane files under ${options.hostRoot} (no /etc/kubernetes/pki, manifests or kubeconfigs)`, {
+            hint: 'run it on a control-plane node, or give --host-root where its file system is mounted',
+          });
+        }
+        for (const file of found.missing) printError(`warning: the kube-apiserver manifest names ${file}, which does not exist`);
+        paths.push(...found.paths);
+      }
+      if (paths.length === 0 && etcd === undefined) throw new UsageError('nothing to back up', { hint: 'give --etcd, --control-plane or --files PATH' });
       await withRepository(global, async (repository) => {
         const started = Date.now();
         const line = progressLine(global.progress && !global.json);
         const outcome = await backup(repository, {
-          paths: options.files,
+          paths,
           tags: options.tag,
-          ...(options.host === undefined ? {} : { host: options.host }),
-          ...(options.parent === undefined ? {} : { parent: options.parent }),
-          onProgress: (p) => line.update(backupProgressText(p, Date.now() - started)),
+          ...(etcd && { etcd }),
+          ...(options.host !== undefined && { host: options.host }),
+          ...(options.parent !== undefined && { parent: options.parent }),
+          onProgress: (p: BackupProgress) => {
+            const elapsed = Date.now() - started;
+            if (p.files !== undefined) line.update(backupProgressText(p.files, elapsed));
+            else if (p.etcd !== undefined) line.update(etcdProgressText(p.etcd, elapsed));
+          },
         }).finally(() => line.done());
         const { snapshot, id } = outcome;
         if (global.json) printJson({ id, ...snapshot });
         else {
           const s = snapshot.summary;
           printLine(`snapshot ${id.slice(0, 8)} saved: ${s.files} files, ${s.dirs} dirs, ${formatBytes(s.bytes)} (${formatBytes(s.newBytes)} new) in ${(s.durationMs / 1000).toFixed(1)}s`);
+          const record = snapshot.sources.find((source) => source.type === 'etcd')?.record as { revision: number; totalKeys: number; member: { name: string } } | undefined;
+          if (record !== undefined) printLine(`etcd: revision ${record.revision}, ${record.totalKeys} keys, from member ${record.member.name}`);
         }
         for (const warning of snapshot.warnings) printError(`warning: ${warning}`);
         if (snapshot.result !== 'completed') {

@@ -1,34 +1,16 @@
 /** `strata doctor`: preflight checks, one line each; exit 1 if any fails. */
 import { Command } from 'commander';
-import type { EtcdConfig } from '../../core/config/schema.ts';
-import { OperationError, UsageError } from '../../core/errors.ts';
+import { OperationError } from '../../core/errors.ts';
 import { runDoctor, type DoctorInputs } from '../../engine/doctor/doctor.ts';
 import { connect } from '../../kube/connection.ts';
 import { openBackend } from '../../storage/open.ts';
+import { addEtcdOptions, chosenCluster, etcdFrom, type EtcdFlags } from '../etcd-options.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import { loadConfig, type GlobalOptions } from '../global-options.ts';
 import { printJson, printLine, statusMark } from '../output.ts';
 
-interface DoctorOptions {
-  readonly cluster?: string;
-  readonly etcdEndpoints?: string;
-  readonly etcdCacert?: string;
-  readonly etcdCert?: string;
-  readonly etcdKey?: string;
-  readonly etcdUser?: string;
-  readonly etcdPasswordFile?: string;
-}
-
 export function doctorCommand(): Command {
-  return new Command('doctor')
-    .description('check that the cluster, its etcd and the repository are ready for backups and restores')
-    .option('--cluster <name>', 'cluster entry of strata.yaml to check (default: the only one)')
-    .option('--etcd-endpoints <urls>', 'comma-separated etcd client URLs (overrides strata.yaml)')
-    .option('--etcd-cacert <path>', 'CA bundle for etcd TLS')
-    .option('--etcd-cert <path>', 'client certificate for etcd TLS')
-    .option('--etcd-key <path>', 'client key for etcd TLS')
-    .option('--etcd-user <name>', 'etcd user, when etcd authentication is on')
-    .option('--etcd-password-file <path>', "file holding the etcd user's password")
+  return addEtcdOptions(new Command('doctor').description('check that the cluster, its etcd and the repository are ready for backups and restores'))
     .addHelpText(
       'after',
       `
@@ -50,16 +32,10 @@ Examples:
   strata doctor --repo /var/backups/strata --json
 ${EXIT_STATUS_HELP}`,
     )
-    .action(async (options: DoctorOptions, command: Command) => {
+    .action(async (options: EtcdFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const { config } = loadConfig(global);
-
-      const clusterNames = Object.keys(config.clusters);
-      if (options.cluster !== undefined && !(options.cluster in config.clusters)) {
-        throw new UsageError(`--cluster ${options.cluster}: not under clusters: in strata.yaml (have: ${clusterNames.join(', ') || 'none'})`);
-      }
-      const clusterName = options.cluster ?? (clusterNames.length === 1 ? clusterNames[0] : undefined);
-      const cluster = clusterName === undefined ? undefined : config.clusters[clusterName];
+      const cluster = chosenCluster(global, options.cluster);
 
       const inputs: { -readonly [K in keyof DoctorInputs]: DoctorInputs[K] } = {};
       const kubeconfig = global.kubeconfig ?? cluster?.kubeconfig;
@@ -88,24 +64,4 @@ ${EXIT_STATUS_HELP}`,
         throw new OperationError(`${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${failed.map((r) => r.id).join(', ')}`, { hint: '' });
       }
     });
-}
-
-function etcdFrom(options: DoctorOptions, configured: EtcdConfig | undefined): EtcdConfig | undefined {
-  if (options.etcdEndpoints === undefined) return configured;
-  const endpoints = options.etcdEndpoints.split(',').map((e) => e.trim()).filter((e) => e !== '');
-  if (endpoints.length === 0) throw new UsageError('--etcd-endpoints: expected comma-separated URLs such as https://10.0.0.1:2379');
-  const tls = {
-    ...(options.etcdCacert !== undefined && { caFile: options.etcdCacert }),
-    ...(options.etcdCert !== undefined && { certFile: options.etcdCert }),
-    ...(options.etcdKey !== undefined && { keyFile: options.etcdKey }),
-  };
-  if ((options.etcdUser === undefined) !== (options.etcdPasswordFile === undefined)) {
-    throw new UsageError('--etcd-user and --etcd-password-file go together');
-  }
-  return {
-    endpoints,
-    tls,
-    dialTimeout: configured?.dialTimeout ?? '5s',
-    ...(options.etcdUser !== undefined && options.etcdPasswordFile !== undefined && { auth: { username: options.etcdUser, passwordFile: options.etcdPasswordFile } }),
-  };
 }

@@ -1,28 +1,9 @@
 /** Are the etcd members reachable and healthy, with quorum and no alarms? */
-import { readFile } from 'node:fs/promises';
-import { Duration } from '../../core/duration.ts';
 import type { EtcdConfig } from '../../core/config/schema.ts';
+import { etcdConnectionOptions } from '../../sources/etcd/connection.ts';
 import { probeEtcdCluster } from '../../sources/etcd/probe.ts';
 import type { EtcdConnectionOptions } from '../../sources/etcd/types.ts';
 import { fail, pass, type CheckResult } from './check.ts';
-
-export async function etcdConnectionOptions(config: EtcdConfig): Promise<EtcdConnectionOptions> {
-  const read = async (path: string | undefined) => (path === undefined ? undefined : readFile(path));
-  const [ca, cert, key, password] = await Promise.all([
-    read(config.tls?.caFile),
-    read(config.tls?.certFile),
-    read(config.tls?.keyFile),
-    read(config.auth?.passwordFile),
-  ]);
-  return {
-    ...(ca && { ca }),
-    ...(cert && { cert }),
-    ...(key && { key }),
-    ...(config.auth && { username: config.auth.username }),
-    ...(password && { password: password.toString('utf8').trimEnd() }),
-    timeoutMs: (Duration.parse(config.dialTimeout) ?? Duration.seconds(5)).milliseconds,
-  };
-}
 
 export async function checkEtcd(config: EtcdConfig): Promise<CheckResult> {
   const title = 'etcd healthy with quorum';

@@ -16,14 +16,15 @@ interface ServiceClient extends grpc.Client {
 }
 type ServiceConstructor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => ServiceClient;
 
-let services: { Maintenance: ServiceConstructor; Cluster: ServiceConstructor; Auth: ServiceConstructor } | undefined;
+type ServiceName = 'Maintenance' | 'Cluster' | 'Auth' | 'KV';
+let services: Record<ServiceName, ServiceConstructor> | undefined;
 
 function loadServices(): NonNullable<typeof services> {
   if (services === undefined) {
     const root = protobuf.parse(ETCD_RPC_PROTO, { keepCase: true }).root;
     const definition = fromJSON(root.toJSON(), { longs: String, enums: String, defaults: true });
     const pkg = grpc.loadPackageDefinition(definition)['etcdserverpb'] as unknown as Record<string, ServiceConstructor>;
-    services = { Maintenance: pkg['Maintenance']!, Cluster: pkg['Cluster']!, Auth: pkg['Auth']! };
+    services = { Maintenance: pkg['Maintenance']!, Cluster: pkg['Cluster']!, Auth: pkg['Auth']!, KV: pkg['KV']! };
   }
   return services;
 }
@@ -39,6 +40,7 @@ export class EtcdMemberClient {
   private readonly maintenance: ServiceClient;
   private readonly cluster: ServiceClient;
   private readonly auth: ServiceClient;
+  private readonly kv: ServiceClient;
   private token: string | undefined;
 
   constructor(endpoint: string, options: EtcdConnectionOptions) {
@@ -53,10 +55,13 @@ export class EtcdMemberClient {
     // Snapshots of large databases arrive in 32 KiB messages, but Status of a cluster with a
     // long member list can exceed gRPC's 4 MiB default on receive; raise it.
     const channel: grpc.ClientOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
-    const { Maintenance, Cluster, Auth } = loadServices();
+    const { Maintenance, Cluster, Auth, KV } = loadServices();
     this.maintenance = new Maintenance(address, credentials, channel);
-    this.cluster = new Cluster(address, credentials, channel);
-    this.auth = new Auth(address, credentials, channel);
+    // The other services share the first one's channel: one connection per member.
+    const shared = { channelOverride: this.maintenance.getChannel() };
+    this.cluster = new Cluster(address, credentials, shared);
+    this.auth = new Auth(address, credentials, shared);
+    this.kv = new KV(address, credentials, shared);
   }
 
   async status(): Promise<EtcdMemberStatus> {
@@ -100,10 +105,63 @@ export class EtcdMemberClient {
     return { hash: r.hash, compactRevision: Number(r.compact_revision), hashRevision: Number(r.hash_revision) };
   }
 
+  /** Raises or clears an alarm (what etcd does itself on NOSPACE or CORRUPT; used by tests and drills). */
+  async setAlarm(action: 'ACTIVATE' | 'DEACTIVATE', memberId: string, alarm: EtcdAlarmType): Promise<void> {
+    await this.call(this.maintenance, 'Alarm', { action, memberID: BigInt(`0x${memberId}`).toString(), alarm });
+  }
+
+  /** Writes one key; returns the new revision. */
+  async put(key: Uint8Array, value: Uint8Array): Promise<number> {
+    const r = await this.call<{ key: Uint8Array; value: Uint8Array }, { header?: { revision: string } }>(this.kv, 'Put', { key, value });
+    return Number(r.header?.revision ?? 0);
+  }
+
+  /** How many keys have `prefix` (all keys for an empty prefix), and the revision read at. */
+  async count(prefix: Uint8Array = Buffer.alloc(0)): Promise<{ count: number; revision: number }> {
+    const key = prefix.length === 0 ? Buffer.of(0) : prefix;
+    const r = await this.call<object, { count: string; header?: { revision: string } }>(this.kv, 'Range', { key, range_end: prefixEnd(prefix), count_only: true });
+    return { count: Number(r.count), revision: Number(r.header?.revision ?? 0) };
+  }
+
+  /**
+   * The member's database as etcd streams it: the bolt file followed by its SHA-256 (the
+   * trailer etcdutl checks). A stream that goes quiet for the timeout is cancelled rather
+   * than left hanging; `signal` cancels it too.
+   */
+  async *snapshot(signal?: AbortSignal): AsyncGenerator<Buffer> {
+    const method = this.maintenance['Snapshot'] as (request: object, metadata: grpc.Metadata) => grpc.ClientReadableStream<{ blob: Buffer }>;
+    const call = method.call(this.maintenance, {}, await this.metadata());
+    let stalled = false;
+    const stall = (): NodeJS.Timeout =>
+      setTimeout(() => {
+        stalled = true;
+        call.cancel();
+      }, this.options.timeoutMs * 6);
+    let timer = stall();
+    const abort = (): void => call.cancel();
+    signal?.addEventListener('abort', abort);
+    try {
+      for await (const message of call as AsyncIterable<{ blob: Buffer }>) {
+        clearTimeout(timer);
+        if (message.blob.length > 0) yield message.blob;
+        timer = stall();
+      }
+    } catch (error) {
+      if (stalled) throw new Error(`${this.endpoint}: the snapshot stream sent nothing for ${(this.options.timeoutMs * 6) / 1000}s`, { cause: error });
+      signal?.throwIfAborted();
+      throw isServiceError(error) ? new EtcdCallError(this.endpoint, error) : error;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+      call.cancel();
+    }
+  }
+
   close(): void {
     this.maintenance.close();
     this.cluster.close();
     this.auth.close();
+    this.kv.close();
   }
 
   private async metadata(): Promise<grpc.Metadata> {
@@ -147,6 +205,22 @@ export class EtcdCallError extends Error {
     this.endpoint = endpoint;
     this.code = error.code;
   }
+}
+
+function isServiceError(error: unknown): error is grpc.ServiceError {
+  return error instanceof Error && typeof (error as Partial<grpc.ServiceError>).code === 'number' && 'details' in error;
+}
+
+/** The range end that selects every key starting with `prefix` ("\\0" for all keys). */
+function prefixEnd(prefix: Uint8Array): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i]!++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.of(0);
 }
 
 function describeGrpcError(error: grpc.ServiceError): string {

@@ -84,6 +84,38 @@ message MemberListResponse {
   repeated Member members = 2;
 }
 
+message KeyValue {
+  bytes key = 1;
+  int64 create_revision = 2;
+  int64 mod_revision = 3;
+  int64 version = 4;
+  bytes value = 5;
+  int64 lease = 6;
+}
+message RangeRequest {
+  bytes key = 1;
+  bytes range_end = 2;
+  int64 limit = 3;
+  int64 revision = 4;
+  bool serializable = 7;
+  bool keys_only = 8;
+  bool count_only = 9;
+}
+message RangeResponse {
+  ResponseHeader header = 1;
+  repeated KeyValue kvs = 2;
+  bool more = 3;
+  int64 count = 4;
+}
+message PutRequest {
+  bytes key = 1;
+  bytes value = 2;
+  int64 lease = 3;
+}
+message PutResponse {
+  ResponseHeader header = 1;
+}
+
 message AuthenticateRequest {
   string name = 1;
   string password = 2;
@@ -98,6 +130,10 @@ service Maintenance {
   rpc Status(StatusRequest) returns (StatusResponse);
   rpc HashKV(HashKVRequest) returns (HashKVResponse);
   rpc Snapshot(SnapshotRequest) returns (stream SnapshotResponse);
+}
+service KV {
+  rpc Range(RangeRequest) returns (RangeResponse);
+  rpc Put(PutRequest) returns (PutResponse);
 }
 service Cluster {
   rpc MemberList(MemberListRequest) returns (MemberListResponse);

@@ -1,0 +1,188 @@
+/** `strata etcd status|export|restore|restore-plan`. */
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { clientUrlOf, renderRestorePlan, restorePlan } from '../../core/etcd/restore-plan.ts';
+import { OperationError, UsageError } from '../../core/errors.ts';
+import { writeEtcdSnapshotFile } from '../../engine/etcd/snapshot-file.ts';
+import { parseInitialCluster, plannedBump, restoreEtcdMember } from '../../engine/etcd/restore.ts';
+import { requireEtcdRecord } from '../../engine/etcd/snapshot-file.ts';
+import { etcdStatus, type EtcdStatusReport } from '../../engine/etcd/status.ts';
+import { findSnapshot } from '../../repository/snapshots.ts';
+import { findEtcdutl } from '../../sources/etcd/etcdutl.ts';
+import { addEtcdOptions, requireEtcd, type EtcdFlags } from '../etcd-options.ts';
+import { EXIT_STATUS_HELP } from '../exit-codes.ts';
+import type { GlobalOptions } from '../global-options.ts';
+import { printJson, printLine } from '../output.ts';
+import { formatBytes } from '../progress.ts';
+import { withRepository } from '../with-repository.ts';
+
+export function etcdCommand(): Command {
+  const etcd = new Command('etcd').description('etcd: member status and consistency, snapshot export, guided restore');
+
+  addEtcdOptions(etcd.command('status'))
+    .description('show every member, quorum, alarms, and whether the members hold the same data (HashKV)')
+    .addHelpText('after', `
+Every member is asked through its own connection. HashKV is taken from every member at one
+revision all of them have applied; members whose compaction points differ cannot be
+compared (inconclusive). Exits 0 when every member is healthy and the hashes agree, 1
+otherwise.
+
+Examples:
+  strata etcd status --etcd-endpoints https://10.0.0.1:2379 \\
+      --etcd-cacert /etc/kubernetes/pki/etcd/ca.crt \\
+      --etcd-cert /etc/kubernetes/pki/etcd/healthcheck-client.crt \\
+      --etcd-key /etc/kubernetes/pki/etcd/healthcheck-client.key
+  strata etcd status --cluster prod --json
+${EXIT_STATUS_HELP}`)
+    .action(async (options: EtcdFlags, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const report = await etcdStatus(requireEtcd(global, options));
+      if (global.json) printJson(report);
+      else printStatus(report);
+      if (!report.ok) {
+        const sick = report.members.filter((m) => !m.healthy).map((m) => m.name);
+        throw new OperationError(
+          report.quorum.hasQuorum ? `etcd is degraded: ${sick.length > 0 ? `unhealthy ${sick.join(', ')}` : report.consistency?.detail ?? 'no consistency check'}` : `etcd has lost quorum: ${report.quorum.healthy}/${report.quorum.voting} healthy, ${report.quorum.needed} needed`,
+          { hint: 'see the members above' },
+        );
+      }
+    });
+
+  etcd.command('export')
+    .description('write the etcd snapshot of a Strata snapshot as a standard snapshot file')
+    .argument('<id>', 'snapshot ID, a unique prefix, or "latest"')
+    .argument('<file>', 'file to write (must not exist)')
+    .addHelpText('after', `
+The file is what \`etcdctl snapshot save\` writes: the database followed by its SHA-256, so
+\`etcdutl snapshot status\` and \`etcdutl snapshot restore\` accept it. Its checksum is
+verified against the one recorded at backup time. The file is created with mode 0600.
+
+Examples:
+  strata etcd export latest /root/etcd-snapshot.db --repo /var/backups/strata
+  etcdutl snapshot status /root/etcd-snapshot.db -w table
+${EXIT_STATUS_HELP}`)
+    .action(async (ref: string, file: string, _options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      await withRepository(global, async (repository) => {
+        const snapshot = await findSnapshot(repository, ref);
+        const record = await writeEtcdSnapshotFile(repository, snapshot, resolve(file));
+        if (global.json) printJson({ snapshot: snapshot.id, file: resolve(file), revision: record.revision, totalKeys: record.totalKeys, dbSize: record.dbSize, sha256: record.sha256 });
+        else printLine(`wrote ${file}: etcd revision ${record.revision}, ${record.totalKeys} keys, ${formatBytes(record.dbSize)}, sha256 ${record.sha256.slice(0, 16)}…`);
+      });
+    });
+
+  etcd.command('restore')
+    .description("build one member's data directory from a snapshot (etcdutl snapshot restore)")
+    .argument('<id>', 'snapshot ID, a unique prefix, or "latest"')
+    .requiredOption('--name <name>', "this member's name, as in --initial-cluster")
+    .requiredOption('--initial-cluster <list>', 'every member of the new cluster: NAME=PEER_URL,...')
+    .requiredOption('--initial-advertise-peer-urls <urls>', "this member's peer URL(s)")
+    .requiredOption('--data-dir <dir>', 'data directory to create (an existing one is moved aside)')
+    .option('--wal-dir <dir>', 'separate WAL directory, if etcd uses one')
+    .option('--initial-cluster-token <token>', 'token shared by every member of the new cluster (default: derived from the snapshot ID)')
+    .addOption(new Option('--bump-revision <n>', 'raise the revision by this much (default: computed, at least 1,000,000,000)').argParser(positiveInteger('--bump-revision')))
+    .option('--etcdutl <path>', 'etcdutl binary (default: $STRATA_ETCDUTL, then $PATH)')
+    .addHelpText('after', `
+Refuses while any process uses the data directory. An existing data directory is renamed to
+DIR.before-restore-<time>, never deleted; if etcdutl fails it is put back. The latest
+revision is marked compacted, so API servers and controllers relist instead of trusting their
+caches. Run it on every member with the same --initial-cluster and token; \`strata etcd
+restore-plan\` prints the whole procedure.
+
+Examples:
+  strata etcd restore latest --repo /var/backups/strata --name cp-1 \\
+      --initial-cluster cp-1=https://10.0.0.1:2380,cp-2=https://10.0.0.2:2380,cp-3=https://10.0.0.3:2380 \\
+      --initial-advertise-peer-urls https://10.0.0.1:2380 \\
+      --initial-cluster-token strata-restore-1 --data-dir /var/lib/etcd
+${EXIT_STATUS_HELP}`)
+    .action(async (ref: string, options: { name: string; initialCluster: string; initialAdvertisePeerUrls: string; dataDir: string; walDir?: string; initialClusterToken?: string; bumpRevision?: number; etcdutl?: string }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const etcdutl = findEtcdutl(options.etcdutl);
+      await withRepository(global, async (repository) => {
+        const snapshot = await findSnapshot(repository, ref);
+        const result = await restoreEtcdMember(repository, snapshot, {
+          name: options.name,
+          initialCluster: options.initialCluster,
+          initialAdvertisePeerUrls: options.initialAdvertisePeerUrls,
+          dataDir: options.dataDir,
+          etcdutl,
+          ...(options.walDir !== undefined && { walDir: options.walDir }),
+          ...(options.initialClusterToken !== undefined && { initialClusterToken: options.initialClusterToken }),
+          ...(options.bumpRevision !== undefined && { bumpRevision: options.bumpRevision }),
+        });
+        if (global.json) printJson({ snapshot: snapshot.id, member: options.name, ...result });
+        else {
+          printLine(`restored member ${options.name} into ${result.dataDir}: revision ${result.revision} bumped by ${result.bumpRevision}, marked compacted, token ${result.initialClusterToken}`);
+          if (result.movedAside !== undefined) printLine(`the previous data directory is at ${result.movedAside}`);
+        }
+      });
+    });
+
+  etcd.command('restore-plan')
+    .description('print the complete runbook for restoring a multi-member etcd from a snapshot')
+    .argument('<id>', 'snapshot ID, a unique prefix, or "latest"')
+    .requiredOption('--members <list>', 'members of the new cluster: NAME=PEER_URL,... (usually the old ones)')
+    .option('--data-dir <dir>', "etcd's data directory on each member", '/var/lib/etcd')
+    .addOption(new Option('--layout <layout>', 'how the control plane runs').choices(['kubeadm', 'systemd']).default('kubeadm'))
+    .option('--initial-cluster-token <token>', 'token for the new cluster (default: a new random one)')
+    .addOption(new Option('--bump-revision <n>', 'revision bump (default: computed, at least 1,000,000,000)').argParser(positiveInteger('--bump-revision')))
+    .addHelpText('after', `
+The plan stops every API server before etcd is touched, restores every member from the same
+snapshot with one token and one revision bump (the supported procedure; no
+--force-new-cluster), starts etcd, checks it with \`strata etcd status\`, and only then
+starts the API servers, the controller manager and the scheduler. See
+docs/runbooks/etcd-restore.md.
+
+Examples:
+  strata etcd restore-plan latest --repo /var/backups/strata \\
+      --members cp-1=https://10.0.0.1:2380,cp-2=https://10.0.0.2:2380,cp-3=https://10.0.0.3:2380
+  strata etcd restore-plan 4f2a9c1e --repo /var/backups/strata --members etcd-a=https://10.1.0.5:2380 --layout systemd --json
+${EXIT_STATUS_HELP}`)
+    .action(async (ref: string, options: { members: string; dataDir: string; layout: 'kubeadm' | 'systemd'; initialClusterToken?: string; bumpRevision?: number }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const members = [...parseInitialCluster(options.members, '--members')].map(([name, urls]) => ({ name, peerUrl: urls[0]! }));
+      for (const m of members) clientUrlOf(m.peerUrl);
+      await withRepository(global, async (repository) => {
+        const snapshot = await findSnapshot(repository, ref);
+        const record = requireEtcdRecord(snapshot);
+        const plan = restorePlan({
+          snapshotId: snapshot.id,
+          snapshotTime: snapshot.time,
+          revision: record.revision,
+          totalKeys: record.totalKeys,
+          clusterId: record.clusterId,
+          members,
+          token: options.initialClusterToken ?? `strata-${snapshot.id.slice(0, 8)}-${randomBytes(3).toString('hex')}`,
+          bumpRevision: options.bumpRevision ?? (await plannedBump(repository, snapshot)),
+          dataDir: options.dataDir,
+          layout: options.layout,
+          repository: global.repo ?? '<repository>',
+        });
+        if (global.json) printJson(plan);
+        else printLine(renderRestorePlan(plan));
+      });
+    });
+
+  return etcd;
+}
+
+function positiveInteger(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${flag} ${value}: expected a whole number ≥ 0`);
+    return n;
+  };
+}
+
+function printStatus(r: EtcdStatusReport): void {
+  printLine(`cluster ${r.clusterId ?? '?'}: ${r.quorum.hasQuorum ? 'quorum' : 'NO QUORUM'} (${r.quorum.healthy}/${r.quorum.voting} healthy, ${r.quorum.needed} needed), leader ${r.leader ?? 'none'}`);
+  for (const m of r.members) {
+    const role = m.learner ? 'learner' : m.leader ? 'leader' : 'follower';
+    const state = m.healthy ? 'healthy' : `UNHEALTHY: ${m.problems.join('; ')}`;
+    const size = m.dbSize === undefined ? '' : `  db ${formatBytes(m.dbSize)} (${formatBytes(m.dbSizeInUse ?? 0)} in use)`;
+    const raft = m.raftTerm === undefined ? '' : `  term ${m.raftTerm} index ${m.raftIndex} applied ${m.raftAppliedIndex} rev ${m.revision}`;
+    printLine(`  ${m.name.padEnd(12)} ${role.padEnd(8)} ${m.version ?? '?'}  ${m.endpoint ?? ''}${size}${raft}  ${state}`);
+  }
+  if (r.consistency !== null) printLine(`HashKV: ${r.consistency.verdict}: ${r.consistency.detail}`);
+}

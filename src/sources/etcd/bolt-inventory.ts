@@ -1,0 +1,291 @@
+/**
+ * Reads an etcd database (a bbolt file) as it streams past, once, without holding it: it
+ * notes what each page says (children of branch pages, entry counts and last keys of leaf
+ * pages, bucket roots) and afterwards walks the tree from the newest valid meta page. That
+ * gives what `etcdutl snapshot status` reports — the revision (the last key of the "key"
+ * bucket) and the number of live keys (revisions replayed in order, tombstones removing
+ * their key) — and proves that every page the tree reaches arrived.
+ *
+ * bbolt layout (little-endian): every page starts with id u64, flags u16, count u16,
+ * overflow u32. Meta pages 0 and 1 hold magic, version, page size, flags, the root bucket
+ * (root pgid u64, sequence u64), freelist pgid, high-water pgid, txid and an FNV-1a
+ * checksum. Branch elements are {pos u32, ksize u32, pgid u64}; leaf elements are
+ * {flags u32, pos u32, ksize u32, vsize u32}, pos counted from the element. A leaf element
+ * with flag 1 is a bucket whose value is {root u64, sequence u64}, followed by an inline
+ * leaf page when root is 0.
+ *
+ * etcd's "key" bucket maps a revision (main u64 big-endian, '_', sub u64 big-endian, and
+ * 't' on a tombstone) to an mvccpb.KeyValue whose field 1 is the user's key. Leaves of that
+ * shape keep a 53-bit hash of each user key, about 9 bytes per revision, so the live-key
+ * count needs no copy of the keys.
+ */
+
+const PAGE_HEADER = 16;
+const ELEMENT = 16;
+const BRANCH = 0x01;
+const LEAF = 0x02;
+const META = 0x04;
+const BUCKET_ENTRY = 0x01;
+const MAGIC = 0xed0cdaed;
+/** A page claiming a larger span than this is not believed (stale bytes in a freed page). */
+const MAX_SPAN = 256 * 1024 * 1024;
+/** Only this much of a leaf's last key is kept: etcd's revision keys are 17 or 18 bytes. */
+const KEPT_KEY = 32;
+
+interface BucketRef {
+  readonly name: string;
+  readonly root: number;
+  /** The bucket's own leaf page when it is stored inline (root 0). */
+  readonly inline?: LeafPage;
+}
+
+interface LeafPage {
+  readonly kind: 'leaf';
+  readonly count: number;
+  readonly lastKey: Buffer | undefined;
+  readonly buckets: readonly BucketRef[];
+  /** For leaves of revision keys: the user key's hash and whether it is a tombstone, per entry. */
+  readonly revisions?: { readonly keys: Float64Array; readonly tombstones: Uint8Array };
+}
+
+interface BranchPage {
+  readonly kind: 'branch';
+  readonly children: readonly number[];
+}
+
+interface Meta {
+  readonly pageSize: number;
+  readonly root: number;
+  readonly highWater: number;
+  readonly txid: bigint;
+}
+
+export interface BoltSummary {
+  readonly pageSize: number;
+  /** Bytes of the database (high-water page × page size). */
+  readonly size: number;
+  /** The newest revision in the "key" bucket: what the snapshot restores to. */
+  readonly revision: number;
+  /** Live keys, counted as `etcdutl snapshot status` (3.6) counts TOTAL KEYS. */
+  readonly totalKeys: number;
+  /** Entries per bucket (the "key" bucket's are revisions, kept until compaction). */
+  readonly buckets: Readonly<Record<string, number>>;
+}
+
+export class BoltDamaged extends Error {}
+
+export class BoltInventory {
+  private readonly pages = new Map<number, LeafPage | BranchPage>();
+  private readonly metas: Meta[] = [];
+  private pageSize = 0;
+  /** Bytes received but not yet past every page that starts in them. */
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+  /** Offset of the next page start to read. */
+  private next = 0;
+  private received = 0;
+
+  /** Feed the database's bytes in order (without etcd's SHA-256 trailer). */
+  push(bytes: Uint8Array): void {
+    this.window = this.window.length === 0 ? Buffer.from(bytes) : Buffer.concat([this.window, bytes]);
+    this.received += bytes.length;
+    this.readPages(false);
+  }
+
+  /** After the last byte: walk the tree from the newest valid meta page. */
+  finish(): BoltSummary {
+    this.readPages(true);
+    const meta = this.metas.sort((a, b) => (a.txid < b.txid ? 1 : -1))[0];
+    if (meta === undefined) throw new BoltDamaged('no valid bolt meta page: this is not an etcd database, or its first pages are damaged');
+    if (this.received < meta.highWater * meta.pageSize) {
+      throw new BoltDamaged(`the database is truncated: ${this.received} bytes, the meta page says ${meta.highWater * meta.pageSize}`);
+    }
+    const root = this.leaves(meta.root, 'the root bucket');
+    const buckets: Record<string, number> = {};
+    let liveKeys = 0;
+    let revision = 0;
+    for (const bucket of root.flatMap((leaf) => leaf.buckets)) {
+      const leaves = bucket.inline !== undefined ? [bucket.inline] : this.leaves(bucket.root, `bucket ${bucket.name}`);
+      const count = leaves.reduce((sum, leaf) => sum + leaf.count, 0);
+      buckets[bucket.name] = count;
+      if (bucket.name === 'key') {
+        const last = leaves.findLast((leaf) => leaf.lastKey !== undefined)?.lastKey;
+        if (last !== undefined && last.length >= 8) revision = Number(last.readBigUInt64BE(0));
+        liveKeys = countLiveKeys(leaves);
+      }
+    }
+    return { pageSize: meta.pageSize, size: meta.highWater * meta.pageSize, revision, totalKeys: liveKeys, buckets };
+  }
+
+  /** The leaf pages under `pgid`, in key order. */
+  private leaves(pgid: number, what: string): LeafPage[] {
+    const out: LeafPage[] = [];
+    const stack = [pgid];
+    let visited = 0;
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (++visited > this.pages.size + 1) throw new BoltDamaged(`${what}: the page tree has a cycle`);
+      const page = this.pages.get(id);
+      if (page === undefined) throw new BoltDamaged(`${what}: page ${id} is missing or is not a branch or leaf page`);
+      if (page.kind === 'leaf') out.push(page);
+      else for (let i = page.children.length - 1; i >= 0; i--) stack.push(page.children[i]!);
+    }
+    return out;
+  }
+
+  private readPages(final: boolean): void {
+    for (;;) {
+      if (this.pageSize === 0 && !this.readFirstMeta(final)) return;
+      const at = this.next - this.windowStart;
+      if (at + PAGE_HEADER > this.window.length) break;
+      const overflow = this.window.readUInt32LE(at + 12);
+      const span = (overflow + 1) * this.pageSize;
+      if (span <= MAX_SPAN && at + span > this.window.length && !final) break;
+      if (span <= MAX_SPAN && at + span <= this.window.length) this.readPage(this.window.subarray(at, at + span), this.next / this.pageSize);
+      // Every page start is read, even inside another page's overflow: a freed page's
+      // stale header may claim pages that were reused since, and only the tree walk
+      // knows which reading is live.
+      this.next += this.pageSize;
+    }
+    // Bytes before the next page start are no longer needed.
+    const done = Math.min(this.next - this.windowStart, this.window.length);
+    if (done > 0) {
+      this.window = this.window.subarray(done);
+      this.windowStart += done;
+    }
+  }
+
+  /** Page 0's meta gives the page size; until it has arrived nothing can be read. */
+  private readFirstMeta(final: boolean): boolean {
+    if (this.window.length < PAGE_HEADER + 64) {
+      if (final) throw new BoltDamaged(`the database is ${this.received} bytes: too short for a bolt file`);
+      return false;
+    }
+    const magic = this.window.readUInt32LE(PAGE_HEADER);
+    if (magic !== MAGIC) throw new BoltDamaged('the first page is not a bolt meta page (wrong magic): this is not an etcd database');
+    const pageSize = this.window.readUInt32LE(PAGE_HEADER + 8);
+    if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) throw new BoltDamaged(`implausible bolt page size ${pageSize}`);
+    this.pageSize = pageSize;
+    return true;
+  }
+
+  private readPage(page: Buffer, pgid: number): void {
+    if (Number(page.readBigUInt64LE(0)) !== pgid) return;
+    const flags = page.readUInt16LE(8);
+    const count = page.readUInt16LE(10);
+    if (flags === META && pgid < 2) this.readMeta(page);
+    else if (flags === BRANCH) this.readBranch(page, count, pgid);
+    else if (flags === LEAF) {
+      const leaf = readLeaf(page, count);
+      if (leaf !== undefined) this.pages.set(pgid, leaf);
+    }
+  }
+
+  private readMeta(page: Buffer): void {
+    const m = page.subarray(PAGE_HEADER, PAGE_HEADER + 64);
+    if (m.readUInt32LE(0) !== MAGIC || m.readBigUInt64LE(56) !== fnv1a64(m.subarray(0, 56))) return;
+    this.metas.push({
+      pageSize: m.readUInt32LE(8),
+      root: Number(m.readBigUInt64LE(16)),
+      highWater: Number(m.readBigUInt64LE(40)),
+      txid: m.readBigUInt64LE(48),
+    });
+  }
+
+  private readBranch(page: Buffer, count: number, pgid: number): void {
+    if (PAGE_HEADER + count * ELEMENT > page.length) return;
+    const children: number[] = [];
+    for (let i = 0; i < count; i++) children.push(Number(page.readBigUInt64LE(PAGE_HEADER + i * ELEMENT + 8)));
+    this.pages.set(pgid, { kind: 'branch', children });
+  }
+}
+
+/** Replays the "key" bucket's revisions in order: a put adds its key, a tombstone removes it. */
+function countLiveKeys(leaves: readonly LeafPage[]): number {
+  const live = new Set<number>();
+  for (const leaf of leaves) {
+    if (leaf.revisions === undefined) {
+      if (leaf.count === 0) continue;
+      throw new BoltDamaged('the "key" bucket holds an entry that is not an etcd revision');
+    }
+    const { keys, tombstones } = leaf.revisions;
+    for (let i = 0; i < keys.length; i++) {
+      if (tombstones[i] === 1) live.delete(keys[i]!);
+      else live.add(keys[i]!);
+    }
+  }
+  return live.size;
+}
+
+/** The user key's hash from an mvccpb.KeyValue (field 1, length-delimited); -1 when absent. */
+function userKeyHash(value: Buffer): number {
+  if (value.length < 2 || value[0] !== 0x0a) return -1;
+  let length = 0;
+  let shift = 0;
+  let at = 1;
+  for (; at < value.length && at < 6; at++) {
+    length += (value[at]! & 0x7f) * 2 ** shift;
+    shift += 7;
+    if ((value[at]! & 0x80) === 0) break;
+  }
+  at++;
+  if (at + length > value.length) return -1;
+  // Two 32-bit FNV-1a variants make 53 bits: a collision among a million keys is ~1 in 10^4.
+  let a = 0x811c9dc5;
+  let b = 0x2b5fa1d3;
+  for (let i = at; i < at + length; i++) {
+    a = Math.imul(a ^ value[i]!, 0x01000193);
+    b = Math.imul(b ^ value[i]!, 0x01000193 ^ 0x5bd1e995);
+  }
+  return (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
+}
+
+/** A leaf page's entries; undefined when its elements point outside it (not a live page). */
+function readLeaf(page: Buffer, count: number): LeafPage | undefined {
+  if (PAGE_HEADER + count * ELEMENT > page.length) return undefined;
+  const buckets: BucketRef[] = [];
+  let lastKey: Buffer | undefined;
+  let keys: Float64Array | undefined = new Float64Array(count);
+  const tombstones = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const element = PAGE_HEADER + i * ELEMENT;
+    const flags = page.readUInt32LE(element);
+    const keyAt = element + page.readUInt32LE(element + 4);
+    const keySize = page.readUInt32LE(element + 8);
+    const valueSize = page.readUInt32LE(element + 12);
+    if (keyAt + keySize + valueSize > page.length) return undefined;
+    if (i === count - 1) lastKey = Buffer.from(page.subarray(keyAt, keyAt + Math.min(keySize, KEPT_KEY)));
+    if (keys !== undefined) {
+      const revisionShaped = (keySize === 17 || keySize === 18) && page[keyAt + 8] === 0x5f && (flags & BUCKET_ENTRY) === 0;
+      const hash = revisionShaped ? userKeyHash(page.subarray(keyAt + keySize, keyAt + keySize + valueSize)) : -1;
+      if (hash < 0) keys = undefined;
+      else {
+        keys[i] = hash;
+        tombstones[i] = keySize === 18 && page[keyAt + 17] === 0x74 ? 1 : 0;
+      }
+    }
+    if ((flags & BUCKET_ENTRY) === 0) continue;
+    const value = page.subarray(keyAt + keySize, keyAt + keySize + valueSize);
+    if (value.length < 16) return undefined;
+    const name = page.subarray(keyAt, keyAt + keySize).toString('latin1');
+    const root = Number(value.readBigUInt64LE(0));
+    if (root !== 0) {
+      buckets.push({ name, root });
+      continue;
+    }
+    const inlinePage = value.subarray(16);
+    const inline = inlinePage.length >= PAGE_HEADER ? readLeaf(inlinePage, inlinePage.readUInt16LE(10)) : undefined;
+    if (inline === undefined) return undefined;
+    buckets.push({ name, root, inline });
+  }
+  return keys !== undefined && count > 0
+    ? { kind: 'leaf', count, lastKey, buckets, revisions: { keys, tombstones } }
+    : { kind: 'leaf', count, lastKey, buckets };
+}
+
+/** FNV-1a, 64-bit: bolt's meta page checksum. */
+function fnv1a64(bytes: Uint8Array): bigint {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of bytes) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
+  return hash;
+}

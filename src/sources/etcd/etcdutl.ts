@@ -1,0 +1,66 @@
+/** Upstream `etcdutl`, which builds a member's data directory from a snapshot file. */
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { UsageError } from '../../core/errors.ts';
+
+/** The etcdutl to run: the one given, $STRATA_ETCDUTL, or the first on $PATH. */
+export function findEtcdutl(given: string | undefined): string {
+  const explicit = given ?? process.env['STRATA_ETCDUTL'];
+  const candidates = explicit !== undefined && explicit !== '' ? [explicit] : (process.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, 'etcdutl'));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  throw new UsageError(explicit !== undefined && explicit !== '' ? `--etcdutl ${explicit}: not an executable file` : 'etcdutl is not on $PATH', {
+    hint: 'install etcdutl of the same minor version as the cluster (it ships in the etcd release tarball) and give --etcdutl PATH',
+  });
+}
+
+export interface EtcdutlRestore {
+  readonly snapshotFile: string;
+  readonly name: string;
+  readonly initialCluster: string;
+  readonly initialClusterToken: string;
+  readonly initialAdvertisePeerUrls: string;
+  readonly dataDir: string;
+  readonly walDir?: string;
+  readonly bumpRevision: number;
+}
+
+export function etcdutlRestoreArgs(r: EtcdutlRestore): string[] {
+  return [
+    'snapshot', 'restore', r.snapshotFile,
+    `--name=${r.name}`,
+    `--initial-cluster=${r.initialCluster}`,
+    `--initial-cluster-token=${r.initialClusterToken}`,
+    `--initial-advertise-peer-urls=${r.initialAdvertisePeerUrls}`,
+    `--data-dir=${r.dataDir}`,
+    ...(r.walDir !== undefined ? [`--wal-dir=${r.walDir}`] : []),
+    `--bump-revision=${r.bumpRevision}`,
+    '--mark-compacted',
+  ];
+}
+
+/** Runs etcdutl; resolves with its output, rejects with its stderr when it fails. */
+export function runEtcdutl(etcdutl: string, args: readonly string[], timeoutMs = 30 * 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(etcdutl, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve(output);
+      else reject(new Error(`etcdutl ${args.slice(0, 2).join(' ')} exited ${code ?? signal}: ${lastLines(output)}`));
+    });
+  });
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-5).join('\n');
+}
