@@ -12,22 +12,51 @@ export interface EtcdOptions {
   readonly tls: boolean;
 }
 
-export async function startEtcd(name: string, dir: string, pki: Pki, options: EtcdOptions): Promise<TestbedState['etcd']> {
-  const scheme = options.tls ? 'https' : 'http';
-  const server = options.tls ? pki.issue('etcd-server', { cn: 'etcd' }, 'both', ['IP:127.0.0.1', 'DNS:localhost']) : undefined;
-  const client = options.tls ? pki.issue('etcd-client', { cn: 'strata-etcd-client' }, 'client') : undefined;
-  const planned = [];
-  for (let i = 0; i < options.members; i++) {
-    planned.push({ name: `etcd-${i}`, client: await freePort(), peer: await freePort(), metrics: await freePort() });
+export interface PlannedMember {
+  readonly name: string;
+  readonly clientUrl: string;
+  readonly peerUrl: string;
+  readonly metricsUrl: string;
+  readonly dataDir: string;
+}
+
+/** Names, ports and data directories for the members of a new cluster. */
+export async function planEtcd(dir: string, members: number, tls: boolean): Promise<PlannedMember[]> {
+  const scheme = tls ? 'https' : 'http';
+  const planned: PlannedMember[] = [];
+  for (let i = 0; i < members; i++) {
+    const name = `etcd-${i}`;
+    planned.push({
+      name,
+      clientUrl: `${scheme}://127.0.0.1:${await freePort()}`,
+      peerUrl: `${scheme}://127.0.0.1:${await freePort()}`,
+      metricsUrl: `http://127.0.0.1:${await freePort()}`,
+      dataDir: join(dir, name),
+    });
   }
-  const initialCluster = planned.map((m) => `${m.name}=${scheme}://127.0.0.1:${m.peer}`).join(',');
+  return planned;
+}
+
+export function initialCluster(planned: readonly PlannedMember[]): string {
+  return planned.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+}
+
+export async function startEtcd(name: string, dir: string, pki: Pki, options: EtcdOptions): Promise<TestbedState['etcd']> {
+  const planned = await planEtcd(dir, options.members, options.tls);
+  for (const m of planned) mkdirSync(m.dataDir, { recursive: true, mode: 0o700 });
+  return launchEtcd(name, dir, pki, planned, options.tls);
+}
+
+/**
+ * Starts the planned members and waits until every one reports healthy. A data directory
+ * that already holds a member (one made by `etcdutl snapshot restore`) is used as it is:
+ * etcd then ignores the initial-cluster flags.
+ */
+export async function launchEtcd(name: string, dir: string, pki: Pki, planned: readonly PlannedMember[], tls: boolean): Promise<TestbedState['etcd']> {
+  const server = tls ? pki.issue('etcd-server', { cn: 'etcd' }, 'both', ['IP:127.0.0.1', 'DNS:localhost']) : undefined;
+  const client = tls ? pki.issue('etcd-client', { cn: 'strata-etcd-client' }, 'client') : undefined;
   const etcd = binary('etcd', 'etcd');
   const members: EtcdMemberState[] = planned.map((m) => {
-    const dataDir = join(dir, m.name);
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const clientUrl = `${scheme}://127.0.0.1:${m.client}`;
-    const peerUrl = `${scheme}://127.0.0.1:${m.peer}`;
-    const metricsUrl = `http://127.0.0.1:${m.metrics}`;
     const tlsArgs = server
       ? [
           `--cert-file=${server.cert}`, `--key-file=${server.key}`, '--client-cert-auth', `--trusted-ca-file=${pki.ca.cert}`,
@@ -35,15 +64,15 @@ export async function startEtcd(name: string, dir: string, pki: Pki, options: Et
         ]
       : [];
     const process = startProcess(m.name, etcd, [
-      `--name=${m.name}`, `--data-dir=${dataDir}`,
-      `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`,
-      `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`,
-      `--listen-metrics-urls=${metricsUrl}`,
-      `--initial-cluster=${initialCluster}`, '--initial-cluster-state=new', `--initial-cluster-token=strata-${name}`,
+      `--name=${m.name}`, `--data-dir=${m.dataDir}`,
+      `--listen-client-urls=${m.clientUrl}`, `--advertise-client-urls=${m.clientUrl}`,
+      `--listen-peer-urls=${m.peerUrl}`, `--initial-advertise-peer-urls=${m.peerUrl}`,
+      `--listen-metrics-urls=${m.metricsUrl}`,
+      `--initial-cluster=${initialCluster(planned)}`, '--initial-cluster-state=new', `--initial-cluster-token=strata-${name}`,
       '--log-level=warn',
       ...tlsArgs,
     ], join(dir, `${m.name}.log`));
-    return { name: m.name, clientUrl, peerUrl, metricsUrl, dataDir, process };
+    return { ...m, process };
   });
   // Every member of a new cluster must be up before any reports healthy.
   try {

@@ -7,7 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane } from './control-plane.ts';
 import { startDocker } from './docker.ts';
-import { startEtcd } from './etcd.ts';
+import { initialCluster, launchEtcd, planEtcd, startEtcd, type PlannedMember } from './etcd.ts';
 import { startKwok } from './kwok.ts';
 import { startMinio } from './minio.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
@@ -56,6 +56,39 @@ export async function up(options: UpOptions = {}): Promise<TestbedState> {
     writeState(state);
     if (options.minio) await addMinio(state);
     if (options.docker) await addDocker(state);
+    return state;
+  } catch (error) {
+    await Promise.all(started.map((p) => stopProcess(p)));
+    throw error;
+  }
+}
+
+/**
+ * A second test bed whose etcd members are made by `restore` (given the planned members
+ * and their initial-cluster string; it must create each member's data directory) instead
+ * of starting empty; then kube-apiserver, controller manager and scheduler on top. For
+ * restore tests: stop it with `down(name)` like any other.
+ */
+export async function upRestored(
+  name: string,
+  members: number,
+  restore: (planned: readonly PlannedMember[], initialCluster: string) => Promise<void>,
+): Promise<TestbedState> {
+  if (readState(name) !== undefined) await down(name);
+  const dir = testbedDir(name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pki = createPki(join(dir, 'pki'));
+  const planned = await planEtcd(dir, members, true);
+  await restore(planned, initialCluster(planned));
+  const started: ManagedProcess[] = [];
+  try {
+    const etcd = await launchEtcd(name, dir, pki, planned, true);
+    started.push(...etcd.members.map((m) => m.process));
+    const plane = await startControlPlane(dir, pki, etcd);
+    started.push(...plane.processes);
+    const state: TestbedState = { name, dir, kubeconfig: plane.kubeconfig, server: plane.server, etcd, pki: { dir: pki.dir, ca: pki.ca.cert, caKey: pki.ca.key }, processes: started };
+    writeState(state);
     return state;
   } catch (error) {
     await Promise.all(started.map((p) => stopProcess(p)));

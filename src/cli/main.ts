@@ -8,6 +8,10 @@ import { ExitCode, Interrupted, StrataError } from '../core/errors.ts';
 import { printError } from './output.ts';
 import { buildProgram } from './program.ts';
 
+// Deprecation notices from libraries (grpc-js sets an IP address as TLS server name, which
+// Node calls deprecated) are nothing an operator can act on, and they break one-message errors.
+process.noDeprecation = true;
+
 async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--log-level=debug') || argv.some((a, i) => a === '--log-level' && argv[i + 1] === 'debug');

@@ -83,8 +83,9 @@ export class EtcdMemberClient {
     };
   }
 
-  async memberList(): Promise<EtcdMember[]> {
-    const r = await this.call<{ linearizable: boolean }, { members: MemberWire[] }>(this.cluster, 'MemberList', { linearizable: true });
+  /** The membership; `linearizable: false` is answered from the member's own state, even without a leader. */
+  async memberList(linearizable = true): Promise<EtcdMember[]> {
+    const r = await this.call<{ linearizable: boolean }, { members: MemberWire[] }>(this.cluster, 'MemberList', { linearizable });
     return r.members.map((m) => ({ id: hexId(m.ID), name: m.name, peerUrls: m.peerURLs, clientUrls: m.clientURLs, isLearner: m.isLearner }));
   }
 
@@ -225,8 +226,11 @@ function prefixEnd(prefix: Uint8Array): Buffer {
 
 function describeGrpcError(error: grpc.ServiceError): string {
   switch (error.code) {
-    case grpc.status.UNAVAILABLE:
-      return `unreachable (${error.details})`;
+    case grpc.status.UNAVAILABLE: {
+      // grpc-js wraps the socket error in a long sentence; the socket error is what matters.
+      const socket = /Last error: (?:Error: )?([^.]+)/.exec(error.details)?.[1];
+      return `unreachable (${socket ?? error.details})`;
+    }
     case grpc.status.DEADLINE_EXCEEDED:
       return 'no answer before the timeout';
     case grpc.status.UNAUTHENTICATED:

@@ -3,7 +3,8 @@
  * through the configured endpoints and the client URLs the cluster reports for its members,
  * and then (with the same connections) HashKV of every member and a snapshot of one.
  */
-import { EtcdMemberClient } from './client.ts';
+import * as grpc from '@grpc/grpc-js';
+import { EtcdCallError, EtcdMemberClient } from './client.ts';
 import { compareHashes, type ConsistencyCheck, type MemberHash } from './consistency.ts';
 import { assessQuorum, type MemberHealth, type QuorumAssessment } from './quorum.ts';
 import type { EtcdAlarm, EtcdConnectionOptions, EtcdMember, EtcdMemberStatus } from './types.ts';
@@ -40,7 +41,8 @@ export class EtcdClusterSession {
     let members: EtcdMember[] = [];
     let alarms: EtcdAlarm[] = [];
     const answering = this.endpoints.filter((url) => !unreachable.has(url));
-    const cluster = answering.length === 0 ? undefined : await this.askCluster(answering);
+    const led = [...statuses.values()].filter((s) => s.leader !== '0').map((s) => s.endpoint);
+    const cluster = answering.length === 0 ? undefined : await this.askCluster(led, answering);
     if (cluster !== undefined) {
       [members, alarms] = cluster;
       // Members the configured endpoints did not reach directly are asked through their own URLs.
@@ -92,20 +94,30 @@ export class EtcdClusterSession {
   }
 
   /**
-   * Member list and alarms from whichever answering member can give them. Right after a
-   * member is lost, the others may answer "leader changed" until an election settles, so
-   * each is asked again a few times, briefly; undefined when none could answer.
+   * Member list and alarms from whichever member can give them. Right after a member is
+   * lost, the others may answer "leader changed" until an election settles, so members that
+   * have a leader are asked again a few times, briefly. Without a leader anywhere (lost
+   * quorum) nothing linearizable can be answered: the member list then comes from a member's
+   * own state, and alarms are unknown. Undefined when no member could answer at all.
    */
-  private async askCluster(urls: readonly string[]): Promise<[EtcdMember[], EtcdAlarm[]] | undefined> {
-    for (let round = 0; round < 5; round++) {
-      for (const url of urls) {
+  private async askCluster(led: readonly string[], answering: readonly string[]): Promise<[EtcdMember[], EtcdAlarm[]] | undefined> {
+    linearizable: for (let round = 0; round < 5 && led.length > 0; round++) {
+      for (const url of led) {
         try {
           return await Promise.all([this.client(url).memberList(), this.client(url).alarms()]);
-        } catch {
-          // try the next member, then the next round
+        } catch (error) {
+          // A member that times out has lost its quorum: asking again only waits longer.
+          if (error instanceof EtcdCallError && error.code === grpc.status.DEADLINE_EXCEEDED) break linearizable;
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    for (const url of answering) {
+      try {
+        return [await this.client(url).memberList(false), []];
+      } catch {
+        // try the next member
+      }
     }
     return undefined;
   }

@@ -1,0 +1,185 @@
+/**
+ * etcd snapshots against a real 3-member etcd with TLS behind a real kube-apiserver: the
+ * snapshot upstream etcdutl accepts, refusals (alarm, lost quorum), and a restore into a new
+ * 3-member cluster that a new kube-apiserver serves.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdMemberClient } from '../src/sources/etcd/client.ts';
+import { binary } from '../testbed/binaries.ts';
+import { down, stopComponent, upRestored } from '../testbed/testbed.ts';
+import { scratch } from './helpers/repo.ts';
+import { useCluster } from './helpers/testbed.ts';
+
+interface Record {
+  revision: number;
+  totalKeys: number;
+  dbSize: number;
+  dirty: boolean;
+  dirtyReasons: string[];
+  member: { name: string };
+  quorum: { healthy: number; voting: number; hasQuorum: boolean };
+  consistency: { verdict: string; members: unknown[] };
+  members: unknown[];
+}
+
+interface Saved {
+  id: string;
+  sources: { type: string; record?: Record }[];
+  warnings: string[];
+}
+
+const NAMESPACE = 'etcd-objects';
+const MARKER = `etcd-secret-${Date.now().toString(36)}`;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+describe('etcd snapshots on a 3-member etcd with TLS behind kube-apiserver', () => {
+  const cluster = useCluster({ name: 'etcd-snap', etcdMembers: 3, nodes: 1 });
+  const s = scratch();
+  const repo = join(s.dir, 'repo');
+  const etcdutl = binary('etcd', 'etcdutl');
+  let clean: Saved;
+
+  const flags = (): string[] => {
+    const { bed } = cluster();
+    const tls = bed.etcd.tls!;
+    return ['--etcd-endpoints', bed.etcd.endpoints.join(','), '--etcd-cacert', tls.ca, '--etcd-cert', tls.cert, '--etcd-key', tls.key];
+  };
+  const memberClient = (endpoint: string): EtcdMemberClient => {
+    const tls = cluster().bed.etcd.tls!;
+    return new EtcdMemberClient(endpoint, { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key), timeoutMs: 5_000 });
+  };
+  const record = (saved: Saved): Record => saved.sources.find((x) => x.type === 'etcd')!.record!;
+
+  beforeAll(async () => {
+    await s.ok(['init', '--repo', repo]);
+  });
+
+  it('takes a snapshot that upstream etcdutl accepts, with the revision and key count Strata recorded', async () => {
+    const core = cluster().kubeconfig.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+    for (let i = 0; i < 20; i++) {
+      await core.createNamespacedConfigMap({ namespace: NAMESPACE, body: { metadata: { name: `cm-${i}` }, data: { index: String(i) } } });
+    }
+    await core.createNamespacedSecret({ namespace: NAMESPACE, body: { metadata: { name: 'db' }, stringData: { password: MARKER } } });
+
+    const result = await s.ok(['backup', '--repo', repo, '--etcd', ...flags(), '--json']);
+    clean = JSON.parse(result.stdout) as Saved;
+    const r = record(clean);
+    expect(r.dirty).toBe(false);
+    expect(r.quorum).toMatchObject({ healthy: 3, voting: 3, hasQuorum: true });
+    expect(r.consistency.verdict).toBe('agree');
+    expect(r.consistency.members).toHaveLength(3);
+    expect(r.members).toHaveLength(3);
+
+    const file = join(s.dir, 'exported.db');
+    await s.ok(['etcd', 'export', clean.id, file, '--repo', repo]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const status = JSON.parse(execFileSync(etcdutl, ['snapshot', 'status', file, '-w', 'json'], { encoding: 'utf8' })) as { revision: number; totalKey: number; totalSize: number };
+    expect(status.revision).toBe(r.revision);
+    expect(status.totalKey).toBe(r.totalKeys);
+    expect(status.totalSize).toBe(r.dbSize);
+
+    // The Secret is in the snapshot, and nowhere in the repository's files in plaintext.
+    expect(readFileSync(file).includes(MARKER)).toBe(true);
+    for (const stored of filesUnder(repo)) expect(readFileSync(stored).includes(MARKER), stored).toBe(false);
+  });
+
+  it('refuses while an alarm is raised (exit 4), and takes a dirty snapshot with --force', async () => {
+    const client = memberClient(cluster().bed.etcd.endpoints[0]!);
+    const { memberId } = await client.status();
+    await client.setAlarm('ACTIVATE', memberId, 'NOSPACE');
+    try {
+      const refused = await s.run(['backup', '--repo', repo, '--etcd', ...flags()]);
+      expect(refused.code).toBe(4);
+      expect(refused.stderr).toContain('alarm NOSPACE is raised on member etcd-0');
+      expect(refused.stderr).toContain('--force');
+
+      const forced = JSON.parse((await s.ok(['backup', '--repo', repo, '--etcd', '--force', ...flags(), '--json'])).stdout) as Saved;
+      expect(record(forced).dirty).toBe(true);
+      expect(record(forced).dirtyReasons.join(' ')).toContain('NOSPACE');
+      expect(forced.warnings.join(' ')).toContain('--force');
+    } finally {
+      await client.setAlarm('DEACTIVATE', memberId, 'NOSPACE');
+      client.close();
+    }
+  });
+
+  it('restores into a new 3-member cluster whose kube-apiserver serves the objects, at a higher revision', async () => {
+    const source = memberClient(cluster().bed.etcd.endpoints[0]!);
+    const before = (await source.status()).revision;
+    source.close();
+
+    // A data directory a running etcd uses is refused, and left alone.
+    const live = cluster().bed.etcd.members[0]!;
+    const inUse = await s.run(['etcd', 'restore', clean.id, '--repo', repo, '--name', live.name, '--initial-cluster', `${live.name}=${live.peerUrl}`, '--initial-advertise-peer-urls', live.peerUrl, '--data-dir', live.dataDir, '--etcdutl', etcdutl]);
+    expect(inUse.code).toBe(4);
+    expect(inUse.stderr).toContain(`${live.dataDir} is in use by PID ${live.process.pid}`);
+    expect(readdirSync(join(live.dataDir, '..')).filter((n) => n.includes('before-restore'))).toEqual([]);
+
+    const restored = await upRestored('etcd-restored', 3, async (planned, initialCluster) => {
+      for (const member of planned) {
+        await s.ok([
+          'etcd', 'restore', clean.id, '--repo', repo, '--name', member.name, '--initial-cluster', initialCluster,
+          '--initial-advertise-peer-urls', member.peerUrl, '--initial-cluster-token', 'strata-test-restore', '--data-dir', member.dataDir, '--etcdutl', etcdutl,
+        ]);
+      }
+    });
+    try {
+      const kubeconfig = new KubeConfig();
+      kubeconfig.loadFromFile(restored.kubeconfig);
+      const core = kubeconfig.makeApiClient(CoreV1Api);
+      const names = (await core.listNamespacedConfigMap({ namespace: NAMESPACE })).items.map((c) => c.metadata?.name);
+      for (let i = 0; i < 20; i++) expect(names).toContain(`cm-${i}`);
+      const secret = await core.readNamespacedSecret({ namespace: NAMESPACE, name: 'db' });
+      expect(Buffer.from(secret.data?.['password'] ?? '', 'base64').toString()).toBe(MARKER);
+
+      const tls = restored.etcd.tls!;
+      const status = JSON.parse((await s.run(['etcd', 'status', '--etcd-endpoints', restored.etcd.endpoints.join(','), '--etcd-cacert', tls.ca, '--etcd-cert', tls.cert, '--etcd-key', tls.key, '--json'])).stdout) as {
+        ok: boolean;
+        members: { revision: number }[];
+      };
+      expect(status.ok).toBe(true);
+      for (const m of status.members) expect(m.revision).toBeGreaterThan(before);
+      expect(Math.min(...status.members.map((m) => m.revision))).toBeGreaterThan(record(clean).revision + 1_000_000_000 - 1);
+    } finally {
+      await down('etcd-restored');
+    }
+  });
+
+  it('shows a lost member in status and still snapshots from a healthy one', async () => {
+    await stopComponent(cluster().bed, 'etcd-2');
+    const status = await s.run(['etcd', 'status', ...flags(), '--json']);
+    expect(status.code).toBe(1);
+    const report = JSON.parse(status.stdout) as { quorum: { healthy: number; hasQuorum: boolean }; members: { name: string; healthy: boolean }[] };
+    expect(report.quorum).toMatchObject({ healthy: 2, hasQuorum: true });
+    expect(report.members.find((m) => m.name === 'etcd-2')?.healthy).toBe(false);
+
+    const saved = JSON.parse((await s.ok(['backup', '--repo', repo, '--etcd', ...flags(), '--json'])).stdout) as Saved;
+    expect(record(saved).member.name).not.toBe('etcd-2');
+    expect(record(saved).quorum.healthy).toBe(2);
+    expect(record(saved).dirty).toBe(false);
+  });
+
+  it('refuses without quorum (exit 4), naming the lost quorum', async () => {
+    await stopComponent(cluster().bed, 'etcd-1');
+    const refused = await s.run(['backup', '--repo', repo, '--etcd', ...flags()]);
+    expect(refused.code).toBe(4);
+    // The member left may still name a leader for a moment, or already have none.
+    expect(refused.stderr).toMatch(/etcd has lost quorum: [01]\/3 voting members healthy, 2 needed/);
+    expect(refused.stderr).toMatch(/etcd-1 \(https:\/\/127\.0\.0\.1:\d+: unreachable \(connect ECONNREFUSED/);
+    expect(refused.stderr).toMatch(/etcd-2 \(https:\/\/127\.0\.0\.1:\d+: unreachable \(connect ECONNREFUSED/);
+    const { stdout } = await s.ok(['snapshots', '--repo', repo, '--json']);
+    expect((JSON.parse(stdout) as unknown[]).length).toBe(3);
+  });
+
+  afterAll(async () => {
+    await down('etcd-restored');
+  });
+});
