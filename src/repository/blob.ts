@@ -1,5 +1,5 @@
 /** A blob's stored form: zstd when that is smaller, then sealed (docs/repository-format.md, "Blobs"). */
-import { compress, decompress } from './compression.ts';
+import { compress, compressAsync, decompress } from './compression.ts';
 import { seal, unseal } from './crypto.ts';
 import { sha256, type Id } from './hash.ts';
 
@@ -12,6 +12,13 @@ export interface SealedBlob {
 
 export function sealBlob(key: Uint8Array, plaintext: Uint8Array, id: Id = sha256(plaintext)): SealedBlob {
   const packed = compress(plaintext);
+  const compressed = packed.length < plaintext.length;
+  return { id, sealed: seal(key, 'blob', compressed ? packed : plaintext), rawLength: plaintext.length, compressed };
+}
+
+/** sealBlob with the compression off the main thread. */
+export async function sealBlobAsync(key: Uint8Array, plaintext: Uint8Array, id: Id = sha256(plaintext)): Promise<SealedBlob> {
+  const packed = await compressAsync(plaintext);
   const compressed = packed.length < plaintext.length;
   return { id, sealed: seal(key, 'blob', compressed ? packed : plaintext), rawLength: plaintext.length, compressed };
 }

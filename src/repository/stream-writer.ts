@@ -1,59 +1,96 @@
 /**
  * Stores one stream of unknown length (an etcd snapshot, a command's output) as a file's
- * content: cut with the repository's chunker, each new chunk sealed and added to the blob
- * writer. Holds at most about two maximum-size chunks of the stream at a time.
+ * content, each new chunk sealed and added to the blob writer. Chunks are compressed on
+ * libuv's thread pool, a few at a time, so the main thread keeps receiving the stream.
+ *
+ * Two ways to cut: the repository's content-defined chunker (for data whose changes insert
+ * and delete bytes), or fixed pieces aligned to the start (for page files such as etcd's
+ * bolt database, where a change rewrites whole pages in place: aligned pieces that hold
+ * only unchanged pages keep their IDs, whatever moved elsewhere in the file).
  */
-import { sealBlob } from './blob.ts';
+import { sealBlobAsync } from './blob.ts';
 import type { BlobWriter } from './blob-writer.ts';
 import { Chunker } from './chunker.ts';
 import { sha256, type Id } from './hash.ts';
 import type { Repository } from './repository.ts';
 
+export type Cutting = { readonly kind: 'content-defined' } | { readonly kind: 'aligned'; readonly size: number };
+
+/** Chunks being compressed at once; each holds at most one chunk's bytes twice. */
+const IN_FLIGHT = 4;
+
 export class StreamWriter {
   private readonly repository: Repository;
   private readonly writer: BlobWriter;
-  private readonly chunker: Chunker;
+  private readonly chunker: Chunker | undefined;
+  private readonly alignedSize: number;
   private pieces: Uint8Array[] = [];
   private buffered = 0;
   private readonly content: Id[] = [];
   private size = 0;
+  private readonly sealing = new Set<Promise<void>>();
+  private failure: unknown;
 
-  constructor(repository: Repository, writer: BlobWriter) {
+  constructor(repository: Repository, writer: BlobWriter, cutting: Cutting = { kind: 'content-defined' }) {
     this.repository = repository;
     this.writer = writer;
-    this.chunker = new Chunker(repository.config.chunker);
+    this.chunker = cutting.kind === 'content-defined' ? new Chunker(repository.config.chunker) : undefined;
+    this.alignedSize = cutting.kind === 'aligned' ? cutting.size : 0;
+  }
+
+  /** The most bytes a cut needs in hand so every boundary is the one the whole stream would give. */
+  private get window(): number {
+    return this.chunker?.maxSize ?? this.alignedSize;
   }
 
   async push(bytes: Uint8Array): Promise<void> {
     this.pieces.push(bytes);
     this.buffered += bytes.length;
     this.size += bytes.length;
-    // Cut only with a full maximum chunk in hand, so every boundary is the one the whole
-    // stream would give.
-    if (this.buffered >= 2 * this.chunker.maxSize) await this.cut(false);
+    if (this.buffered >= 2 * this.window) await this.cut(false);
   }
 
-  /** The content IDs and length of everything pushed. */
+  /** The content IDs and length of everything pushed, once every new chunk is in the blob writer. */
   async finish(): Promise<{ content: Id[]; size: number }> {
     await this.cut(true);
+    while (this.sealing.size > 0) await Promise.race(this.sealing);
+    if (this.failure !== undefined) throw this.failure;
     return { content: this.content, size: this.size };
+  }
+
+  private length(data: Uint8Array, start: number, final: boolean): number {
+    if (this.chunker !== undefined) return this.chunker.cut(data, start, data.length, final);
+    return Math.min(this.alignedSize, data.length - start);
   }
 
   private async cut(final: boolean): Promise<void> {
     const data = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces);
     let start = 0;
     while (start < data.length) {
-      if (!final && data.length - start < this.chunker.maxSize) break;
-      const length = this.chunker.cut(data, start, data.length, final);
+      if (!final && data.length - start < this.window) break;
+      const length = this.length(data, start, final);
       if (length <= 0) break;
-      const chunk = data.subarray(start, start + length);
-      const id = sha256(chunk);
-      this.content.push(id);
-      if (!this.writer.known(id)) await this.writer.add('data', sealBlob(this.repository.masterKey, chunk, id));
+      await this.store(data.subarray(start, start + length));
       start += length;
     }
     const rest = data.subarray(start);
     this.pieces = rest.length > 0 ? [rest] : [];
     this.buffered = rest.length;
+  }
+
+  private async store(chunk: Uint8Array): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    const id = sha256(chunk);
+    this.content.push(id);
+    if (this.writer.known(id)) return;
+    while (this.sealing.size >= IN_FLIGHT) await Promise.race(this.sealing);
+    // Added to the writer in whatever order sealing ends: pack order does not matter, the content list keeps the file's order.
+    const task = sealBlobAsync(this.repository.masterKey, chunk, id)
+      .then((blob) => this.writer.add('data', blob))
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => this.sealing.delete(task));
+    this.sealing.add(task);
   }
 }

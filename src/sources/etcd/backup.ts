@@ -16,6 +16,15 @@ import { ETCD_SNAPSHOT_FILE, type EtcdSnapshotRecord } from './record.ts';
 import { SnapshotTrailer, TrailerMismatch } from './snapshot-trailer.ts';
 import type { EtcdConnectionOptions } from './types.ts';
 
+/**
+ * The database is stored in aligned 16 KiB pieces (4 bolt pages): bolt rewrites pages in
+ * place, so pieces holding only unchanged pages keep their IDs. Measured after 5% of keys
+ * rewritten and compacted: ~40% of 16 KiB pieces new, against ~21% of 4 KiB, ~80% of 64 KiB
+ * and ~94% of 1 MiB content-defined chunks; 4 KiB pieces compress so much worse that the
+ * repository ends no smaller, with four times the blobs.
+ */
+const DATABASE_PIECE = 16 * 1024;
+
 export interface EtcdBackupRequest {
   readonly endpoints: readonly string[];
   readonly connection: EtcdConnectionOptions;
@@ -70,7 +79,7 @@ export class EtcdBackup {
 
       const trailer = new SnapshotTrailer();
       const inventory = new BoltInventory();
-      const stream = new StreamWriter(this.repository, this.writer);
+      const stream = new StreamWriter(this.repository, this.writer, { kind: 'aligned', size: DATABASE_PIECE });
       for await (const bytes of session.clientFor(chosen).snapshot(request.signal)) {
         inventory.push(trailer.push(bytes));
         await stream.push(bytes);

@@ -1,0 +1,125 @@
+/**
+ * The etcd benchmark: a single etcd member loaded with ≥ 500 MB of Kubernetes-like values
+ * (at scale 1). Strata's snapshot into the repository against `etcdctl snapshot save` to a
+ * file (speed ratio etcdctl time / strata time; target ≥ 0.9), then seven daily snapshots
+ * with ~5% of the keys rewritten and the history compacted between them, as kube-apiserver
+ * compacts: the repository's total size against one zstd-compressed snapshot (target ≤ 1.5)
+ * and against seven plain copies.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { constants, zstdCompressSync } from 'node:zlib';
+import { EtcdMemberClient } from '../src/sources/etcd/client.ts';
+import { binary } from '../testbed/binaries.ts';
+import { get } from '../testbed/http.ts';
+import { freePort, startProcess, stopProcess, waitFor } from '../testbed/processes.ts';
+import { du, ensure, measure, printTable, type Row } from './measure.ts';
+
+const strataMain = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** A Pod-like JSON object of about 2 KiB: mostly repetitive structure, some unique IDs. */
+function value(i: number, generation: number): Buffer {
+  const uid = randomBytes(16).toString('hex');
+  const object = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `app-${i}`,
+      namespace: `ns-${i % 500}`,
+      uid,
+      resourceVersion: String(generation),
+      labels: { app: `app-${i % 50}`, 'pod-template-hash': randomBytes(5).toString('hex') },
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': randomBytes(300).toString('base64') },
+    },
+    spec: {
+      containers: [{ name: 'main', image: `registry.example.com/team/app-${i % 50}:v${generation}`, resources: { requests: { cpu: '100m', memory: '128Mi' } }, env: Array.from({ length: 12 }, (_, k) => ({ name: `ENV_${k}`, value: `value-${k}-${i % 7}` })) }],
+      nodeName: `node-${i % 100}`,
+      serviceAccountName: 'default',
+      tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
+    },
+    status: { phase: 'Running', podIP: `10.${i % 250}.${(i >> 8) % 250}.${i % 200}`, startTime: new Date().toISOString() },
+  };
+  return Buffer.from(JSON.stringify(object));
+}
+
+async function putAll(client: EtcdMemberClient, keys: readonly number[], generation: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const i = keys[next++]!;
+      await client.put(Buffer.from(`/registry/pods/ns-${i % 500}/app-${i}`), value(i, generation));
+    }
+  };
+  await Promise.all(Array.from({ length: 64 }, worker));
+}
+
+export async function runEtcdBench(scale: number): Promise<void> {
+  ensure('/usr/bin/time', 'time');
+  execFileSync('bash', [join(root, 'testbed/build-binaries.sh')], { stdio: 'inherit' });
+  const dir = mkdtempSync(join(tmpdir(), 'strata-bench-etcd-'));
+  const url = `http://127.0.0.1:${await freePort()}`;
+  const peer = `http://127.0.0.1:${await freePort()}`;
+  const metrics = `http://127.0.0.1:${await freePort()}`;
+  mkdirSync(join(dir, 'etcd'), { mode: 0o700 });
+  const etcd = startProcess('etcd', binary('etcd', 'etcd'), [
+    '--name=bench', `--data-dir=${join(dir, 'etcd')}`, `--listen-client-urls=${url}`, `--advertise-client-urls=${url}`,
+    `--listen-peer-urls=${peer}`, `--initial-advertise-peer-urls=${peer}`, `--initial-cluster=bench=${peer}`, `--listen-metrics-urls=${metrics}`,
+    '--quota-backend-bytes=8589934592', '--log-level=error',
+  ], join(dir, 'etcd.log'));
+  const client = new EtcdMemberClient(url, { timeoutMs: 30_000 });
+  try {
+    await waitFor('etcd', async () => (await get(`${metrics}/health`)).body.includes('"health":"true"'), 60_000, etcd);
+    const count = Math.round(240_000 * scale);
+    const all = Array.from({ length: count }, (_, i) => i);
+    let started = Date.now();
+    await putAll(client, all, 1);
+    const loaded = await client.status();
+    console.log(`loaded ${count} keys in ${((Date.now() - started) / 1000).toFixed(0)}s: database ${(loaded.dbSize / 2 ** 20).toFixed(0)} MiB`);
+
+    const passwordFile = join(dir, 'password');
+    writeFileSync(passwordFile, 'benchmark-password\n', { mode: 0o600 });
+    const env = { STRATA_PASSWORD_FILE: passwordFile, ETCDCTL_API: '3' };
+    const repo = join(dir, 'repo');
+    const strata = (args: string[]) => [process.execPath, strataMain, ...args, '--no-progress'];
+    measure(strata(['init', '--repo', repo]), env);
+
+    const file = join(dir, 'etcdctl.db');
+    const etcdctl = measure([binary('etcd', 'etcdctl'), `--endpoints=${url}`, 'snapshot', 'save', file], env);
+    const first = measure(strata(['backup', '--repo', repo, '--etcd', '--etcd-endpoints', url]), env);
+    const snapshotBytes = readFileSync(file);
+    const compressed = zstdCompressSync(snapshotBytes, { params: { [constants.ZSTD_c_compressionLevel]: 3 } }).length;
+    console.log(`snapshot: etcdctl ${etcdctl.seconds.toFixed(1)}s, strata ${first.seconds.toFixed(1)}s; ${(snapshotBytes.length / 2 ** 20).toFixed(0)} MiB, ${(compressed / 2 ** 20).toFixed(0)} MiB with zstd -3`);
+    rmSync(file);
+
+    const afterFirst = du(repo);
+    for (let day = 2; day <= 7; day++) {
+      started = Date.now();
+      const changed = new Set<number>();
+      while (changed.size < Math.round(count * 0.05)) changed.add(randomInt(count));
+      await putAll(client, [...changed], day);
+      const { revision } = await client.status();
+      execFileSync(binary('etcd', 'etcdctl'), [`--endpoints=${url}`, 'compact', String(revision)], { stdio: 'ignore' });
+      const daily = measure(strata(['backup', '--repo', repo, '--etcd', '--etcd-endpoints', url]), env);
+      console.log(`day ${day}: ${changed.size} keys rewritten and compacted; snapshot ${daily.seconds.toFixed(1)}s; repository ${(du(repo) / 2 ** 20).toFixed(0)} MiB; ${daily.stdout.trim()}`);
+    }
+    const total = du(repo);
+    const mb = (bytes: number) => bytes / 2 ** 20;
+    const rows: Row[] = [
+      { metric: 'snapshot time (s), etcdctl/strata', strata: first.seconds, other: etcdctl.seconds, ratio: etcdctl.seconds / first.seconds, target: '≥ 0.9' },
+      { metric: 'snapshot peak RSS (MB)', strata: first.peakRssMb, other: etcdctl.peakRssMb, ratio: first.peakRssMb / etcdctl.peakRssMb },
+      { metric: 'repository after 1 snapshot vs zstd file (MiB)', strata: mb(afterFirst), other: mb(compressed), ratio: afterFirst / compressed },
+      { metric: '7 daily snapshots vs one zstd snapshot (MiB)', strata: mb(total), other: mb(compressed), ratio: total / compressed, target: '≤ 1.5' },
+      { metric: '7 daily snapshots vs 7 plain copies (MiB)', strata: mb(total), other: mb(7 * snapshotBytes.length), ratio: total / (7 * snapshotBytes.length) },
+    ];
+    printTable('etcd: strata vs etcdctl snapshot save', 'etcdctl', rows);
+  } finally {
+    client.close();
+    await stopProcess(etcd);
+    if (process.env['BENCH_KEEP'] !== '1') rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,46 @@
+/** What every benchmark suite needs: installing the alternative, timing a command, sizes, and printing ratios. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export function ensure(program: string, pkg: string): void {
+  if (existsSync(program)) return;
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+export interface Measurement {
+  readonly seconds: number;
+  readonly peakRssMb: number;
+  readonly stdout: string;
+}
+
+/** Runs a command under GNU time: wall seconds and peak resident set size. */
+export function measure(command: string[], env: NodeJS.ProcessEnv = {}): Measurement {
+  const started = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', ...command], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`${command.join(' ')} failed (${result.status}):\n${result.stderr.slice(-2000)}`);
+  const kb = Number(result.stderr.trim().split('\n').at(-1));
+  return { seconds, peakRssMb: kb / 1024, stdout: result.stdout };
+}
+
+export function du(path: string): number {
+  return Number(execFileSync('du', ['-sb', path], { encoding: 'utf8' }).split('\t')[0]);
+}
+
+export interface Row {
+  readonly metric: string;
+  readonly strata: number;
+  readonly other: number;
+  /** How the ratio reads, e.g. "strata/restic" or "etcdctl/strata (speed)". */
+  readonly ratio: number;
+  readonly target?: string;
+}
+
+export function printTable(title: string, otherName: string, rows: readonly Row[]): void {
+  console.log(`\n${title}`);
+  console.log(`${'measurement'.padEnd(44)} ${'strata'.padStart(10)} ${otherName.padStart(10)} ${'ratio'.padStart(8)}  target`);
+  for (const r of rows) {
+    console.log(`${r.metric.padEnd(44)} ${r.strata.toFixed(1).padStart(10)} ${r.other.toFixed(1).padStart(10)} ${r.ratio.toFixed(2).padStart(8)}  ${r.target ?? ''}`);
+  }
+}
