@@ -9,7 +9,7 @@ import { StreamWriter, type Cutting } from './stream-writer.ts';
 
 async function repository(): Promise<Repository> {
   // Small chunks so a few hundred KiB exercise many boundaries.
-  return Repository.init(new MemoryBackend(), { password: 'stream test' }, { chunkSizes: { minSize: 4096, avgSize: 16384, maxSize: 65536 } });
+  return Repository.init(new MemoryBackend(), { password: 'stream test' }, { chunker: { minSize: 4096, avgSize: 16384, maxSize: 65536 } });
 }
 
 async function store(repo: Repository, data: Buffer, cuts: readonly number[], cutting: Cutting) {
