@@ -105,6 +105,9 @@ describe('etcd snapshots on a 3-member etcd with TLS behind kube-apiserver', () 
       expect(record(forced).dirty).toBe(true);
       expect(record(forced).dirtyReasons.join(' ')).toContain('NOSPACE');
       expect(forced.warnings.join(' ')).toContain('--force');
+      const shown = (await s.ok(['show', forced.id, '--repo', repo])).stdout;
+      expect(shown).toMatch(/DIRTY\s+alarm NOSPACE is raised on member etcd-0/);
+      expect((await s.ok(['snapshots', '--repo', repo])).stdout).toContain(`etcd@${record(forced).revision} dirty`);
     } finally {
       await client.setAlarm('DEACTIVATE', memberId, 'NOSPACE');
       client.close();

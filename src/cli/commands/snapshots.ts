@@ -1,6 +1,7 @@
 /** `strata snapshots` and `strata show ID`. */
 import { Command } from 'commander';
 import { findSnapshot, listSnapshots } from '../../repository/snapshots.ts';
+import { etcdRecord } from '../../sources/etcd/record.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printError, printJson, printLine } from '../output.ts';
@@ -26,7 +27,7 @@ ${EXIT_STATUS_HELP}`)
         if (global.json) return printJson(shown);
         printLine(['ID      ', 'time                ', 'host            ', 'result          ', 'size      ', 'tags / paths'].join('  '));
         for (const s of shown) {
-          printLine([s.id.slice(0, 8), shortTime(s.time).padEnd(20), s.host.padEnd(16), s.result.padEnd(16), formatBytes(s.summary.bytes).padEnd(10), [...s.tags, ...s.paths].join(' ')].join('  '));
+          printLine([s.id.slice(0, 8), shortTime(s.time).padEnd(20), s.host.padEnd(16), s.result.padEnd(16), formatBytes(s.summary.bytes).padEnd(10), [...s.tags, ...etcdLabel(s.sources), ...s.paths].join(' ')].join('  '));
         }
         printLine(`${shown.length} snapshot(s)`);
       });
@@ -56,8 +57,20 @@ ${EXIT_STATUS_HELP}`)
         printLine(`  parent    ${s.parent ?? '-'}`);
         printLine(`  sources   ${s.sources.map((src) => src.type).join(', ')}`);
         printLine(`  summary   ${s.summary.files} files, ${s.summary.dirs} dirs, ${formatBytes(s.summary.bytes)}, ${formatBytes(s.summary.newBytes)} new, ${(s.summary.durationMs / 1000).toFixed(1)}s`);
+        const etcd = etcdRecord(s.sources);
+        if (etcd !== undefined) {
+          printLine(`  etcd      revision ${etcd.revision}, ${etcd.totalKeys} keys, ${formatBytes(etcd.dbSize)} from member ${etcd.member.name} (${etcd.member.version}) of cluster ${etcd.clusterId}`);
+          printLine(`            quorum ${etcd.quorum.healthy}/${etcd.quorum.voting}; HashKV ${etcd.consistency?.verdict ?? 'not checked'}; sha256 ${etcd.sha256.slice(0, 16)}…`);
+          if (etcd.dirty) printLine(`  DIRTY     ${etcd.dirtyReasons.join('; ')}`);
+        }
         if (s.origin !== null) printLine(`  copied    from snapshot ${s.origin.snapshot.slice(0, 8)} of repository ${s.origin.repository.slice(0, 8)}`);
         for (const w of s.warnings) printLine(`  warning   ${w}`);
       });
     });
+}
+
+/** "etcd@REVISION" (and "dirty") for a snapshot holding an etcd snapshot. */
+function etcdLabel(sources: Parameters<typeof etcdRecord>[0]): string[] {
+  const etcd = etcdRecord(sources);
+  return etcd === undefined ? [] : [`etcd@${etcd.revision}`, ...(etcd.dirty ? ['dirty'] : [])];
 }

@@ -62,13 +62,16 @@ export class EtcdBackup {
     try {
       const assessment = await session.assess();
       const dirty = refusals(assessment);
-      const consistency = assessment.members.some((m) => m.status !== undefined) ? await session.consistency(assessment) : undefined;
-      if (consistency?.verdict === 'disagree') dirty.push(consistency.detail);
-      if (dirty.length > 0 && !request.force) {
+      const refuse = (): never => {
         throw new Refused(`etcd snapshot refused: ${dirty.join('; ')}`, {
           hint: 'nothing was written. Fix the cluster first (strata etcd status shows each member), or give --force to take the snapshot anyway, marked dirty',
         });
-      }
+      };
+      // Without quorum or with an alarm the answer is already no; HashKV would only add waiting.
+      if (dirty.length > 0 && !request.force) refuse();
+      const consistency = assessment.members.some((m) => m.status !== undefined) ? await session.consistency(assessment) : undefined;
+      if (consistency?.verdict === 'disagree') dirty.push(consistency.detail);
+      if (dirty.length > 0 && !request.force) refuse();
       const warnings = dirty.map((reason) => `snapshot taken with --force although ${reason}`);
       if (consistency?.verdict === 'inconclusive') warnings.push(`HashKV check inconclusive: ${consistency.detail}`);
 

@@ -34,6 +34,13 @@ describe('assessQuorum', () => {
     expect(q.members.find((m) => m.member.id === '3')?.problems).toEqual(['unreachable']);
   });
 
+  it('counts an alarm once, against the member that raised it, though every member repeats it in its errors', () => {
+    const repeated = ['memberID:73532150075745719 alarm:NOSPACE '];
+    const q = assessQuorum([member('1'), member('2'), member('3')], [status('1', '1', repeated), status('2', '1', repeated), status('3', '1', repeated)], [{ memberId: '1', alarm: 'NOSPACE' }]);
+    expect(q).toMatchObject({ healthy: 2, hasQuorum: true });
+    expect(q.members.map((m) => m.problems)).toEqual([['alarm NOSPACE'], [], []]);
+  });
+
   it('loses quorum with two of three down', () => {
     const q = assessQuorum([member('1'), member('2'), member('3')], [status('1')], []);
     expect(q).toMatchObject({ healthy: 1, needed: 2, hasQuorum: false });

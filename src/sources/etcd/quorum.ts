@@ -39,7 +39,9 @@ export function assessQuorum(
       const reason = member.clientUrls.map((url) => unreachable.get(url)).find((r) => r !== undefined);
       problems.push(reason ?? 'did not answer (no reachable client URL)');
     } else {
-      problems.push(...status.errors);
+      // Every member repeats the cluster's alarms in its errors ("memberID:… alarm:NOSPACE");
+      // alarms are counted once below, against the member that raised them.
+      problems.push(...status.errors.filter((e) => !/\balarm:/.test(e)));
       if (status.leader === '0') problems.push('has no leader');
     }
     for (const alarm of alarms) if (alarm.memberId === member.id) problems.push(`alarm ${alarm.alarm}`);
