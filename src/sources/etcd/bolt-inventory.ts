@@ -29,8 +29,6 @@ const BUCKET_ENTRY = 0x01;
 const MAGIC = 0xed0cdaed;
 /** A page claiming a larger span than this is not believed (stale bytes in a freed page). */
 const MAX_SPAN = 256 * 1024 * 1024;
-/** Only this much of a leaf's last key is kept: etcd's revision keys are 17 or 18 bytes. */
-const KEPT_KEY = 32;
 
 interface BucketRef {
   readonly name: string;
@@ -42,7 +40,12 @@ interface BucketRef {
 interface LeafPage {
   readonly kind: 'leaf';
   readonly count: number;
-  readonly lastKey: Buffer | undefined;
+  /**
+   * The first 8 bytes of the last key, big-endian: for a revision key, its main revision.
+   * A number, not a copy of the key: small Buffers come from Node's shared 8 KiB pool, and
+   * one kept per page would pin a slab per page, twice the database in memory.
+   */
+  readonly lastMain: number | undefined;
   readonly buckets: readonly BucketRef[];
   /** For leaves of revision keys: the user key's hash and whether it is a tombstone, per entry. */
   readonly revisions?: { readonly keys: Float64Array; readonly tombstones: Uint8Array };
@@ -109,8 +112,7 @@ export class BoltInventory {
       const count = leaves.reduce((sum, leaf) => sum + leaf.count, 0);
       buckets[bucket.name] = count;
       if (bucket.name === 'key') {
-        const last = leaves.findLast((leaf) => leaf.lastKey !== undefined)?.lastKey;
-        if (last !== undefined && last.length >= 8) revision = Number(last.readBigUInt64BE(0));
+        revision = leaves.findLast((leaf) => leaf.lastMain !== undefined)?.lastMain ?? 0;
         liveKeys = countLiveKeys(leaves);
       }
     }
@@ -138,6 +140,12 @@ export class BoltInventory {
       if (this.pageSize === 0 && !this.readFirstMeta(final)) return;
       const at = this.next - this.windowStart;
       if (at + PAGE_HEADER > this.window.length) break;
+      // A page start whose header does not name this page is not a page (overflow data):
+      // skip it without waiting for the span its bytes would claim.
+      if (Number(this.window.readBigUInt64LE(at)) !== this.next / this.pageSize) {
+        this.next += this.pageSize;
+        continue;
+      }
       const overflow = this.window.readUInt32LE(at + 12);
       const span = (overflow + 1) * this.pageSize;
       if (span <= MAX_SPAN && at + span > this.window.length && !final) break;
@@ -244,7 +252,7 @@ function userKeyHash(value: Buffer): number {
 function readLeaf(page: Buffer, count: number): LeafPage | undefined {
   if (PAGE_HEADER + count * ELEMENT > page.length) return undefined;
   const buckets: BucketRef[] = [];
-  let lastKey: Buffer | undefined;
+  let lastMain: number | undefined;
   let keys: Float64Array | undefined = new Float64Array(count);
   const tombstones = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
@@ -254,7 +262,7 @@ function readLeaf(page: Buffer, count: number): LeafPage | undefined {
     const keySize = page.readUInt32LE(element + 8);
     const valueSize = page.readUInt32LE(element + 12);
     if (keyAt + keySize + valueSize > page.length) return undefined;
-    if (i === count - 1) lastKey = Buffer.from(page.subarray(keyAt, keyAt + Math.min(keySize, KEPT_KEY)));
+    if (i === count - 1 && keySize >= 8) lastMain = Number(page.readBigUInt64BE(keyAt));
     if (keys !== undefined) {
       const revisionShaped = (keySize === 17 || keySize === 18) && page[keyAt + 8] === 0x5f && (flags & BUCKET_ENTRY) === 0;
       const hash = revisionShaped ? userKeyHash(page.subarray(keyAt + keySize, keyAt + keySize + valueSize)) : -1;
@@ -279,8 +287,8 @@ function readLeaf(page: Buffer, count: number): LeafPage | undefined {
     buckets.push({ name, root, inline });
   }
   return keys !== undefined && count > 0
-    ? { kind: 'leaf', count, lastKey, buckets, revisions: { keys, tombstones } }
-    : { kind: 'leaf', count, lastKey, buckets };
+    ? { kind: 'leaf', count, lastMain, buckets, revisions: { keys, tombstones } }
+    : { kind: 'leaf', count, lastMain, buckets };
 }
 
 /** FNV-1a, 64-bit: bolt's meta page checksum. */
