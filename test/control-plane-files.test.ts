@@ -5,9 +5,10 @@
  * readable in the repository.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { filesUnder } from './helpers/file-tree.ts';
 import { scratch } from './helpers/repo.ts';
 
 const marker = () => `KEY-${randomBytes(12).toString('hex')}`;
@@ -68,7 +69,7 @@ describe('backup --control-plane', () => {
     }
     for (const path of noise) expect(existsSync(join(target, 'files', root, path)), path).toBe(false);
 
-    const stored = readdirSync(repo, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => readFileSync(join(e.parentPath, e.name)));
+    const stored = filesUnder(repo).map((file) => readFileSync(file));
     for (const secret of [...Object.values(secrets), 'PRIVATE KEY', 'EncryptionConfiguration']) {
       expect(stored.some((bytes) => bytes.includes(secret)), secret).toBe(false);
     }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdMemberClient } from '../src/sources/etcd/client.ts';
 import { binary } from '../testbed/binaries.ts';
 import { down, stopComponent, upRestored } from '../testbed/testbed.ts';
+import { filesUnder } from './helpers/file-tree.ts';
 import { scratch } from './helpers/repo.ts';
 import { useCluster } from './helpers/testbed.ts';
 
@@ -34,10 +35,6 @@ interface Saved {
 
 const NAMESPACE = 'etcd-objects';
 const MARKER = `etcd-secret-${Date.now().toString(36)}`;
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
 
 describe('etcd snapshots on a 3-member etcd with TLS behind kube-apiserver', () => {
   const cluster = useCluster({ name: 'etcd-snap', etcdMembers: 3, nodes: 1 });

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { PartialFailure, UsageError } from '../../core/errors.ts';
 import { backup, type BackupProgress } from '../../engine/backup.ts';
 import { etcdConnectionOptions } from '../../sources/etcd/connection.ts';
+import { etcdRecord } from '../../sources/etcd/record.ts';
 import { discoverControlPlane } from '../../sources/files/control-plane.ts';
 import { addEtcdOptions, requireEtcd, type EtcdFlags } from '../etcd-options.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
@@ -92,7 +93,7 @@ ${EXIT_STATUS_HELP}`,
         else {
           const s = snapshot.summary;
           printLine(`snapshot ${id.slice(0, 8)} saved: ${s.files} files, ${s.dirs} dirs, ${formatBytes(s.bytes)} (${formatBytes(s.newBytes)} new) in ${(s.durationMs / 1000).toFixed(1)}s`);
-          const record = snapshot.sources.find((source) => source.type === 'etcd')?.record as { revision: number; totalKeys: number; member: { name: string } } | undefined;
+          const record = etcdRecord(snapshot.sources);
           if (record !== undefined) printLine(`etcd: revision ${record.revision}, ${record.totalKeys} keys, from member ${record.member.name}`);
         }
         for (const warning of snapshot.warnings) printError(`warning: ${warning}`);

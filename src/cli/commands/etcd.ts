@@ -2,11 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { clientUrlOf, renderRestorePlan, restorePlan } from '../../core/etcd/restore-plan.ts';
+import { renderRestorePlan, restorePlan } from '../../core/etcd/restore-plan.ts';
 import { OperationError, UsageError } from '../../core/errors.ts';
-import { writeEtcdSnapshotFile } from '../../engine/etcd/snapshot-file.ts';
 import { parseInitialCluster, plannedBump, restoreEtcdMember } from '../../engine/etcd/restore.ts';
-import { requireEtcdRecord } from '../../engine/etcd/snapshot-file.ts';
+import { requireEtcdRecord, writeEtcdSnapshotFile } from '../../engine/etcd/snapshot-file.ts';
 import { etcdStatus, type EtcdStatusReport } from '../../engine/etcd/status.ts';
 import { findSnapshot } from '../../repository/snapshots.ts';
 import { findEtcdutl } from '../../sources/etcd/etcdutl.ts';
@@ -142,7 +141,6 @@ ${EXIT_STATUS_HELP}`)
     .action(async (ref: string, options: { members: string; dataDir: string; layout: 'kubeadm' | 'systemd'; initialClusterToken?: string; bumpRevision?: number }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const members = [...parseInitialCluster(options.members, '--members')].map(([name, urls]) => ({ name, peerUrl: urls[0]! }));
-      for (const m of members) clientUrlOf(m.peerUrl);
       await withRepository(global, async (repository) => {
         const snapshot = await findSnapshot(repository, ref);
         const record = requireEtcdRecord(snapshot);
