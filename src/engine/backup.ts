@@ -17,10 +17,12 @@ import { listSnapshots, saveSnapshot } from '../repository/snapshots.ts';
 import type { TreeNode } from '../repository/tree.ts';
 import { EtcdBackup, type EtcdBackupRequest, type EtcdProgress } from '../sources/etcd/backup.ts';
 import { FilesBackup, type FilesProgress } from '../sources/files/backup.ts';
+import { ObjectsBackup, type ObjectsBackupRequest, type ObjectsProgress } from '../sources/objects/backup.ts';
 
 export interface BackupProgress {
   readonly files?: FilesProgress;
   readonly etcd?: EtcdProgress;
+  readonly objects?: ObjectsProgress;
 }
 
 export interface BackupOptions {
@@ -28,6 +30,8 @@ export interface BackupOptions {
   readonly paths: readonly string[];
   /** A snapshot of this etcd cluster, taken first. */
   readonly etcd?: Omit<EtcdBackupRequest, 'signal'>;
+  /** Every API object the filters select, from this cluster. */
+  readonly objects?: Omit<ObjectsBackupRequest, 'signal'>;
   readonly tags: readonly string[];
   readonly host?: string;
   /** A snapshot ID to compare against; by default the latest with the same host and paths. */
@@ -48,7 +52,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 export async function backup(repository: Repository, options: BackupOptions): Promise<BackupOutcome> {
   const paths = options.paths.map((p) => resolve(p));
-  if (paths.length === 0 && options.etcd === undefined) throw new UsageError('nothing to back up', { hint: 'give --files PATH (one or more), --control-plane or --etcd' });
+  if (paths.length === 0 && options.etcd === undefined && options.objects === undefined) throw new UsageError('nothing to back up', { hint: 'give --files PATH (one or more), --control-plane, --etcd or --objects' });
   for (const path of paths) if (!existsSync(path)) throw new UsageError(`--files ${path}: no such file or directory`, { hint: 'check the path; nothing was written' });
   const host = options.host ?? hostname();
   const started = Date.now();
@@ -62,7 +66,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     let failed = false;
     const summary = { files: 0, dirs: 0, bytes: 0 };
     let parent: StoredSnapshot | undefined;
-    const progress: { files?: FilesProgress; etcd?: EtcdProgress } = {};
+    const progress: { files?: FilesProgress; etcd?: EtcdProgress; objects?: ObjectsProgress } = {};
     const report = (): void => options.onProgress?.(progress);
     const ticker = options.onProgress === undefined ? undefined : setInterval(report, 250);
     try {
@@ -75,6 +79,17 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
         warnings.push(...result.warnings);
         summary.files++;
         summary.bytes += result.record.dbSize;
+      }
+      if (options.objects !== undefined) {
+        const objects = new ObjectsBackup(writer);
+        progress.objects = objects.progress;
+        const result = await objects.run({ ...options.objects, ...(options.signal && { signal: options.signal }) });
+        rootNodes.push(result.node);
+        sources.push({ type: 'objects', record: result.record });
+        warnings.push(...result.warnings);
+        failed ||= result.failed;
+        summary.files += result.record.objects;
+        summary.bytes += objects.progress.bytes;
       }
       if (paths.length > 0) {
         parent = await findParent(repository, host, paths, options.parent);

@@ -5,16 +5,21 @@ import { backup, type BackupProgress } from '../../engine/backup.ts';
 import { etcdConnectionOptions } from '../../sources/etcd/connection.ts';
 import { etcdRecord } from '../../sources/etcd/record.ts';
 import { discoverControlPlane } from '../../sources/files/control-plane.ts';
+import { connect } from '../../kube/connection.ts';
+import { KubeHttp } from '../../kube/http.ts';
+import { objectsRecord } from '../../sources/objects/record.ts';
 import { addEtcdOptions, requireEtcd, type EtcdFlags } from '../etcd-options.ts';
+import { addObjectFilterOptions, objectFilters, type ObjectFilterFlags } from '../object-options.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printError, printJson, printLine } from '../output.ts';
-import { backupProgressText, etcdProgressText, formatBytes, progressLine } from '../progress.ts';
+import { backupProgressText, etcdProgressText, formatBytes, objectsProgressText, progressLine } from '../progress.ts';
 import { withRepository } from '../with-repository.ts';
 
 const collectValues = (value: string, previous: string[]) => [...previous, value];
 
-interface BackupFlags extends EtcdFlags {
+interface BackupFlags extends EtcdFlags, ObjectFilterFlags {
+  readonly objects: boolean;
   readonly files: string[];
   readonly controlPlane: boolean;
   readonly hostRoot: string;
@@ -26,15 +31,18 @@ interface BackupFlags extends EtcdFlags {
 }
 
 export function backupCommand(): Command {
-  return addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files and local paths into the repository'))
+  const command = addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects and local paths into the repository'))
     .option('--files <path...>', 'files and directories to back up (absolute paths are kept)', [])
     .option('--control-plane', 'add what a control-plane node needs: /etc/kubernetes PKI, kubeconfigs and manifests, kubelet config, the EncryptionConfiguration, /etc/etcd.env', false)
     .option('--host-root <dir>', "where the node's root file system is (e.g. /host in a pod)", '/')
     .option('--etcd', 'take a verified etcd snapshot (see the --etcd-* options)', false)
+    .option('--objects', 'back up every API object (all served types, CRDs and custom resources included) from the --kubeconfig cluster', false)
+    .option('-l, --selector <selector>', 'only API objects with these labels (a label selector: app=web,tier!=cache)')
     .option('--force', 'take the etcd snapshot even without quorum, with an alarm raised or with members that disagree (marked dirty)', false)
     .option('--tag <tag>', 'tag the snapshot (repeatable)', collectValues, [])
     .option('--host <name>', 'host name to record (default: this host)')
-    .option('--parent <id>', 'compare files against this snapshot instead of the latest with the same host and paths')
+    .option('--parent <id>', 'compare files against this snapshot instead of the latest with the same host and paths');
+  return addObjectFilterOptions(command, 'back up cluster-scoped types too (the default)')
     .addHelpText(
       'after',
       `
@@ -46,6 +54,14 @@ backup is refused (exit 4) unless --force is given.
 Files whose size, modification time and inode are unchanged since the parent snapshot are
 not read again. The snapshot becomes visible only when everything it names is stored.
 
+API objects are discovered (every group and version the server prefers, aggregated APIs
+and custom resources included), listed in pages and stored one blob per object, exactly
+as the API returns them; an unchanged object costs nothing in the next snapshot. Events,
+leases, controller-managed endpoints and pods/replica sets/jobs that a controller
+recreates are left out and recorded. A type that cannot be listed (RBAC, an API service
+that is down) is recorded per type and namespace, and the snapshot ends partially
+failed (exit 3) with everything else stored.
+
 Examples:
   strata backup --repo /var/backups/strata --etcd --control-plane \\
       --etcd-endpoints https://10.0.0.1:2379,https://10.0.0.2:2379,https://10.0.0.3:2379 \\
@@ -54,6 +70,8 @@ Examples:
       --etcd-key /etc/kubernetes/pki/etcd/healthcheck-client.key
   strata backup --repo /var/backups/strata --files /etc/kubernetes /etc/etcd.env --tag control-plane
   strata backup --repo s3://backups/cp --control-plane --host-root /host --host cp-1 --json
+  strata backup --repo /var/backups/strata --objects --kubeconfig ~/.kube/config
+  strata backup --repo /var/backups/strata --objects --include-namespaces 'shop-*' --exclude-resources secrets
 ${EXIT_STATUS_HELP}`,
     )
     .action(async (options: BackupFlags, command: Command) => {
@@ -72,7 +90,9 @@ ${EXIT_STATUS_HELP}`,
         for (const file of found.missing) printError(`warning: the kube-apiserver manifest names ${file}, which does not exist`);
         paths.push(...found.paths);
       }
-      if (paths.length === 0 && etcd === undefined) throw new UsageError('nothing to back up', { hint: 'give --etcd, --control-plane or --files PATH' });
+      if (paths.length === 0 && etcd === undefined && !options.objects) throw new UsageError('nothing to back up', { hint: 'give --etcd, --objects, --control-plane or --files PATH' });
+      const filters = objectFilters(options);
+      const http = options.objects ? new KubeHttp(connect(global)) : undefined;
       await withRepository(global, async (repository) => {
         const started = Date.now();
         const line = progressLine(global.progress && !global.json);
@@ -80,14 +100,19 @@ ${EXIT_STATUS_HELP}`,
           paths,
           tags: options.tag,
           ...(etcd && { etcd }),
+          ...(http && { objects: { http, filters, ...(options.selector !== undefined && { labelSelector: options.selector }) } }),
           ...(options.host !== undefined && { host: options.host }),
           ...(options.parent !== undefined && { parent: options.parent }),
           onProgress: (p: BackupProgress) => {
             const elapsed = Date.now() - started;
             if (p.files !== undefined) line.update(backupProgressText(p.files, elapsed));
+            else if (p.objects !== undefined) line.update(objectsProgressText(p.objects, elapsed));
             else if (p.etcd !== undefined) line.update(etcdProgressText(p.etcd, elapsed));
           },
-        }).finally(() => line.done());
+        }).finally(() => {
+          line.done();
+          http?.close();
+        });
         const { snapshot, id } = outcome;
         if (global.json) printJson({ id, ...snapshot });
         else {
@@ -95,6 +120,11 @@ ${EXIT_STATUS_HELP}`,
           printLine(`snapshot ${id.slice(0, 8)} saved: ${s.files} files, ${s.dirs} dirs, ${formatBytes(s.bytes)} (${formatBytes(s.newBytes)} new) in ${(s.durationMs / 1000).toFixed(1)}s`);
           const record = etcdRecord(snapshot.sources);
           if (record !== undefined) printLine(`etcd: revision ${record.revision}, ${record.totalKeys} keys, from member ${record.member.name}`);
+          const objects = objectsRecord(snapshot.sources);
+          if (objects !== undefined) {
+            const skipped = objects.skipped.reduce((sum, s) => sum + (s.count ?? 0), 0);
+            printLine(`objects: ${objects.objects} of ${objects.types.filter((t) => t.objects > 0).length} types from ${objects.server} (${skipped} left out by rule; see \`strata show\`)`);
+          }
         }
         for (const warning of snapshot.warnings) printError(`warning: ${warning}`);
         if (snapshot.result !== 'completed') {

@@ -1,40 +1,72 @@
-/** `strata restore ID --target DIR`: files back, byte- and metadata-exact. */
-import { Command } from 'commander';
-import { OperationError, PartialFailure } from '../../core/errors.ts';
+/** `strata restore ID --target DIR`: files back, byte- and metadata-exact; `--objects`: API objects into a cluster. */
+import { Command, Option } from 'commander';
+import { OperationError, PartialFailure, UsageError } from '../../core/errors.ts';
 import { restoreSnapshot } from '../../engine/restore.ts';
 import { findSnapshot } from '../../repository/snapshots.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printError, printJson, printLine } from '../output.ts';
 import { formatBytes } from '../progress.ts';
+import { addObjectFilterOptions } from '../object-options.ts';
 import { withRepository } from '../with-repository.ts';
+import { restoreObjectsCommand, type ObjectsRestoreFlags } from './restore-objects.ts';
 
 const collectValues = (value: string, previous: string[]) => [...previous, value];
+const commaPairs = (value: string, previous: string[]) => [...previous, ...value.split(',').filter((v) => v !== '')];
 
 export function restoreCommand(): Command {
-  return new Command('restore')
-    .description('restore a snapshot, or part of it, into a directory')
+  const command = new Command('restore')
+    .description('restore a snapshot, or part of it, into a directory; or its API objects into a cluster')
     .argument('<id>', 'snapshot ID, a unique prefix of one, or "latest"')
-    .requiredOption('--target <dir>', 'directory to restore into (created if missing)')
+    .option('--target <dir>', 'directory to restore files into (created if missing)')
     .option('--include <pattern>', 'restore only matching paths (repeatable): /files/etc/kubernetes, "*.crt", /files/**/admin.conf', collectValues, [])
+    .option('--objects', 'restore API objects into the --kubeconfig cluster instead of files into a directory', false)
+    .addOption(new Option('--existing <policy>', 'objects that exist already: skip, update (server-side apply) or fail').default('skip'))
+    .addOption(new Option('--dry-run [mode]', 'print the restore plan and change nothing; --dry-run=server sends every object as a server-side dry run'))
+    .option('--namespace-mapping <old:new>', 'restore namespace OLD as NEW, with the references to it (comma-separated or repeated)', commaPairs, [])
+    .option('--storage-class-mapping <old:new>', 'give claims, volumes and claim templates of class OLD the class NEW', commaPairs, [])
+    .option('--preserve-cluster-ips', 'keep Service cluster IPs (default: the target allocates them; headless stays headless)', false)
+    .option('--include-status', 'write the saved status too (default: controllers rebuild it)', false)
+    .option('--restore-node-metadata', 'put saved labels, annotations and taints back on existing nodes of the same name', false)
+    .option('--parallel <n>', 'objects applied at once within a step', '16');
+  return addObjectFilterOptions(command, 'restore every cluster-scoped object (default: all of them when every namespace is restored, else only what the restored namespaces need)')
     .addHelpText('after', `
 Every block is verified against its SHA-256 as it is restored. Owner and group are
 restored when running as root; mode and modification time always; hard links and sparse
 files are recreated. Paths keep the source prefix: /files/etc/kubernetes restores to
 TARGET/files/etc/kubernetes.
 
+With --objects, the snapshot's API objects are sanitised (server-set metadata, status,
+allocated cluster IPs and node ports, stale bindings) and created in dependency order:
+CRDs (waited on until Established), namespaces, storage classes, PVs, PVCs, RBAC, service
+accounts, secrets, config maps, limits and quotas, services, workloads, everything else,
+custom resources, admission webhooks last. PVs keep their claim reference by name, so
+restored claims bind to the same volumes. kube-system, kube-public and kube-node-lease are
+restored only when named in --include-namespaces; nodes are never created.
+
 Examples:
   strata restore latest --repo /var/backups/strata --target /tmp/restore
   strata restore 4f2a9c1e --repo /var/backups/strata --target / --include /files/etc/kubernetes/pki
+  strata restore latest --repo /var/backups/strata --objects --dry-run
+  strata restore latest --repo /var/backups/strata --objects --kubeconfig new-cluster.conf --dry-run=server
+  strata restore latest --repo /var/backups/strata --objects --include-namespaces shop \
+      --namespace-mapping shop:shop-copy --storage-class-mapping standard:fast
 ${EXIT_STATUS_HELP}`)
-    .action(async (ref: string, options: { target: string; include: string[] }, command: Command) => {
+    .action(async (ref: string, options: ObjectsRestoreFlags & { target?: string; include: string[]; objects: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
+      if (options.objects && options.target !== undefined) throw new UsageError('--objects restores into a cluster, --target into a directory: give one of them');
+      if (!options.objects && options.target === undefined) throw new UsageError('restore where? give --target DIR for files, or --objects for API objects');
+      const target = options.target;
       await withRepository(global, async (repository) => {
         const snapshot = await findSnapshot(repository, ref);
-        const result = await restoreSnapshot(repository, snapshot, options.target, options.include);
+        if (target === undefined) {
+          await restoreObjectsCommand(repository, snapshot, options, global);
+          return;
+        }
+        const result = await restoreSnapshot(repository, snapshot, target, options.include);
         const p = result.progress;
-        if (global.json) printJson({ snapshot: snapshot.id, target: options.target, ...p, warnings: result.warnings, errors: result.errors });
-        else printLine(`restored snapshot ${snapshot.id.slice(0, 8)}: ${p.files} files, ${p.dirs} dirs, ${formatBytes(p.bytes)} into ${options.target}`);
+        if (global.json) printJson({ snapshot: snapshot.id, target, ...p, warnings: result.warnings, errors: result.errors });
+        else printLine(`restored snapshot ${snapshot.id.slice(0, 8)}: ${p.files} files, ${p.dirs} dirs, ${formatBytes(p.bytes)} into ${target}`);
         for (const w of result.warnings) printError(`warning: ${w}`);
         for (const e of result.errors) printError(`error: ${e}`);
         if (result.errors.length > 0) {

@@ -1,0 +1,43 @@
+/**
+ * Selection flags shared by `backup --objects`, `restore --objects` and `diff`, in
+ * Velero's spelling: comma-separated or repeated, globs allowed for namespaces and types.
+ */
+import { Option, type Command } from 'commander';
+import type { ObjectFilters } from '../core/objects/filters.ts';
+import { UsageError } from '../core/errors.ts';
+
+export interface ObjectFilterFlags {
+  readonly includeNamespaces: string[];
+  readonly excludeNamespaces: string[];
+  readonly includeResources: string[];
+  readonly excludeResources: string[];
+  readonly selector?: string;
+  readonly clusterScoped?: boolean;
+}
+
+const commaList = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+
+export function addObjectFilterOptions(command: Command, clusterScopedHelp: string): Command {
+  return command
+    .option('--include-namespaces <globs>', 'only these namespaces (comma-separated or repeated; * and ? match)', commaList, [])
+    .option('--exclude-namespaces <globs>', 'leave these namespaces out', commaList, [])
+    .option('--include-resources <types>', 'only these types: configmaps, deployments.apps, Deployment, *.example.com', commaList, [])
+    .option('--exclude-resources <types>', 'leave these types out', commaList, [])
+    .addOption(new Option('--cluster-scoped', clusterScopedHelp))
+    .addOption(new Option('--no-cluster-scoped', 'leave cluster-scoped types out (unless named in --include-resources)'));
+}
+
+export function objectFilters(flags: ObjectFilterFlags): ObjectFilters {
+  for (const [flag, values] of [['--include-namespaces', flags.includeNamespaces], ['--exclude-namespaces', flags.excludeNamespaces]] as const) {
+    for (const value of values) {
+      if (!/^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/.test(value)) throw new UsageError(`${flag} ${value}: not a namespace name or glob`, { hint: 'namespaces are lower-case letters, digits and "-"; * and ? match' });
+    }
+  }
+  return {
+    includeNamespaces: flags.includeNamespaces,
+    excludeNamespaces: flags.excludeNamespaces,
+    includeResources: flags.includeResources,
+    excludeResources: flags.excludeResources,
+    clusterScoped: flags.clusterScoped ?? true,
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * `strata restore --objects`: read the snapshot's objects, plan (pure), and either return
+ * the plan (client dry-run) or apply it to the cluster (for real, or as server dry-run).
+ */
+import { UsageError } from '../../core/errors.ts';
+import { planRestore, type PlanInput, type RestoreOptions, type RestorePlan } from '../../core/objects/plan.ts';
+import type { KubeHttp } from '../../kube/http.ts';
+import { Lock } from '../../repository/lock.ts';
+import type { Repository } from '../../repository/repository.ts';
+import type { StoredSnapshot } from '../../repository/snapshot.ts';
+import { PlanApplier, type ApplyOptions, type ApplyProgress, type ItemResult } from '../../sources/objects/apply.ts';
+import { readObjects } from '../../sources/objects/read.ts';
+import { objectsRecord } from '../../sources/objects/record.ts';
+
+export interface ObjectsRestoreRequest extends RestoreOptions {
+  readonly http: KubeHttp;
+  /** 'client': plan only; 'server': every request as server dry-run; undefined: apply. */
+  readonly dryRun?: 'client' | 'server';
+  readonly apply: Omit<ApplyOptions, 'serverDryRun'>;
+  readonly onPlanned?: (plan: RestorePlan, applier: PlanApplier | undefined) => void;
+}
+
+export interface ObjectsRestoreOutcome {
+  readonly plan: RestorePlan;
+  /** Undefined for a client dry-run. */
+  readonly results?: readonly ItemResult[];
+}
+
+export type { ApplyProgress };
+
+export async function loadPlanInputs(repository: Repository, snapshot: StoredSnapshot): Promise<PlanInput[]> {
+  const record = objectsRecord(snapshot.sources);
+  if (record === undefined) {
+    throw new UsageError(`snapshot ${snapshot.id.slice(0, 8)} holds no API objects`, { hint: 'pick a snapshot taken with `strata backup --objects` (`strata snapshots` lists them)' });
+  }
+  const inputs: PlanInput[] = [];
+  for await (const stored of readObjects(repository, snapshot.tree, record)) inputs.push(stored);
+  return inputs;
+}
+
+export async function restoreObjects(repository: Repository, snapshot: StoredSnapshot, request: ObjectsRestoreRequest): Promise<ObjectsRestoreOutcome> {
+  const lock = await Lock.acquire(repository, 'restore', false);
+  let inputs: PlanInput[];
+  try {
+    await repository.loadIndex();
+    inputs = await loadPlanInputs(repository, snapshot);
+  } finally {
+    await lock.release();
+  }
+  const plan = planRestore(inputs, request);
+  if (request.dryRun === 'client') {
+    request.onPlanned?.(plan, undefined);
+    return { plan };
+  }
+  const applier = new PlanApplier(request.http, { ...request.apply, serverDryRun: request.dryRun === 'server' });
+  request.onPlanned?.(plan, applier);
+  const results = await applier.apply(plan);
+  return { plan, results };
+}

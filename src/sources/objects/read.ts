@@ -1,0 +1,44 @@
+/**
+ * Reads the objects of a snapshot back: the tree under objects/, each file one object,
+ * typed by the record the backup wrote. Blobs are fetched a few at a time.
+ */
+import { typeName, type KubeObject, type ResourceType } from '../../core/objects/types.ts';
+import type { Id } from '../../repository/hash.ts';
+import type { Repository } from '../../repository/repository.ts';
+import type { TreeNode } from '../../repository/tree.ts';
+import { OBJECTS_DIR, objectNameOf } from './layout.ts';
+import type { ObjectsRecord } from './record.ts';
+
+export interface StoredObject {
+  readonly type: ResourceType;
+  readonly object: KubeObject;
+}
+
+/** Blobs loaded at once: enough to hide storage latency, few enough to bound memory. */
+const WINDOW = 32;
+
+/** The objects/ tree of a snapshot, or undefined when it has none. */
+export async function objectsTree(repository: Repository, root: Id): Promise<Id | undefined> {
+  return (await repository.loadTree(root)).nodes.find((n) => n.name === OBJECTS_DIR && n.type === 'dir')?.subtree;
+}
+
+/** Every stored object, type directory by type directory, as the snapshot's record types them. */
+export async function* readObjects(repository: Repository, root: Id, record: ObjectsRecord): AsyncGenerator<StoredObject> {
+  const tree = await objectsTree(repository, root);
+  if (tree === undefined) return;
+  const types = new Map(record.types.map((t) => [typeName(t), { ...t, verbs: [] as string[] }]));
+  for (const dir of (await repository.loadTree(tree)).nodes) {
+    const type = types.get(dir.name);
+    if (type === undefined || dir.subtree === undefined) continue;
+    const files: TreeNode[] = [];
+    for (const node of (await repository.loadTree(dir.subtree)).nodes) {
+      if (node.type === 'dir' && node.subtree !== undefined) files.push(...(await repository.loadTree(node.subtree)).nodes);
+      else files.push(node);
+    }
+    for (let at = 0; at < files.length; at += WINDOW) {
+      const batch = files.slice(at, at + WINDOW).filter((f) => f.type === 'file' && objectNameOf(f.name) !== undefined && f.content?.length === 1);
+      const objects = await Promise.all(batch.map(async (f) => JSON.parse((await repository.loadBlob(f.content![0]!)).toString('utf8')) as KubeObject));
+      for (const object of objects) yield { type, object };
+    }
+  }
+}
