@@ -4,6 +4,7 @@ import { backupCommand } from './commands/backup.ts';
 import { checkCommand } from './commands/check.ts';
 import { configCommand } from './commands/config.ts';
 import { copyCommand } from './commands/copy.ts';
+import { diffCommand } from './commands/diff.ts';
 import { initCommand } from './commands/init.ts';
 import { keyCommand } from './commands/key.ts';
 import { lsCommand } from './commands/ls.ts';
@@ -34,7 +35,7 @@ Examples:
 ${EXIT_STATUS_HELP}`,
     );
   addGlobalOptions(program);
-  for (const command of [initCommand(), backupCommand(), snapshotsCommand(), showCommand(), lsCommand(), restoreCommand(), checkCommand(), copyCommand(), keyCommand(), unlockCommand(), etcdCommand(), doctorCommand(), configCommand()]) {
+  for (const command of [initCommand(), backupCommand(), snapshotsCommand(), showCommand(), lsCommand(), restoreCommand(), diffCommand(), checkCommand(), copyCommand(), keyCommand(), unlockCommand(), etcdCommand(), doctorCommand(), configCommand()]) {
     program.addCommand(command);
   }
   // Usage errors go through the same handler as every other error, with exit code 2.

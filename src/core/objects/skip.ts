@@ -11,6 +11,8 @@ export function typeSkipReason(type: ResourceType): string | undefined {
   if (!type.verbs.includes('create')) return 'cannot be created (read-only type)';
   if (type.resource === 'events' && (type.group === '' || type.group === 'events.k8s.io')) return 'events are transient records';
   if (type.resource === 'leases' && type.group === 'coordination.k8s.io') return 'leases are leader-election state, taken again by their holders';
+  if (type.group === 'networking.k8s.io' && type.resource === 'ipaddresses') return 'allocated by the API server for Services';
+  if (type.group === 'storage.k8s.io' && (type.resource === 'csinodes' || type.resource === 'volumeattachments')) return 'written by kubelets and the attach/detach controller';
   return undefined;
 }
 

@@ -2,7 +2,7 @@
  * Reads the objects of a snapshot back: the tree under objects/, each file one object,
  * typed by the record the backup wrote. Blobs are fetched a few at a time.
  */
-import { typeName, type KubeObject, type ResourceType } from '../../core/objects/types.ts';
+import { objectKey, typeName, type KubeObject, type ResourceType } from '../../core/objects/types.ts';
 import type { Id } from '../../repository/hash.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { TreeNode } from '../../repository/tree.ts';
@@ -37,8 +37,38 @@ export async function* readObjects(repository: Repository, root: Id, record: Obj
     }
     for (let at = 0; at < files.length; at += WINDOW) {
       const batch = files.slice(at, at + WINDOW).filter((f) => f.type === 'file' && objectNameOf(f.name) !== undefined && f.content?.length === 1);
-      const objects = await Promise.all(batch.map(async (f) => JSON.parse((await repository.loadBlob(f.content![0]!)).toString('utf8')) as KubeObject));
+      const objects = await Promise.all(batch.map((f) => loadObject(repository, f.content![0]!)));
       for (const object of objects) yield { type, object };
     }
   }
+}
+
+export interface IndexedObject {
+  readonly type: ResourceType;
+  readonly blob: Id;
+}
+
+/** Every object of a snapshot by key ("deployments.apps/shop/web") with its blob, without reading the objects. */
+export async function indexObjects(repository: Repository, root: Id, record: ObjectsRecord): Promise<Map<string, IndexedObject>> {
+  const index = new Map<string, IndexedObject>();
+  const tree = await objectsTree(repository, root);
+  if (tree === undefined) return index;
+  const types = new Map(record.types.map((t) => [typeName(t), { ...t, verbs: [] as string[] }]));
+  for (const dir of (await repository.loadTree(tree)).nodes) {
+    const type = types.get(dir.name);
+    if (type === undefined || dir.subtree === undefined) continue;
+    const add = (namespace: string | undefined, node: TreeNode): void => {
+      const name = objectNameOf(node.name);
+      if (node.type === 'file' && name !== undefined && node.content?.length === 1) index.set(objectKey(type, namespace, name), { type, blob: node.content[0]! });
+    };
+    for (const node of (await repository.loadTree(dir.subtree)).nodes) {
+      if (node.type !== 'dir' || node.subtree === undefined) add(undefined, node);
+      else for (const child of (await repository.loadTree(node.subtree)).nodes) add(node.name, child);
+    }
+  }
+  return index;
+}
+
+export async function loadObject(repository: Repository, blob: Id): Promise<KubeObject> {
+  return JSON.parse((await repository.loadBlob(blob)).toString('utf8')) as KubeObject;
 }
