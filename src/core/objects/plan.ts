@@ -175,6 +175,8 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
     return at;
   };
   const groups = new Map<string, { stage: Stage; depth: number; items: PlannedItem[] }>();
+  // Placed in key order, so that an ownership cycle breaks the same way whatever the input order.
+  items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const item of items) {
     const [s, d] = place(item, 0);
     const id = `${s}:${d}`;
@@ -183,7 +185,6 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
     group.items.push({ key: item.key, source: item.source, type: item.type, object: item.object, uid: item.uid, notes: item.notes });
   }
   const steps = [...groups.values()].sort((a, b) => stageIndex(a.stage) - stageIndex(b.stage) || a.depth - b.depth);
-  for (const step of steps) step.items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { steps, nodes, excluded, total: inputs.length };
 }
 
