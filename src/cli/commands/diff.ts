@@ -28,7 +28,7 @@ export function diffCommand(): Command {
     .option('--against <target>', '"live" (the --kubeconfig cluster) or a second snapshot ID', 'live')
     .option('-l, --selector <selector>', 'only live objects with these labels')
     .option('--exit-code', 'exit 1 when anything differs (for drift alerts)', false);
-  return addObjectFilterOptions(command, 'compare cluster-scoped types too (the default)')
+  return addObjectFilterOptions(command, 'compare cluster-scoped types too (the default unless --include-namespaces is given)')
     .addHelpText('after', `
 Server-set metadata (uid, resourceVersion, timestamps, managed fields), status and the
 annotations controllers rewrite are ignored. Objects the backup leaves out (events, pods
@@ -42,7 +42,8 @@ Examples:
 ${EXIT_STATUS_HELP}`)
     .action(async (ref: string, flags: DiffFlags, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions & { selector?: string }>();
-      const filters = objectFilters(flags);
+      // Naming namespaces narrows the comparison to them, as a restore of them would.
+      const filters = { ...objectFilters(flags), clusterScoped: flags.clusterScoped ?? flags.includeNamespaces.length === 0 };
       await withRepository(global, async (repository) => {
         const snapshot = await findSnapshot(repository, ref);
         let drift: DriftReport;

@@ -3,7 +3,7 @@
  * server changes on its own (server metadata, status, the controller's bookkeeping
  * annotations). Paths are written like `spec.template.spec.containers[0].image`.
  */
-import { isJsonObject, type Json } from './json.ts';
+import { at, isJsonObject, type Json } from './json.ts';
 import { SERVER_METADATA } from './sanitize.ts';
 import type { KubeObject } from './types.ts';
 
@@ -19,6 +19,8 @@ const VOLATILE_ANNOTATIONS: readonly string[] = [
   'deployment.kubernetes.io/revision',
   'kubectl.kubernetes.io/last-applied-configuration',
   'control-plane.alpha.kubernetes.io/leader',
+  'pv.kubernetes.io/bind-completed',
+  'pv.kubernetes.io/bound-by-controller',
 ];
 
 /** A copy without the volatile parts, to compare. */
@@ -27,6 +29,12 @@ export function comparable(object: KubeObject): Json {
   delete copy['status'];
   const metadata = copy['metadata'] as Json;
   for (const field of SERVER_METADATA) delete metadata[field];
+  // A volume's claim reference carries the claim's uid: it changes whenever the claim is recreated.
+  const claimRef = at(copy, 'spec', 'claimRef');
+  if (copy['kind'] === 'PersistentVolume' && claimRef !== undefined) {
+    delete claimRef['uid'];
+    delete claimRef['resourceVersion'];
+  }
   const annotations = metadata['annotations'] as Json | undefined;
   if (annotations !== undefined) {
     for (const key of VOLATILE_ANNOTATIONS) delete annotations[key];

@@ -123,6 +123,11 @@ export class PlanApplier {
       if (created.status === 404 && this.options.serverDryRun && body.details?.kind === 'namespaces' && namespace !== undefined && this.newNamespaces.has(namespace)) {
         return { key: item.key, action: 'created', reason: `not validated: namespace ${namespace} is created by this restore` };
       }
+      // Some checks run before the name is (a Service's node port "already allocated"):
+      // an object that exists is judged as existing, whatever the create said.
+      if (created.status !== 404 && (await this.send(objectPath(target, namespace, object.metadata.name), {})).status === 200) {
+        return await this.existing(item, target, object);
+      }
       return { key: item.key, action: 'failed', reason: apiError(collectionPath(target, namespace), created).message };
     } catch (error) {
       return { key: item.key, action: 'failed', reason: (error as Error).message };
