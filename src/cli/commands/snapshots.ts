@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { findSnapshot, listSnapshots } from '../../repository/snapshots.ts';
 import { etcdRecord } from '../../sources/etcd/record.ts';
+import { objectsRecord } from '../../sources/objects/record.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printError, printJson, printLine } from '../output.ts';
@@ -27,7 +28,7 @@ ${EXIT_STATUS_HELP}`)
         if (global.json) return printJson(shown);
         printLine(['ID      ', 'time                ', 'host            ', 'result          ', 'size      ', 'tags / paths'].join('  '));
         for (const s of shown) {
-          printLine([s.id.slice(0, 8), shortTime(s.time).padEnd(20), s.host.padEnd(16), s.result.padEnd(16), formatBytes(s.summary.bytes).padEnd(10), [...s.tags, ...etcdLabel(s.sources), ...s.paths].join(' ')].join('  '));
+          printLine([s.id.slice(0, 8), shortTime(s.time).padEnd(20), s.host.padEnd(16), s.result.padEnd(16), formatBytes(s.summary.bytes).padEnd(10), [...s.tags, ...sourceLabels(s.sources), ...s.paths].join(' ')].join('  '));
         }
         printLine(`${shown.length} snapshot(s)`);
       });
@@ -63,14 +64,23 @@ ${EXIT_STATUS_HELP}`)
           printLine(`            quorum ${etcd.quorum.healthy}/${etcd.quorum.voting}; HashKV ${etcd.consistency?.verdict ?? 'not checked'}; sha256 ${etcd.sha256.slice(0, 16)}…`);
           if (etcd.dirty) printLine(`  DIRTY     ${etcd.dirtyReasons.join('; ')}`);
         }
+        const objects = objectsRecord(s.sources);
+        if (objects !== undefined) {
+          printLine(`  objects   ${objects.objects} from ${objects.types.filter((t) => t.objects > 0).length} types of ${objects.server}${objects.labelSelector === undefined ? '' : ` (selector ${objects.labelSelector})`}`);
+          for (const skip of objects.skipped) {
+            printLine(`  left out  ${skip.type}${skip.count === undefined ? '' : ` ×${skip.count}`}: ${skip.reason}${skip.examples?.length ? ` (e.g. ${skip.examples.slice(0, 2).join(', ')})` : ''}`);
+          }
+          for (const f of objects.failures) printLine(`  unread    ${f.type}${f.namespaces === undefined ? '' : ` in ${f.namespaces.join(', ')}`}: ${f.error}`);
+        }
         if (s.origin !== null) printLine(`  copied    from snapshot ${s.origin.snapshot.slice(0, 8)} of repository ${s.origin.repository.slice(0, 8)}`);
         for (const w of s.warnings) printLine(`  warning   ${w}`);
       });
     });
 }
 
-/** "etcd@REVISION" (and "dirty") for a snapshot holding an etcd snapshot. */
-function etcdLabel(sources: Parameters<typeof etcdRecord>[0]): string[] {
+/** "etcd@REVISION" (and "dirty") for a snapshot holding an etcd snapshot; "objects:N" for API objects. */
+function sourceLabels(sources: Parameters<typeof etcdRecord>[0]): string[] {
   const etcd = etcdRecord(sources);
-  return etcd === undefined ? [] : [`etcd@${etcd.revision}`, ...(etcd.dirty ? ['dirty'] : [])];
+  const objects = objectsRecord(sources);
+  return [...(etcd === undefined ? [] : [`etcd@${etcd.revision}`, ...(etcd.dirty ? ['dirty'] : [])]), ...(objects === undefined ? [] : [`objects:${objects.objects}`])];
 }
