@@ -17,9 +17,8 @@ import { EtcdMemberClient } from '../src/sources/etcd/client.ts';
 import { binary } from '../testbed/binaries.ts';
 import { get } from '../testbed/http.ts';
 import { freePort, startProcess, stopProcess, waitFor } from '../testbed/processes.ts';
-import { du, ensure, measure, printTable, type Row } from './measure.ts';
+import { du, ensure, measure, printTable, type Row, strataCommand } from './measure.ts';
 
-const strataMain = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** A Pod-like JSON object of about 2 KiB: mostly repetitive structure, some unique IDs. */
@@ -85,12 +84,11 @@ export async function runEtcdBench(scale: number): Promise<void> {
     writeFileSync(passwordFile, 'benchmark-password\n', { mode: 0o600 });
     const env = { STRATA_PASSWORD_FILE: passwordFile, ETCDCTL_API: '3' };
     const repo = join(dir, 'repo');
-    const strata = (args: string[]) => [process.execPath, strataMain, ...args, '--no-progress'];
-    measure(strata(['init', '--repo', repo]), env);
+    measure(strataCommand(['init', '--repo', repo]), env);
 
     const file = join(dir, 'etcdctl.db');
     const etcdctl = measure([binary('etcd', 'etcdctl'), `--endpoints=${url}`, 'snapshot', 'save', file], env);
-    const first = measure(strata(['backup', '--repo', repo, '--etcd', '--etcd-endpoints', url]), env);
+    const first = measure(strataCommand(['backup', '--repo', repo, '--etcd', '--etcd-endpoints', url]), env);
     const snapshotBytes = readFileSync(file);
     const compressed = zstdCompressSync(snapshotBytes, { params: { [constants.ZSTD_c_compressionLevel]: 3 } }).length;
     console.log(`snapshot: etcdctl ${etcdctl.seconds.toFixed(1)}s, strata ${first.seconds.toFixed(1)}s; ${(snapshotBytes.length / 2 ** 20).toFixed(0)} MiB, ${(compressed / 2 ** 20).toFixed(0)} MiB with zstd -3`);
@@ -104,7 +102,7 @@ export async function runEtcdBench(scale: number): Promise<void> {
       await putAll(client, [...changed], day);
       const { revision } = await client.status();
       execFileSync(binary('etcd', 'etcdctl'), [`--endpoints=${url}`, 'compact', String(revision)], { stdio: 'ignore' });
-      const daily = measure(strata(['backup', '--repo', repo, '--etcd', '--etcd-endpoints', url]), env);
+      const daily = measure(strataCommand(['backup', '--repo', repo, '--etcd', '--etcd-endpoints', url]), env);
       console.log(`day ${day}: ${changed.size} keys rewritten and compacted; snapshot ${daily.seconds.toFixed(1)}s; repository ${(du(repo) / 2 ** 20).toFixed(0)} MiB; ${daily.stdout.trim()}`);
     }
     const total = du(repo);

@@ -1,6 +1,14 @@
 /** What every benchmark suite needs: installing the alternative, timing a command, sizes, and printing ratios. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const strataMain = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+/** The strata CLI as it ships: with the V8 setting its shebang and bin/strata give it. */
+export function strataCommand(args: readonly string[]): string[] {
+  return [process.execPath, '--max-semi-space-size=4', strataMain, ...args, '--no-progress'];
+}
 
 export function ensure(program: string, pkg: string): void {
   if (existsSync(program)) return;

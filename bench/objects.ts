@@ -16,9 +16,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binary } from '../testbed/binaries.ts';
 import { down, up } from '../testbed/testbed.ts';
-import { ensure, measure, printTable, type Row } from './measure.ts';
+import { ensure, measure, printTable, type Row, strataCommand } from './measure.ts';
 
-const strataMain = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 function objectsFor(namespaces: number): unknown[] {
@@ -65,10 +64,9 @@ export async function runObjectsBench(scale: number): Promise<void> {
       writeFileSync(passwordFile, 'benchmark-password\n', { mode: 0o600 });
       const env = { STRATA_PASSWORD_FILE: passwordFile };
       const repo = join(dir, 'repo');
-      const strata = (args: string[]) => [process.execPath, strataMain, ...args, '--no-progress'];
-      measure(strata(['init', '--repo', repo]), env);
+      measure(strataCommand(['init', '--repo', repo]), env);
 
-      const backup = measure(strata(['backup', '--repo', repo, '--kubeconfig', a.kubeconfig, '--objects', '--json']), env);
+      const backup = measure(strataCommand(['backup', '--repo', repo, '--kubeconfig', a.kubeconfig, '--objects', '--json']), env);
       const saved = JSON.parse(backup.stdout) as { id: string; sources: { type: string; record: { objects: number; types: { group: string; resource: string; objects: number }[] } }[] };
       const record = saved.sources.find((s) => s.type === 'objects')!.record;
       const types = record.types.map((t) => (t.group === '' ? t.resource : `${t.resource}.${t.group}`));
@@ -77,7 +75,7 @@ export async function runObjectsBench(scale: number): Promise<void> {
       const floor = measure(['bash', '-c', `printf '%s\\n' "$@" | xargs -P 4 -I{} sh -c '"${kubectl}" --kubeconfig "${a.kubeconfig}" get {} -A -o json --chunk-size=500 > "${lists}/{}.json"'`, 'list', ...types]);
       console.log(`backup: strata ${backup.seconds.toFixed(1)}s for ${record.objects} objects (${(record.objects / backup.seconds).toFixed(0)}/s), kubectl lists of ${types.length} types ${floor.seconds.toFixed(1)}s`);
 
-      const restore = measure(strata(['restore', saved.id, '--repo', repo, '--kubeconfig', b.kubeconfig, '--objects', '--include-namespaces', 'bench-*', '--json']), env);
+      const restore = measure(strataCommand(['restore', saved.id, '--repo', repo, '--kubeconfig', b.kubeconfig, '--objects', '--include-namespaces', 'bench-*', '--json']), env);
       const restored = JSON.parse(restore.stdout) as { counts: Record<string, number> };
       console.log(`restore into B: ${restore.seconds.toFixed(1)}s, ${JSON.stringify(restored.counts)}`);
       const created = restored.counts['created'] ?? 0;

@@ -6,11 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generate, modify, type DataSetSize } from './data.ts';
-import { du, ensure, measure, printTable, type Measurement } from './measure.ts';
+import { du, ensure, measure, printTable, type Measurement, strataCommand } from './measure.ts';
 
-const strataMain = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
 interface Tool {
   readonly name: string;
@@ -22,13 +20,12 @@ interface Tool {
 function tools(passwordFile: string): Tool[] {
   const strataEnv = { STRATA_PASSWORD_FILE: passwordFile };
   const resticEnv = { RESTIC_PASSWORD_FILE: passwordFile };
-  const strata = (args: string[]) => [process.execPath, strataMain, ...args, '--no-progress'];
   return [
     {
       name: 'strata',
-      init: (repo) => void measure(strata(['init', '--repo', repo]), strataEnv),
-      backup: (repo, path) => measure(strata(['backup', '--repo', repo, '--files', path]), strataEnv),
-      restore: (repo, target) => measure(strata(['restore', 'latest', '--repo', repo, '--target', target]), strataEnv),
+      init: (repo) => void measure(strataCommand(['init', '--repo', repo]), strataEnv),
+      backup: (repo, path) => measure(strataCommand(['backup', '--repo', repo, '--files', path]), strataEnv),
+      restore: (repo, target) => measure(strataCommand(['restore', 'latest', '--repo', repo, '--target', target]), strataEnv),
     },
     {
       name: 'restic',

@@ -1,23 +1,35 @@
-/** The command tree. Each command lives in its own file under commands/. */
+/**
+ * The command tree. Each command lives in its own file under commands/ and is loaded only
+ * when it runs (or for the help that lists them all): a command then carries only its own
+ * libraries (the Kubernetes client, S3, gRPC and SSH clients weigh tens of MB each).
+ */
 import { Command } from 'commander';
-import { backupCommand } from './commands/backup.ts';
-import { checkCommand } from './commands/check.ts';
-import { configCommand } from './commands/config.ts';
-import { copyCommand } from './commands/copy.ts';
-import { diffCommand } from './commands/diff.ts';
-import { initCommand } from './commands/init.ts';
-import { keyCommand } from './commands/key.ts';
-import { lsCommand } from './commands/ls.ts';
-import { restoreCommand } from './commands/restore.ts';
-import { showCommand, snapshotsCommand } from './commands/snapshots.ts';
-import { unlockCommand } from './commands/unlock.ts';
-import { doctorCommand } from './commands/doctor.ts';
-import { etcdCommand } from './commands/etcd.ts';
 import { EXIT_STATUS_HELP } from './exit-codes.ts';
 import { addGlobalOptions } from './global-options.ts';
 import { VERSION } from './version.ts';
 
-export function buildProgram(): Command {
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  init: async () => (await import('./commands/init.ts')).initCommand(),
+  backup: async () => (await import('./commands/backup.ts')).backupCommand(),
+  snapshots: async () => (await import('./commands/snapshots.ts')).snapshotsCommand(),
+  show: async () => (await import('./commands/snapshots.ts')).showCommand(),
+  ls: async () => (await import('./commands/ls.ts')).lsCommand(),
+  restore: async () => (await import('./commands/restore.ts')).restoreCommand(),
+  diff: async () => (await import('./commands/diff.ts')).diffCommand(),
+  check: async () => (await import('./commands/check.ts')).checkCommand(),
+  copy: async () => (await import('./commands/copy.ts')).copyCommand(),
+  key: async () => (await import('./commands/key.ts')).keyCommand(),
+  unlock: async () => (await import('./commands/unlock.ts')).unlockCommand(),
+  etcd: async () => (await import('./commands/etcd.ts')).etcdCommand(),
+  doctor: async () => (await import('./commands/doctor.ts')).doctorCommand(),
+  config: async () => (await import('./commands/config.ts')).configCommand(),
+};
+
+/**
+ * The program with the commands `argv` names (any word that is a command name: a flag's
+ * value that happens to be one only loads one more), or all of them when it names none.
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('strata')
     .description('Backup and disaster recovery for Kubernetes: etcd, control-plane files, API objects, volumes')
     .version(VERSION, '-V, --version')
@@ -35,8 +47,9 @@ Examples:
 ${EXIT_STATUS_HELP}`,
     );
   addGlobalOptions(program);
-  for (const command of [initCommand(), backupCommand(), snapshotsCommand(), showCommand(), lsCommand(), restoreCommand(), diffCommand(), checkCommand(), copyCommand(), keyCommand(), unlockCommand(), etcdCommand(), doctorCommand(), configCommand()]) {
-    program.addCommand(command);
+  const named = Object.keys(COMMANDS).filter((name) => argv.includes(name));
+  for (const name of named.length > 0 ? named : Object.keys(COMMANDS)) {
+    program.addCommand(await COMMANDS[name]!());
   }
   // Usage errors go through the same handler as every other error, with exit code 2.
   const override = (command: Command): void => {

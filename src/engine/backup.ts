@@ -15,7 +15,7 @@ import { SealerPool } from '../repository/sealer/pool.ts';
 import type { Snapshot, SnapshotSource, StoredSnapshot } from '../repository/snapshot.ts';
 import { listSnapshots, saveSnapshot } from '../repository/snapshots.ts';
 import type { TreeNode } from '../repository/tree.ts';
-import { EtcdBackup, type EtcdBackupRequest, type EtcdProgress } from '../sources/etcd/backup.ts';
+import type { EtcdBackupRequest, EtcdProgress } from '../sources/etcd/backup.ts';
 import { FilesBackup, type FilesProgress } from '../sources/files/backup.ts';
 import { ObjectsBackup, type ObjectsBackupRequest, type ObjectsProgress } from '../sources/objects/backup.ts';
 
@@ -71,6 +71,8 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     const ticker = options.onProgress === undefined ? undefined : setInterval(report, 250);
     try {
       if (options.etcd !== undefined) {
+        // gRPC is loaded only for runs that take an etcd snapshot.
+        const { EtcdBackup } = await import('../sources/etcd/backup.ts');
         const etcd = new EtcdBackup(repository, writer);
         progress.etcd = etcd.progress;
         const result = await etcd.run({ ...options.etcd, ...(options.signal && { signal: options.signal }) });

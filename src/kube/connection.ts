@@ -1,13 +1,14 @@
 /**
- * Opens the Kubernetes API the way kubectl does: an explicit --kubeconfig, else $KUBECONFIG,
- * else ~/.kube/config, else the in-cluster service account; --context picks a context.
- * Every failure becomes one OperationError that names the kubeconfig and the server.
+ * Finds the cluster the way kubectl does: an explicit --kubeconfig, else $KUBECONFIG, else
+ * ~/.kube/config, else the in-cluster service account; --context picks a context. Every
+ * failure becomes one error that names the kubeconfig and the server.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import { OperationError, UsageError } from '../core/errors.ts';
+import { KubeApiError } from './errors.ts';
+import { inClusterAccess, kubeconfigAccess, type Credentials } from './kubeconfig.ts';
 
 export interface ConnectionOptions {
   readonly kubeconfig?: string | undefined;
@@ -15,56 +16,31 @@ export interface ConnectionOptions {
 }
 
 export interface KubeConnection {
-  readonly config: KubeConfig;
   /** Where the configuration came from, for messages: a file path or "in-cluster". */
   readonly source: string;
   readonly server: string;
+  credentials(): Promise<Credentials>;
 }
 
-export function connect(options: ConnectionOptions): KubeConnection {
-  const config = new KubeConfig();
+export async function connect(options: ConnectionOptions): Promise<KubeConnection> {
   const file = options.kubeconfig ?? process.env['KUBECONFIG']?.split(':')[0] ?? join(homedir(), '.kube', 'config');
-  let source = file;
   if (existsSync(file)) {
-    try {
-      config.loadFromFile(file);
-    } catch (error) {
-      throw new UsageError(`kubeconfig ${file}: cannot be read: ${(error as Error).message}`, {
-        hint: 'pass a valid kubeconfig with --kubeconfig',
-        cause: error,
-      });
-    }
-  } else if (options.kubeconfig === undefined && process.env['KUBERNETES_SERVICE_HOST'] !== undefined) {
-    config.loadFromCluster();
-    source = 'in-cluster';
-  } else {
-    throw new UsageError(`kubeconfig ${file}: no such file`, {
-      hint: 'pass the cluster with --kubeconfig PATH (and --context NAME), or set KUBECONFIG',
-    });
+    const access = kubeconfigAccess(file, options.context);
+    return { source: file, server: access.server, credentials: () => access.credentials() };
   }
-  if (options.context !== undefined) {
-    if (config.getContextObject(options.context) === null) {
-      const known = config.getContexts().map((c) => c.name);
-      throw new UsageError(`--context ${options.context}: not in ${source} (contexts: ${known.join(', ') || 'none'})`);
-    }
-    config.setCurrentContext(options.context);
+  if (options.kubeconfig === undefined && process.env['KUBERNETES_SERVICE_HOST'] !== undefined) {
+    if (options.context !== undefined) throw new UsageError(`--context ${options.context}: there is no kubeconfig in a pod, only its service account`);
+    const access = inClusterAccess();
+    return { source: 'in-cluster', server: access.server, credentials: () => access.credentials() };
   }
-  const server = config.getCurrentCluster()?.server;
-  if (server === undefined) {
-    throw new UsageError(`kubeconfig ${source}: the current context names no cluster`, {
-      hint: 'pick a context with --context',
-    });
-  }
-  return { config, source, server };
+  throw new UsageError(`kubeconfig ${file}: no such file`, {
+    hint: 'pass the cluster with --kubeconfig PATH (and --context NAME), or set KUBECONFIG',
+  });
 }
 
-/** Turns a client-node failure into one sentence: HTTP status and reason, or the network error. */
+/** Turns a failed request into one sentence: HTTP status and reason, or the network error. */
 export function describeKubeError(error: unknown): string {
-  if (error instanceof ApiException) {
-    const body = error.body as { message?: string; reason?: string } | string | undefined;
-    const detail = typeof body === 'object' && body !== null ? (body.message ?? body.reason) : undefined;
-    return `HTTP ${error.code}${detail === undefined ? '' : `: ${detail}`}`;
-  }
+  if (error instanceof KubeApiError) return `HTTP ${error.status}${error.reason === '' ? '' : ` ${error.reason}`}: ${error.message}`;
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
     const code = (cause as { code?: string } | undefined)?.code ?? (error as { code?: string }).code;

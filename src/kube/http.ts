@@ -2,12 +2,14 @@
  * Raw JSON access to the Kubernetes API over one keep-alive agent. Objects are read and
  * written exactly as the API returns them: client-node's typed models would drop fields
  * they do not know (custom resources, newer API versions) and cost a conversion per object.
- * Authentication (client certificates, tokens, exec plugins) comes from the kubeconfig
- * through client-node, refreshed every minute so that short-lived tokens keep working.
+ * Authentication (client certificates, tokens, exec plugins) comes from the kubeconfig,
+ * refreshed every minute so that short-lived tokens keep working.
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConnection } from './connection.ts';
+import { apiError } from './errors.ts';
+import type { Credentials } from './kubeconfig.ts';
 
 export interface KubeResponse<T = unknown> {
   readonly status: number;
@@ -22,20 +24,6 @@ export interface KubeRequest {
   readonly signal?: AbortSignal;
 }
 
-/** The API's own failure: HTTP status plus the Status object's reason and message. */
-export class KubeApiError extends Error {
-  readonly status: number;
-  readonly reason: string;
-  readonly path: string;
-
-  constructor(status: number, reason: string, message: string, path: string) {
-    super(message);
-    this.status = status;
-    this.reason = reason;
-    this.path = path;
-  }
-}
-
 /** Requests slower than this fail: a list page or an apply never legitimately takes longer. */
 const REQUEST_TIMEOUT_MS = 120_000;
 const AUTH_REFRESH_MS = 60_000;
@@ -46,6 +34,7 @@ export class KubeHttp {
   private agent: http.Agent | undefined;
   private options: https.RequestOptions | undefined;
   private optionsAt = 0;
+  private credentials: Credentials | undefined;
   private readonly maxSockets: number;
 
   constructor(connection: KubeConnection, options: { maxSockets?: number } = {}) {
@@ -54,19 +43,22 @@ export class KubeHttp {
     this.maxSockets = options.maxSockets ?? 16;
   }
 
-  /** TLS material and headers from the kubeconfig, and one agent built from them. */
+  /** TLS material and headers from the kubeconfig, and one agent built from them (again when a plugin rotates the certificate). */
   private async requestOptions(): Promise<https.RequestOptions> {
     if (this.options !== undefined && Date.now() - this.optionsAt < AUTH_REFRESH_MS) return this.options;
-    const options: https.RequestOptions = {};
-    await this.connection.config.applyToHTTPSOptions(options);
-    if (this.agent === undefined) {
-      const tls = { ca: options.ca, cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase, servername: options.servername };
+    const credentials = await this.connection.credentials();
+    if (this.agent === undefined || this.credentials?.cert !== credentials.cert || this.credentials?.key !== credentials.key) {
+      this.agent?.destroy();
       const common = { keepAlive: true, maxSockets: this.maxSockets };
       this.agent = this.base.protocol === 'https:'
-        ? new https.Agent({ ...common, ...tls, ...(options.rejectUnauthorized !== undefined && { rejectUnauthorized: options.rejectUnauthorized }) })
+        ? new https.Agent({
+          ...common, ca: credentials.ca, cert: credentials.cert, key: credentials.key,
+          rejectUnauthorized: !credentials.insecure, ...(credentials.servername !== undefined && { servername: credentials.servername }),
+        })
         : new http.Agent(common);
     }
-    this.options = { ...options, agent: this.agent };
+    this.credentials = credentials;
+    this.options = { agent: this.agent, headers: credentials.authorization === undefined ? {} : { Authorization: credentials.authorization } };
     this.optionsAt = Date.now();
     return this.options;
   }
@@ -118,11 +110,4 @@ export class KubeHttp {
   close(): void {
     this.agent?.destroy();
   }
-}
-
-export function apiError(path: string, response: KubeResponse): KubeApiError {
-  const body = response.body as { reason?: string; message?: string } | string;
-  const reason = typeof body === 'object' && body !== null ? (body.reason ?? '') : '';
-  const message = typeof body === 'object' && body !== null ? (body.message ?? `HTTP ${response.status}`) : `HTTP ${response.status}${body ? `: ${String(body).slice(0, 200)}` : ''}`;
-  return new KubeApiError(response.status, reason, message, path);
 }

@@ -4,7 +4,8 @@
  */
 import type { KubeObject, ResourceType } from '../core/objects/types.ts';
 import { apiVersionOf } from '../core/objects/types.ts';
-import { apiError, type KubeHttp } from './http.ts';
+import { apiError } from './errors.ts';
+import type { KubeHttp } from './http.ts';
 import { collectionPath } from './resource-path.ts';
 
 export interface ListOptions {

@@ -5,7 +5,6 @@
 import { randomBytes, scrypt as scryptCallback } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { promisify } from 'node:util';
-import { Decrypter, Encrypter } from 'age-encryption';
 import { AuthenticationFailed, seal, unseal } from './crypto.ts';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, length: number, options: object) => Promise<Buffer>;
@@ -53,6 +52,8 @@ export async function wrapMasterKey(master: Uint8Array, credential: NewCredentia
     const wrappingKey = await derive(credential.password, kdf);
     return { ...common, kind: 'password', kdf, wrapped: seal(wrappingKey, 'key', master).toString('base64') };
   }
+  // age is loaded only for age recipients: it is heavy, and most repositories use passwords.
+  const { Encrypter } = await import('age-encryption');
   const encrypter = new Encrypter();
   encrypter.addRecipient(credential.recipient);
   const wrapped = await encrypter.encrypt(master);
@@ -70,6 +71,7 @@ export async function unwrapMasterKey(file: KeyFile, credentials: Credentials): 
     }
   }
   if (file.kind === 'age' && credentials.identities !== undefined && credentials.identities.length > 0) {
+    const { Decrypter } = await import('age-encryption');
     const decrypter = new Decrypter();
     for (const identity of credentials.identities) decrypter.addIdentity(identity);
     try {

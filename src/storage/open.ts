@@ -12,8 +12,7 @@ import { LimitedBackend } from './limit.ts';
 import { LocalBackend } from './local.ts';
 import { MemoryBackend } from './memory.ts';
 import { DEFAULT_RETRY, RetryingBackend, type RetryPolicy } from './retry.ts';
-import { S3Backend } from './s3.ts';
-import { SftpBackend } from './sftp.ts';
+import { DeferredBackend } from './deferred.ts';
 
 export interface BackendSettings {
   readonly s3?: {
@@ -55,14 +54,15 @@ function rawBackend(url: string, settings: BackendSettings): Backend {
 function s3Backend(url: string, parsed: URL, s3: NonNullable<BackendSettings['s3']>): Backend {
   if (parsed.hostname === '') throw new UsageError(`repository ${url}: no bucket`, { hint: 'write s3://BUCKET/PREFIX' });
   const endpoint = s3.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  return new S3Backend({
+  const options = {
     bucket: parsed.hostname,
     prefix: decodeURIComponent(parsed.pathname.replace(/^\/+|\/+$/g, '')),
     region: s3.region ?? process.env.AWS_REGION ?? 'us-east-1',
     forcePathStyle: s3.forcePathStyle ?? true,
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(s3.credentialsFile === undefined ? {} : { credentials: readS3Credentials(s3.credentialsFile) }),
-  });
+  };
+  return new DeferredBackend(`s3://${options.bucket}/${options.prefix}`.replace(/\/$/, ''), async () => new (await import('./s3.ts')).S3Backend(options));
 }
 
 function readS3Credentials(file: string): { accessKeyId: string; secretAccessKey: string } {
@@ -85,14 +85,15 @@ function sftpBackend(url: string, parsed: URL, sftp: NonNullable<BackendSettings
   if (identityFile === undefined) throw new UsageError(`repository ${url}: no SSH identity`, { hint: 'set sftp.identityFile in strata.yaml or STRATA_SFTP_IDENTITY_FILE' });
   const knownHostsFile = sftp.knownHostsFile ?? process.env.STRATA_SFTP_KNOWN_HOSTS ?? join(ssh, 'known_hosts');
   const pinnedKeys = parseKnownHosts(readSecret(knownHostsFile, 'known hosts file'));
-  return new SftpBackend({
+  const options = {
     host: parsed.hostname,
     port: parsed.port === '' ? 22 : Number(parsed.port),
     username: decodeURIComponent(parsed.username) || process.env.USER || 'root',
     path,
     privateKey: Buffer.from(readSecret(identityFile, 'SSH identity file')),
     pinnedKeys,
-  });
+  };
+  return new DeferredBackend(`sftp://${options.username}@${options.host}:${options.port}${options.path}`, async () => new (await import('./sftp.ts')).SftpBackend(options));
 }
 
 function readSecret(file: string, what: string): string {

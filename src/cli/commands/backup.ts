@@ -92,7 +92,7 @@ ${EXIT_STATUS_HELP}`,
       }
       if (paths.length === 0 && etcd === undefined && !options.objects) throw new UsageError('nothing to back up', { hint: 'give --etcd, --objects, --control-plane or --files PATH' });
       const filters = objectFilters(options);
-      const http = options.objects ? new KubeHttp(connect(global)) : undefined;
+      const http = options.objects ? new KubeHttp(await connect(global)) : undefined;
       await withRepository(global, async (repository) => {
         const started = Date.now();
         const line = progressLine(global.progress && !global.json);

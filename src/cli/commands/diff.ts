@@ -48,7 +48,7 @@ ${EXIT_STATUS_HELP}`)
         const snapshot = await findSnapshot(repository, ref);
         let drift: DriftReport;
         if (flags.against === 'live') {
-          const http = new KubeHttp(connect(global));
+          const http = new KubeHttp(await connect(global));
           try {
             drift = await diffAgainstLive(repository, snapshot, http, filters, global.selector);
           } finally {

@@ -40,7 +40,7 @@ ${EXIT_STATUS_HELP}`,
       const inputs: { -readonly [K in keyof DoctorInputs]: DoctorInputs[K] } = {};
       const kubeconfig = global.kubeconfig ?? cluster?.kubeconfig;
       try {
-        inputs.connection = connect({ kubeconfig, context: global.context ?? cluster?.context });
+        inputs.connection = await connect({ kubeconfig, context: global.context ?? cluster?.context });
       } catch (error) {
         // An explicitly named kubeconfig that cannot be used is a usage error; no kubeconfig at all is a skip.
         if (kubeconfig !== undefined || global.context !== undefined) throw error;

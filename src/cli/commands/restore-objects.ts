@@ -43,7 +43,7 @@ export async function restoreObjectsCommand(repository: Repository, snapshot: St
     namespaces: flags.namespaceMapping.length === 0 ? NO_MAPPINGS.namespaces : parseMapping('--namespace-mapping', flags.namespaceMapping),
     storageClasses: flags.storageClassMapping.length === 0 ? NO_MAPPINGS.storageClasses : parseMapping('--storage-class-mapping', flags.storageClassMapping),
   };
-  const http = new KubeHttp(connect(global), { maxSockets: concurrency });
+  const http = new KubeHttp(await connect(global), { maxSockets: concurrency });
   const line = progressLine(global.progress && !global.json);
   const started = Date.now();
   let ticker: NodeJS.Timeout | undefined;

@@ -3,8 +3,8 @@
  * SelfSubjectAccessReview, which answers for this identity under whatever authorizer the
  * cluster runs (RBAC, webhooks), unlike reading RBAC objects.
  */
-import { AuthorizationV1Api } from '@kubernetes/client-node';
 import { describeKubeError, type KubeConnection } from '../../kube/connection.ts';
+import { KubeHttp } from '../../kube/http.ts';
 import { fail, pass, type CheckResult } from './check.ts';
 
 interface Permission {
@@ -32,11 +32,12 @@ export async function checkPermissions(connection: KubeConnection, purpose: 'bac
   const id = `rbac-${purpose}`;
   const title = `permissions for ${purpose}`;
   const wanted = purpose === 'backup' ? BACKUP_PERMISSIONS : RESTORE_PERMISSIONS;
-  const api = connection.config.makeApiClient(AuthorizationV1Api);
+  const http = new KubeHttp(connection);
   try {
     const answers = await Promise.all(
       wanted.map(async (permission) => {
-        const review = await api.createSelfSubjectAccessReview({
+        const review = await http.json<{ status?: { allowed?: boolean } }>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+          method: 'POST',
           body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { ...permission } } },
         });
         return { permission, allowed: review.status?.allowed === true };
@@ -49,5 +50,7 @@ export async function checkPermissions(connection: KubeConnection, purpose: 'bac
     return fail(id, title, `missing in all namespaces: ${missing.join(', ')}; grant them to this identity (see deploy/ RBAC roles)`, { missing });
   } catch (error) {
     return fail(id, title, `could not ask the API server: ${describeKubeError(error)}`);
+  } finally {
+    http.close();
   }
 }

@@ -10,7 +10,8 @@ import { diffObjects } from '../../core/objects/diff.ts';
 import type { NodeMetadata, PlannedItem, RestorePlan } from '../../core/objects/plan.ts';
 import { typeName, type KubeObject, type OwnerReference, type ResourceType } from '../../core/objects/types.ts';
 import { discover } from '../../kube/discovery.ts';
-import { apiError, type KubeHttp, type KubeResponse } from '../../kube/http.ts';
+import { apiError } from '../../kube/errors.ts';
+import type { KubeHttp, KubeResponse } from '../../kube/http.ts';
 import { collectionPath, objectPath } from '../../kube/resource-path.ts';
 
 export type ExistingPolicy = 'skip' | 'update' | 'fail';

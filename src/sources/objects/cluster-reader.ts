@@ -8,8 +8,10 @@
 import { literalNamespaces, namespaceSelected, typeSelected, type ObjectFilters } from '../../core/objects/filters.ts';
 import { objectSkipReason, serviceSelectorKey, typeSkipReason } from '../../core/objects/skip.ts';
 import { typeName, type KubeObject, type ResourceType } from '../../core/objects/types.ts';
+import { describeKubeError } from '../../kube/connection.ts';
 import { discover } from '../../kube/discovery.ts';
-import { KubeApiError, type KubeHttp } from '../../kube/http.ts';
+import { KubeApiError } from '../../kube/errors.ts';
+import type { KubeHttp } from '../../kube/http.ts';
 import { listPages } from '../../kube/list.ts';
 import type { FailureRecord, SkipRecord } from './record.ts';
 
@@ -80,13 +82,13 @@ export class ClusterReader {
       return true;
     } catch (error) {
       if (!(error instanceof KubeApiError) || error.status !== 403 || !type.namespaced) {
-        this.failures.push({ type: typeName(type), error: describe(error) });
+        this.failures.push({ type: typeName(type), error: describeKubeError(error) });
         return false;
       }
       // Forbidden cluster-wide: this identity may still read some namespaces (a RoleBinding each).
       const namespaces = await this.namespaces();
       if (namespaces === undefined) {
-        this.failures.push({ type: typeName(type), error: describe(error) });
+        this.failures.push({ type: typeName(type), error: describeKubeError(error) });
         return false;
       }
       return this.eachNamespace(type, namespaces.filter((n) => namespaceSelected(filters, n)), list);
@@ -124,7 +126,7 @@ export class ClusterReader {
       try {
         await list(namespace);
       } catch (error) {
-        const message = describe(error).replaceAll(namespace, '<namespace>');
+        const message = describeKubeError(error).replaceAll(namespace, '<namespace>');
         failed.set(message, [...(failed.get(message) ?? []), namespace]);
       }
     }
@@ -140,11 +142,6 @@ export class ClusterReader {
     })().catch(() => undefined);
     return this.namespaceNames;
   }
-}
-
-export function describe(error: unknown): string {
-  if (error instanceof KubeApiError) return `HTTP ${error.status}${error.reason === '' ? '' : ` ${error.reason}`}: ${error.message}`;
-  return (error as Error).message;
 }
 
 /** A failure record as one warning line. */
