@@ -5,9 +5,11 @@
  * target, and as an RBAC-limited user.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { down, up, userKubeconfig } from '../testbed/testbed.ts';
+import { filesUnder } from './helpers/file-tree.ts';
 import { scratch } from './helpers/repo.ts';
 import { useCluster } from './helpers/testbed.ts';
 import { applyWorkloads, eventually, getJson, kubectl, settled, workloadNames, type Workloads } from './helpers/workloads.ts';
@@ -64,6 +66,13 @@ describe('API objects: backup, restore, mappings, migration, dry-run, RBAC', () 
     ]));
     const listing = await s.ok(['ls', '--repo', repo, snapshot.id, `/objects/secrets/${w.shop}`]);
     expect(listing.stdout).toContain('creds.json');
+    // Secrets are sealed like everything else: neither the value nor its base64 is in any file.
+    const secret = `s3cret-${w.shop}`;
+    for (const file of filesUnder(repo)) {
+      const bytes = readFileSync(file);
+      expect(bytes.includes(secret), file).toBe(false);
+      expect(bytes.includes(Buffer.from(secret).toString('base64')), file).toBe(false);
+    }
     // An unchanged cluster costs next to nothing: every object blob is known already.
     const again = JSON.parse((await s.ok(['backup', '--repo', repo, '--kubeconfig', kc(), '--objects', '--json', '--include-namespaces', w.shop])).stdout) as { summary: { newBytes: number; files: number } };
     expect(again.summary.files).toBeGreaterThan(20);
@@ -178,6 +187,24 @@ describe('API objects: backup, restore, mappings, migration, dry-run, RBAC', () 
     expect(result.stderr).toMatch(/warning: objects: secrets/);
     const listing = await s.ok(['ls', '--repo', repo, saved.id, `/objects/configmaps/${w.shop}`]);
     expect(listing.stdout).toContain('cfg.json');
+  });
+
+  it('records an aggregated API that is down and stores everything else', async () => {
+    const group = `${w.crdGroup.replace('.example.com', '')}-metrics.example.com`;
+    kubectl(kc(), ['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: `v1.${group}` },
+      spec: { group, version: 'v1', groupPriorityMinimum: 100, versionPriority: 10, insecureSkipTLSVerify: true, service: { namespace: w.ops, name: 'no-such-metrics', port: 443 } },
+    }));
+    try {
+      const result = await s.run(['backup', '--repo', repo, '--kubeconfig', kc(), '--objects', '--json', '--include-namespaces', w.ops]);
+      expect(result.code).toBe(3);
+      const saved = JSON.parse(result.stdout) as Saved;
+      const record = saved.sources.find((x) => x.type === 'objects')!.record!;
+      expect(record.failures).toEqual([expect.objectContaining({ type: `${group}/v1`, error: expect.stringMatching(/^discovery: /) })]);
+      expect(record.objects).toBeGreaterThan(2);
+    } finally {
+      kubectl(kc(), ['delete', 'apiservice', `v1.${group}`]);
+    }
   });
 
   it('migrates the snapshot into a second, empty control plane', async () => {

@@ -65,16 +65,17 @@ export class PlanApplier {
     await this.refreshServed();
     for (const step of plan.steps) {
       this.progress.stage = step.stage;
-      const stepResults: ItemResult[] = [];
+      // Results in plan order, whatever order the requests finish in.
+      const stepResults = new Map<PlannedItem, ItemResult>();
       await forEachBounded(step.items, this.options.concurrency ?? 16, async (item) => {
         this.options.signal?.throwIfAborted();
         const result = await this.applyItem(item);
-        stepResults.push(result);
+        stepResults.set(item, result);
         this.progress.done++;
         if (result.action === 'failed') this.progress.failed++;
       });
-      results.push(...stepResults);
-      if (step.stage === 'custom resource definitions') await this.afterDefinitions(step.items, stepResults);
+      results.push(...step.items.map((item) => stepResults.get(item)!));
+      if (step.stage === 'custom resource definitions') await this.afterDefinitions(step.items, [...stepResults.values()]);
     }
     this.progress.stage = 'node metadata';
     for (const node of plan.nodes) {
