@@ -77,11 +77,12 @@ export class KubeHttp {
     const client = url.protocol === 'https:' ? https : http;
     return new Promise<KubeResponse<T>>((resolve, reject) => {
       const req = client.request(url, { ...options, method: request.method ?? 'GET', headers, timeout: REQUEST_TIMEOUT_MS, ...(request.signal && { signal: request.signal }) }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // Decoded as it arrives: no list of chunks and no concatenated copy of a page.
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
         res.on('error', reject);
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = text;
           if (text.length > 0 && (res.headers['content-type'] ?? '').includes('json')) {
             try {

@@ -10,6 +10,12 @@ import type { IndexedPack } from './master-index.ts';
 import { PackBuilder, packKey, type BlobType } from './pack.ts';
 import type { Repository } from './repository.ts';
 
+/**
+ * Tree packs are cut smaller than data packs: their buffer grows by doubling, and a backup
+ * of many small items (API objects) writes megabytes of trees. Readers take packs of any size.
+ */
+const TREE_PACK_SIZE = 4 * 1024 * 1024;
+
 /** Room for the pack header beyond the data: 42 bytes per blob, sealed. */
 const PACK_HEADROOM = 256 * 1024;
 
@@ -51,7 +57,7 @@ export class BlobWriter {
     this.throwIfFailed();
     if (this.known(blob.id)) return;
     this.pending.add(blob.id);
-    const packSize = this.repository.config.packSize;
+    const packSize = type === 'tree' ? Math.min(TREE_PACK_SIZE, this.repository.config.packSize) : this.repository.config.packSize;
     let pack = this.open.get(type);
     // Cut the pack before a blob would overflow the buffer it was sized for.
     if (pack !== undefined && pack.count > 0 && pack.length + blob.sealed.length > packSize) {
@@ -110,7 +116,8 @@ export class BlobWriter {
       .then(() => {
         this.written.push({ id, size: bytes.length, blobs });
         this.stats.packsWritten++;
-        if (pack.type === 'data') this.spareBuffers.push(pack.storage);
+        // One spare is enough to avoid a 16 MiB allocation per pack; more would only hold memory.
+        if (pack.type === 'data' && this.spareBuffers.length === 0) this.spareBuffers.push(pack.storage);
       })
       .catch((error: unknown) => {
         this.failure ??= error;
