@@ -23,18 +23,20 @@ export function globMatches(pattern: string, value: string): boolean {
 
 const isGlob = (pattern: string): boolean => /[*?]/.test(pattern);
 
-export function namespaceSelected(filters: ObjectFilters, namespace: string): boolean {
+type NamespaceFilters = Pick<ObjectFilters, 'includeNamespaces' | 'excludeNamespaces'>;
+
+export function namespaceSelected(filters: NamespaceFilters, namespace: string): boolean {
   if (filters.includeNamespaces.length > 0 && !filters.includeNamespaces.some((p) => globMatches(p, namespace))) return false;
   return !filters.excludeNamespaces.some((p) => globMatches(p, namespace));
 }
 
 /** Whether the namespace is named literally (not through a glob) among the included ones. */
-export function namespaceNamed(filters: ObjectFilters, namespace: string): boolean {
+export function namespaceNamed(filters: NamespaceFilters, namespace: string): boolean {
   return filters.includeNamespaces.some((p) => !isGlob(p) && p === namespace);
 }
 
 /** The included namespaces when all of them are literal names: then each can be listed on its own. */
-export function literalNamespaces(filters: ObjectFilters): readonly string[] | undefined {
+export function literalNamespaces(filters: NamespaceFilters): readonly string[] | undefined {
   if (filters.includeNamespaces.length === 0 || filters.includeNamespaces.some(isGlob)) return undefined;
   return filters.includeNamespaces.filter((n) => namespaceSelected(filters, n));
 }

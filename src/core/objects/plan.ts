@@ -76,14 +76,12 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
 
   const customTypes = new Set<string>();
   for (const { type, object } of inputs) {
-    if (typeName(type) !== CRD_TYPE) continue;
-    const spec = at(object, 'spec');
-    const plural = at(spec, 'names')?.['plural'];
-    if (typeof spec?.['group'] === 'string' && typeof plural === 'string') customTypes.add(`${plural}.${spec['group']}`);
+    const defined = typeName(type) === CRD_TYPE ? definedType(object) : undefined;
+    if (defined !== undefined) customTypes.add(defined);
   }
 
   const namespaceWanted = (namespace: string): boolean =>
-    namespaceSelected(filters as ObjectFilters, namespace) && (!SYSTEM_NAMESPACES.has(namespace) || namespaceNamed(filters as ObjectFilters, namespace));
+    namespaceSelected(filters, namespace) && (!SYSTEM_NAMESPACES.has(namespace) || namespaceNamed(filters, namespace));
 
   // First pass: namespaced objects and namespaces, which decide what 'auto' brings along.
   const chosen: PlanInput[] = [];
@@ -121,7 +119,7 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
     const { type, object } = input;
     const name = typeName(type);
     const needed = (name === 'persistentvolumes' && claimed.has(object.metadata.name))
-      || (name === CRD_TYPE && neededCustomTypes.has(`${String(at(object, 'spec', 'names')?.['plural'])}.${String(at(object, 'spec')?.['group'])}`));
+      || (name === CRD_TYPE && neededCustomTypes.has(definedType(object) ?? ''));
     if (clusterScoped || needed) chosen.push(input);
     else exclude('cluster-scoped and not needed by the restored namespaces');
   }
@@ -186,6 +184,13 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
   }
   const steps = [...groups.values()].sort((a, b) => stageIndex(a.stage) - stageIndex(b.stage) || a.depth - b.depth);
   return { steps, nodes, excluded, total: inputs.length };
+}
+
+/** "plural.group" of the type a CustomResourceDefinition defines. */
+export function definedType(crd: KubeObject): string | undefined {
+  const spec = at(crd, 'spec');
+  const plural = at(spec, 'names')?.['plural'];
+  return typeof spec?.['group'] === 'string' && typeof plural === 'string' ? `${plural}.${spec['group']}` : undefined;
 }
 
 function nodeMetadata(object: KubeObject): NodeMetadata {

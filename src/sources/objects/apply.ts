@@ -7,7 +7,7 @@
  */
 import { forEachBounded } from '../../core/bounded.ts';
 import { diffObjects } from '../../core/objects/diff.ts';
-import type { NodeMetadata, PlannedItem, RestorePlan } from '../../core/objects/plan.ts';
+import { definedType, type NodeMetadata, type PlannedItem, type RestorePlan } from '../../core/objects/plan.ts';
 import { typeName, type KubeObject, type OwnerReference, type ResourceType } from '../../core/objects/types.ts';
 import { discover } from '../../kube/discovery.ts';
 import { apiError } from '../../kube/errors.ts';
@@ -194,10 +194,7 @@ export class PlanApplier {
         await sleep(POLL_MS);
       }
     }
-    const wanted = pending.map((i) => {
-      const spec = i.object['spec'] as { group?: string; names?: { plural?: string } } | undefined;
-      return `${spec?.names?.plural}.${spec?.group}`;
-    });
+    const wanted = pending.map((i) => definedType(i.object) ?? '');
     while (Date.now() < deadline) {
       await this.refreshServed();
       if (wanted.every((name) => this.served.has(name))) return;
