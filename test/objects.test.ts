@@ -49,6 +49,7 @@ describe('API objects: backup, restore, mappings, migration, dry-run, RBAC', () 
 
   it('backs up every object as its own item, leaving out what controllers recreate', async () => {
     await applyWorkloads(kc(), w);
+    kubectl(kc(), ['label', 'node', 'kwok-node-0', 'strata.test/rack=r7', '--overwrite']);
     volumeOf = new Map(getJson<{ items: { metadata: { name: string }; spec: { volumeName: string } }[] }>(kc(), ['pvc', '-n', w.shop]).items.map((c) => [c.metadata.name, c.spec.volumeName]));
     await s.ok(['init', '--repo', repo]);
     const backup = await s.ok(['backup', '--repo', repo, '--kubeconfig', kc(), '--objects', '--json']);
@@ -74,9 +75,12 @@ describe('API objects: backup, restore, mappings, migration, dry-run, RBAC', () 
       expect(bytes.includes(Buffer.from(secret).toString('base64')), file).toBe(false);
     }
     // An unchanged cluster costs next to nothing: every object blob is known already.
-    const again = JSON.parse((await s.ok(['backup', '--repo', repo, '--kubeconfig', kc(), '--objects', '--json', '--include-namespaces', w.shop])).stdout) as { summary: { newBytes: number; files: number } };
+    const again = JSON.parse((await s.ok(['backup', '--repo', repo, '--kubeconfig', kc(), '--objects', '--json', '--include-namespaces', w.shop])).stdout) as { id: string; summary: { newBytes: number; files: number } };
     expect(again.summary.files).toBeGreaterThan(20);
     expect(again.summary.newBytes).toBeLessThan(20_000);
+    const between = JSON.parse((await s.ok(['diff', '--repo', repo, '--json', snapshot.id, '--against', again.id, '--include-namespaces', w.shop])).stdout) as { added: string[]; removed: string[]; changed: unknown[]; unchanged: number };
+    expect(between).toMatchObject({ added: [], removed: [], changed: [] });
+    expect(between.unchanged).toBeGreaterThan(20);
   });
 
   it('restores a deleted application in dependency order: claims bound to the same volumes, pods Running, webhook last', async () => {
@@ -158,6 +162,15 @@ describe('API objects: backup, restore, mappings, migration, dry-run, RBAC', () 
     expect(() => kubectl(kc(), ['-n', w.ops, 'get', 'deployment', 'agent'])).toThrow(/NotFound|not found/);
   });
 
+  it('--existing update makes existing objects equal to the backup', async () => {
+    kubectl(kc(), ['-n', w.ops, 'create', 'configmap', 'drifted', '--from-literal=x=y']);
+    const report = await restore(['--include-namespaces', w.ops, '--include-resources', 'configmaps', '--existing', 'update']);
+    expect(report.items.find((i) => i.key === `configmaps/${w.ops}/settings`)).toMatchObject({ action: 'updated', reason: expect.stringContaining('data.level') });
+    expect(getJson<{ data: { level: string } }>(kc(), ['configmap', '-n', w.ops, 'settings']).data.level).toBe('debug');
+    kubectl(kc(), ['-n', w.ops, 'patch', 'configmap', 'settings', '-p', '{"data":{"level":"info"}}']);
+    kubectl(kc(), ['-n', w.ops, 'delete', 'configmap', 'drifted']);
+  });
+
   it('reports drift against the live cluster field by field', async () => {
     const result = await s.ok(['diff', '--repo', repo, '--kubeconfig', kc(), '--json', snapshot.id, '--include-namespaces', w.ops]);
     const drift = JSON.parse(result.stdout) as { added: string[]; removed: string[]; changed: { key: string; changes: { path: string; before: unknown; after: unknown }[] }[] };
@@ -209,8 +222,11 @@ describe('API objects: backup, restore, mappings, migration, dry-run, RBAC', () 
 
   it('migrates the snapshot into a second, empty control plane', async () => {
     const b = await up({ name: 'objects-b', nodes: 1 });
-    const report = await restore(['--exclude-namespaces', 't-*'], b.kubeconfig);
+    const report = await restore(['--exclude-namespaces', 't-*', '--restore-node-metadata'], b.kubeconfig);
     expect(report.items.filter((i) => i.action === 'failed')).toEqual([]);
+    // Nodes are not created, but the one of the same name gets its saved labels back.
+    expect(report.items.find((i) => i.key === 'nodes/kwok-node-0')).toMatchObject({ action: 'updated' });
+    expect(getJson<{ metadata: { labels: Record<string, string> } }>(b.kubeconfig, ['node', 'kwok-node-0']).metadata.labels['strata.test/rack']).toBe('r7');
     await settled(b.kubeconfig, w);
     expect(getJson(b.kubeconfig, ['widgets', '-n', w.shop, 'w1']).spec).toEqual({ size: 3, colour: 'red' });
     expect(getJson<{ data: { level: string } }>(b.kubeconfig, ['configmap', '-n', w.ops, 'settings']).data.level).toBe('debug');
