@@ -16,6 +16,15 @@ import { buildProgram } from './program.ts';
 // Node calls deprecated) are nothing an operator can act on, and they break one-message errors.
 process.noDeprecation = true;
 
+// A reader that stops early (`strata diff … | head`) closes the pipe: that ends the output,
+// it is not an error to report with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const program = await buildProgram(argv);
   const debug = argv.includes('--log-level=debug') || argv.some((a, i) => a === '--log-level' && argv[i + 1] === 'debug');
