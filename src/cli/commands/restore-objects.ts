@@ -2,7 +2,7 @@
 import { PartialFailure, UsageError } from '../../core/errors.ts';
 import { NO_MAPPINGS, parseMapping } from '../../core/objects/mapping.ts';
 import { renderPlan } from '../../core/objects/plan.ts';
-import { restoreObjects, type ApplyProgress } from '../../engine/objects/restore.ts';
+import { restoreObjects, type ApplyProgress, type ObjectsRestoreOutcome } from '../../engine/objects/restore.ts';
 import { connect } from '../../kube/connection.ts';
 import { KubeHttp } from '../../kube/http.ts';
 import type { Repository } from '../../repository/repository.ts';
@@ -47,8 +47,9 @@ export async function restoreObjectsCommand(repository: Repository, snapshot: St
   const line = progressLine(global.progress && !global.json);
   const started = Date.now();
   let ticker: NodeJS.Timeout | undefined;
+  let outcome: ObjectsRestoreOutcome;
   try {
-    const outcome = await restoreObjects(repository, snapshot, {
+    outcome = await restoreObjects(repository, snapshot, {
       http,
       filters: { ...filters, clusterScoped: flags.clusterScoped ?? 'auto' },
       mappings,
@@ -61,31 +62,33 @@ export async function restoreObjectsCommand(repository: Repository, snapshot: St
         if (applier !== undefined) ticker = setInterval(() => line.update(applyProgressText(applier.progress, Date.now() - started)), 250);
       },
     });
-    if (ticker !== undefined) clearInterval(ticker);
-    line.done();
-    const { plan, results } = outcome;
-    if (results === undefined) {
-      if (global.json) printJson({ snapshot: snapshot.id, dryRun: 'client', plan });
-      else printLine(renderPlan(plan));
-      return;
-    }
-    const counts: Record<ItemAction, number> = { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 };
-    for (const r of results) counts[r.action]++;
-    const seconds = (Date.now() - started) / 1000;
-    if (global.json) {
-      printJson({ snapshot: snapshot.id, dryRun: dryRun ?? false, result: counts.failed > 0 ? 'partially-failed' : 'completed', counts, excluded: plan.excluded, seconds, items: results });
-    } else {
-      const verb = dryRun === 'server' ? 'server dry-run of' : 'restored';
-      printLine(`${verb} snapshot ${snapshot.id.slice(0, 8)}: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed in ${seconds.toFixed(1)}s${dryRun === 'server' ? ' (nothing was changed)' : ''}`);
-      for (const r of results) if (r.action === 'skipped' || r.action === 'failed' || (dryRun === 'server' && r.action === 'updated')) printLine(`  ${r.action.padEnd(8)} ${r.key}: ${r.reason ?? ''}`);
-      for (const [reason, count] of Object.entries(plan.excluded).sort()) printLine(`  not restored: ${count} (${reason})`);
-    }
-    if (counts.failed > 0) throw new PartialFailure(`${counts.failed} object(s) could not be restored`, { hint: 'see the reasons above; `--dry-run=server` checks a target without changing it' });
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
     line.done();
     http.close();
   }
+  report(outcome, snapshot, dryRun, started, global);
+}
+
+function report(outcome: ObjectsRestoreOutcome, snapshot: StoredSnapshot, dryRun: 'client' | 'server' | undefined, started: number, global: GlobalOptions): void {
+  const { plan, results } = outcome;
+  if (results === undefined) {
+    if (global.json) printJson({ snapshot: snapshot.id, dryRun: 'client', plan });
+    else printLine(renderPlan(plan));
+    return;
+  }
+  const counts: Record<ItemAction, number> = { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 };
+  for (const r of results) counts[r.action]++;
+  const seconds = (Date.now() - started) / 1000;
+  if (global.json) {
+    printJson({ snapshot: snapshot.id, dryRun: dryRun ?? false, result: counts.failed > 0 ? 'partially-failed' : 'completed', counts, excluded: plan.excluded, seconds, items: results });
+  } else {
+    const verb = dryRun === 'server' ? 'server dry-run of' : 'restored';
+    printLine(`${verb} snapshot ${snapshot.id.slice(0, 8)}: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed in ${seconds.toFixed(1)}s${dryRun === 'server' ? ' (nothing was changed)' : ''}`);
+    for (const r of results) if (r.action === 'skipped' || r.action === 'failed' || (dryRun === 'server' && r.action === 'updated')) printLine(`  ${r.action.padEnd(8)} ${r.key}: ${r.reason ?? ''}`);
+    for (const [reason, count] of Object.entries(plan.excluded).sort()) printLine(`  not restored: ${count} (${reason})`);
+  }
+  if (counts.failed > 0) throw new PartialFailure(`${counts.failed} object(s) could not be restored`, { hint: 'see the reasons above; `--dry-run=server` checks a target without changing it' });
 }
 
 function applyProgressText(p: ApplyProgress, elapsedMs: number): string {
