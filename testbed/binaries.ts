@@ -24,13 +24,14 @@ export function cacheDir(): string {
   return process.env['STRATA_CACHE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'strata');
 }
 
-type Component = 'kubernetes' | 'etcd' | 'kwok' | 'minio';
+type Component = 'kubernetes' | 'etcd' | 'kwok' | 'minio' | 'restic';
 
 const VERSION_KEY: Record<Component, string> = {
   kubernetes: 'KUBERNETES_VERSION',
   etcd: 'ETCD_VERSION',
   kwok: 'KWOK_VERSION',
   minio: 'MINIO_VERSION',
+  restic: 'RESTIC_VERSION',
 };
 
 /** The path of `program` from `component`, building the component first if it is not cached. */

@@ -5,7 +5,7 @@
 # A component whose folder exists is not rebuilt; each is built in a temporary folder and
 # renamed into place only when complete, so an interrupted build leaves nothing half-made.
 #
-# Usage: testbed/build-binaries.sh [kubernetes] [etcd] [kwok] [minio]   (default: all)
+# Usage: testbed/build-binaries.sh [kubernetes] [etcd] [kwok] [minio] [restic]   (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -111,11 +111,17 @@ build_minio() {
 go 1.26" "" "github.com/minio/minio@$MINIO_VERSION"
 }
 
+build_restic() {
+  build restic "$RESTIC_VERSION" "module strata.testbed/restic
+
+go 1.26" "" "github.com/restic/restic/cmd/restic@$RESTIC_VERSION"
+}
+
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(etcd kubernetes kwok minio)
+[ ${#components[@]} -gt 0 ] || components=(etcd kubernetes kwok minio restic)
 for c in "${components[@]}"; do
   case $c in
-    kubernetes|etcd|kwok|minio) "build_$c" ;;
-    *) log "unknown component '$c' (expected kubernetes, etcd, kwok or minio)"; exit 2 ;;
+    kubernetes|etcd|kwok|minio|restic) "build_$c" ;;
+    *) log "unknown component '$c' (expected kubernetes, etcd, kwok, minio or restic)"; exit 2 ;;
   esac
 done

@@ -1,13 +1,14 @@
 /**
  * Retention, pure: (snapshots, policy) → keep or forget, with every reason. The semantics
- * are restic's `forget --keep-*` (internal/restic/snapshot_policy.go), the reference:
+ * are restic's `forget --keep-*` (internal/restic/snapshot_policy.go), the reference; a
+ * differential test (test/retention-restic.test.ts) holds them to restic 0.18:
  *
  * - snapshots are taken newest first; `last N` keeps the N newest;
  * - `hourly/daily/weekly/monthly/yearly N` keep the newest snapshot of each of the N newest
  *   buckets (hour, day, ISO week, month, year in the policy's time zone) that hold one;
  *   while a rule still has count left, the oldest snapshot is kept too (restic ≥ 0.15:
  *   it maximises the history kept);
- * - a count of -1 means unlimited;
+ * - a count of -1 means unlimited (restic's "unlimited");
  * - `within D` keeps every snapshot newer than the newest snapshot's time minus D (not
  *   "now": a stopped schedule never ages everything out);
  * - a held snapshot is always kept (restic's --keep-tag, with Strata's holds).
