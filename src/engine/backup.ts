@@ -34,6 +34,8 @@ export interface BackupOptions {
   readonly objects?: Omit<ObjectsBackupRequest, 'signal'>;
   readonly tags: readonly string[];
   readonly host?: string;
+  /** The time to record instead of now (imports of existing backup sets, tests), as restic's --time. */
+  readonly time?: Date;
   /** A snapshot ID to compare against; by default the latest with the same host and paths. */
   readonly parent?: Id;
   readonly signal?: AbortSignal;
@@ -122,7 +124,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     await writer.flush();
     const snapshot: Snapshot = {
       version: FORMAT_VERSION,
-      time: new Date(started).toISOString(),
+      time: (options.time ?? new Date(started)).toISOString(),
       host,
       username: userInfo().username,
       tags: [...options.tags],

@@ -5,7 +5,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-export type ObjectKind = 'config' | 'index' | 'snapshot' | 'lock' | 'blob' | 'pack-header' | 'key';
+export type ObjectKind = 'config' | 'index' | 'snapshot' | 'lock' | 'blob' | 'pack-header' | 'key' | 'hold';
 
 const NONCE = 12;
 const TAG = 16;

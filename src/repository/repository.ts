@@ -139,11 +139,11 @@ export class Repository {
     return decodeTree(await this.loadBlob(id));
   }
 
-  sealMetadata(kind: 'index' | 'snapshot' | 'lock', value: unknown): Buffer {
+  sealMetadata(kind: 'index' | 'snapshot' | 'lock' | 'hold', value: unknown): Buffer {
     return sealJson(this.masterKey, kind, value);
   }
 
-  unsealMetadata(kind: 'index' | 'snapshot' | 'lock', bytes: Uint8Array): unknown {
+  unsealMetadata(kind: 'index' | 'snapshot' | 'lock' | 'hold', bytes: Uint8Array): unknown {
     return unsealJson(this.masterKey, kind, bytes);
   }
 

@@ -28,6 +28,17 @@ interface BackupFlags extends EtcdFlags, ObjectFilterFlags {
   readonly tag: string[];
   readonly host?: string;
   readonly parent?: string;
+  readonly time?: string;
+}
+
+/** "YYYY-MM-DD HH:MM:SS" in this machine's local time zone, as restic's --time reads it. */
+function recordedTime(value: string): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(value);
+  const date = m === null ? undefined : new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  if (m === null || date === undefined || date.getMonth() !== Number(m[2]) - 1 || date.getDate() !== Number(m[3])) {
+    throw new UsageError(`--time ${value}: expected "YYYY-MM-DD HH:MM:SS" (local time)`, { hint: 'e.g. --time "2026-11-01 02:00:00"' });
+  }
+  return date;
 }
 
 export function backupCommand(): Command {
@@ -41,7 +52,8 @@ export function backupCommand(): Command {
     .option('--force', 'take the etcd snapshot even without quorum, with an alarm raised or with members that disagree (marked dirty)', false)
     .option('--tag <tag>', 'tag the snapshot (repeatable)', collectValues, [])
     .option('--host <name>', 'host name to record (default: this host)')
-    .option('--parent <id>', 'compare files against this snapshot instead of the latest with the same host and paths');
+    .option('--parent <id>', 'compare files against this snapshot instead of the latest with the same host and paths')
+    .option('--time <time>', 'record this time instead of now: "YYYY-MM-DD HH:MM:SS" in local time (imports of existing backup sets)');
   return addObjectFilterOptions(command, 'back up cluster-scoped types too (the default)')
     .addHelpText(
       'after',
@@ -92,6 +104,7 @@ ${EXIT_STATUS_HELP}`,
       }
       if (paths.length === 0 && etcd === undefined && !options.objects) throw new UsageError('nothing to back up', { hint: 'give --etcd, --objects, --control-plane or --files PATH' });
       const filters = objectFilters(options);
+      const time = options.time === undefined ? undefined : recordedTime(options.time);
       const http = options.objects ? new KubeHttp(await connect(global)) : undefined;
       await withRepository(global, async (repository) => {
         const started = Date.now();
@@ -103,6 +116,7 @@ ${EXIT_STATUS_HELP}`,
           ...(http && { objects: { http, filters, ...(options.selector !== undefined && { labelSelector: options.selector }) } }),
           ...(options.host !== undefined && { host: options.host }),
           ...(options.parent !== undefined && { parent: options.parent }),
+          ...(time !== undefined && { time }),
           onProgress: (p: BackupProgress) => {
             const elapsed = Date.now() - started;
             if (p.files !== undefined) line.update(backupProgressText(p.files, elapsed));
