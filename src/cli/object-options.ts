@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import type { ObjectFilters } from '../core/objects/filters.ts';
 import { UsageError } from '../core/errors.ts';
+import { commaSeparated } from './option-values.ts';
 
 export interface ObjectFilterFlags {
   readonly includeNamespaces: string[];
@@ -15,14 +16,12 @@ export interface ObjectFilterFlags {
   readonly clusterScoped?: boolean;
 }
 
-const commaList = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
-
 export function addObjectFilterOptions(command: Command, clusterScopedHelp: string): Command {
   return command
-    .option('--include-namespaces <globs>', 'only these namespaces (comma-separated or repeated; * and ? match)', commaList, [])
-    .option('--exclude-namespaces <globs>', 'leave these namespaces out', commaList, [])
-    .option('--include-resources <types>', 'only these types: configmaps, deployments.apps, Deployment, *.example.com', commaList, [])
-    .option('--exclude-resources <types>', 'leave these types out', commaList, [])
+    .option('--include-namespaces <globs>', 'only these namespaces (comma-separated or repeated; * and ? match)', commaSeparated, [])
+    .option('--exclude-namespaces <globs>', 'leave these namespaces out', commaSeparated, [])
+    .option('--include-resources <types>', 'only these types: configmaps, deployments.apps, Deployment, *.example.com', commaSeparated, [])
+    .option('--exclude-resources <types>', 'leave these types out', commaSeparated, [])
     .addOption(new Option('--cluster-scoped', clusterScopedHelp))
     .addOption(new Option('--no-cluster-scoped', 'leave cluster-scoped types out (unless named in --include-resources)'));
 }

@@ -15,8 +15,8 @@ import type { GlobalOptions } from '../global-options.ts';
 import { printError, printJson, printLine } from '../output.ts';
 import { backupProgressText, etcdProgressText, formatBytes, objectsProgressText, progressLine } from '../progress.ts';
 import { withRepository } from '../with-repository.ts';
+import { repeated } from '../option-values.ts';
 
-const collectValues = (value: string, previous: string[]) => [...previous, value];
 
 interface BackupFlags extends EtcdFlags, ObjectFilterFlags {
   readonly objects: boolean;
@@ -50,7 +50,7 @@ export function backupCommand(): Command {
     .option('--objects', 'back up every API object (all served types, CRDs and custom resources included) from the --kubeconfig cluster', false)
     .option('-l, --selector <selector>', 'only API objects with these labels (a label selector: app=web,tier!=cache)')
     .option('--force', 'take the etcd snapshot even without quorum, with an alarm raised or with members that disagree (marked dirty)', false)
-    .option('--tag <tag>', 'tag the snapshot (repeatable)', collectValues, [])
+    .option('--tag <tag>', 'tag the snapshot (repeatable)', repeated, [])
     .option('--host <name>', 'host name to record (default: this host)')
     .option('--parent <id>', 'compare files against this snapshot instead of the latest with the same host and paths')
     .option('--time <time>', 'record this time instead of now: "YYYY-MM-DD HH:MM:SS" in local time (imports of existing backup sets)');

@@ -12,6 +12,7 @@ import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printJson, printLine } from '../output.ts';
 import { withRepository } from '../with-repository.ts';
+import { repeated } from '../option-values.ts';
 
 const KINDS = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
 
@@ -30,7 +31,6 @@ interface ForgetFlags {
   readonly dryRun: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 function count(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -78,8 +78,8 @@ export function forgetCommand(): Command {
     .option('--keep-within <duration>', 'keep every snapshot within this span of the newest one (36h, 7d, 4w)')
     .addOption(new Option('--time-zone <zone>', 'the zone hours, days, weeks, months and years are cut in').default(Intl.DateTimeFormat().resolvedOptions().timeZone))
     .option('--group-by <keys>', `apply the policy per group of snapshots with the same ${GROUP_KEYS.join(', ')} ("" for one group)`, 'host,sources,cluster')
-    .option('--host <name>', 'only snapshots of this host (repeatable)', collect, [])
-    .option('--tag <tag>', 'only snapshots with this tag (repeatable: all of them)', collect, [])
+    .option('--host <name>', 'only snapshots of this host (repeatable)', repeated, [])
+    .option('--tag <tag>', 'only snapshots with this tag (repeatable: all of them)', repeated, [])
     .option('--dry-run', 'show what would be kept and forgotten, and remove nothing', false)
     .addHelpText('after', `
 Counts are per group: for each rule, the newest snapshot of each of the n newest buckets

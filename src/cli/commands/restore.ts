@@ -9,22 +9,20 @@ import { printError, printJson, printLine } from '../output.ts';
 import { formatBytes } from '../progress.ts';
 import { addObjectFilterOptions } from '../object-options.ts';
 import { withRepository } from '../with-repository.ts';
+import { commaSeparated, repeated } from '../option-values.ts';
 import { restoreObjectsCommand, type ObjectsRestoreFlags } from './restore-objects.ts';
-
-const collectValues = (value: string, previous: string[]) => [...previous, value];
-const commaPairs = (value: string, previous: string[]) => [...previous, ...value.split(',').filter((v) => v !== '')];
 
 export function restoreCommand(): Command {
   const command = new Command('restore')
     .description('restore a snapshot, or part of it, into a directory; or its API objects into a cluster')
     .argument('<id>', 'snapshot ID, a unique prefix of one, or "latest"')
     .option('--target <dir>', 'directory to restore files into (created if missing)')
-    .option('--include <pattern>', 'restore only matching paths (repeatable): /files/etc/kubernetes, "*.crt", /files/**/admin.conf', collectValues, [])
+    .option('--include <pattern>', 'restore only matching paths (repeatable): /files/etc/kubernetes, "*.crt", /files/**/admin.conf', repeated, [])
     .option('--objects', 'restore API objects into the --kubeconfig cluster instead of files into a directory', false)
     .addOption(new Option('--existing <policy>', 'objects that exist already: skip, update (server-side apply) or fail').default('skip'))
     .addOption(new Option('--dry-run [mode]', 'print the restore plan and change nothing; --dry-run=server sends every object as a server-side dry run'))
-    .option('--namespace-mapping <old:new>', 'restore namespace OLD as NEW, with the references to it (comma-separated or repeated)', commaPairs, [])
-    .option('--storage-class-mapping <old:new>', 'give claims, volumes and claim templates of class OLD the class NEW', commaPairs, [])
+    .option('--namespace-mapping <old:new>', 'restore namespace OLD as NEW, with the references to it (comma-separated or repeated)', commaSeparated, [])
+    .option('--storage-class-mapping <old:new>', 'give claims, volumes and claim templates of class OLD the class NEW', commaSeparated, [])
     .option('--preserve-cluster-ips', 'keep Service cluster IPs (default: the target allocates them; headless stays headless)', false)
     .option('--include-status', 'write the saved status too (default: controllers rebuild it)', false)
     .option('--restore-node-metadata', 'put saved labels, annotations and taints back on existing nodes of the same name', false)

@@ -3,7 +3,6 @@
  * cluster (or a second snapshot), with field-level changes and volatile fields ignored.
  * Only keys and blob IDs are held; objects are read when they need comparing.
  */
-import { UsageError } from '../../core/errors.ts';
 import { diffObjects, type FieldChange } from '../../core/objects/diff.ts';
 import { namespaceSelected, typeSelected, type ObjectFilters } from '../../core/objects/filters.ts';
 import { objectKey, typeName, type KubeObject } from '../../core/objects/types.ts';
@@ -15,7 +14,7 @@ import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { ClusterReader, failureText } from '../../sources/objects/cluster-reader.ts';
 import { indexObjects, loadObject, type IndexedObject } from '../../sources/objects/read.ts';
-import { objectsRecord } from '../../sources/objects/record.ts';
+import { requireObjectsRecord } from '../../sources/objects/record.ts';
 
 export interface ChangedObject {
   readonly key: string;
@@ -34,9 +33,7 @@ export interface DriftReport {
 }
 
 async function snapshotIndex(repository: Repository, snapshot: StoredSnapshot, filters: ObjectFilters): Promise<Map<string, IndexedObject>> {
-  const record = objectsRecord(snapshot.sources);
-  if (record === undefined) throw new UsageError(`snapshot ${snapshot.id.slice(0, 8)} holds no API objects`, { hint: 'compare snapshots taken with `strata backup --objects`' });
-  const index = await indexObjects(repository, snapshot.tree, record);
+  const index = await indexObjects(repository, snapshot.tree, requireObjectsRecord(snapshot));
   for (const [key, { type }] of index) {
     const parts = key.split('/');
     const namespace = type.namespaced ? parts[1]! : type.group === '' && type.resource === 'namespaces' ? parts[1]! : undefined;

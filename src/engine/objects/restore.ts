@@ -2,7 +2,6 @@
  * `strata restore --objects`: read the snapshot's objects, plan (pure), and either return
  * the plan (client dry-run) or apply it to the cluster (for real, or as server dry-run).
  */
-import { UsageError } from '../../core/errors.ts';
 import { planRestore, type PlanInput, type RestoreOptions, type RestorePlan } from '../../core/objects/plan.ts';
 import type { KubeHttp } from '../../kube/http.ts';
 import { Lock } from '../../repository/lock.ts';
@@ -10,7 +9,7 @@ import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { PlanApplier, type ApplyOptions, type ApplyProgress, type ItemResult } from '../../sources/objects/apply.ts';
 import { readObjects } from '../../sources/objects/read.ts';
-import { objectsRecord } from '../../sources/objects/record.ts';
+import { requireObjectsRecord } from '../../sources/objects/record.ts';
 
 export interface ObjectsRestoreRequest extends RestoreOptions {
   readonly http: KubeHttp;
@@ -29,10 +28,7 @@ export interface ObjectsRestoreOutcome {
 export type { ApplyProgress };
 
 export async function loadPlanInputs(repository: Repository, snapshot: StoredSnapshot): Promise<PlanInput[]> {
-  const record = objectsRecord(snapshot.sources);
-  if (record === undefined) {
-    throw new UsageError(`snapshot ${snapshot.id.slice(0, 8)} holds no API objects`, { hint: 'pick a snapshot taken with `strata backup --objects` (`strata snapshots` lists them)' });
-  }
+  const record = requireObjectsRecord(snapshot);
   const inputs: PlanInput[] = [];
   for await (const stored of readObjects(repository, snapshot.tree, record)) inputs.push(stored);
   return inputs;

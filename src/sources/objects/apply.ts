@@ -5,6 +5,7 @@
  * apply, forced) or failed, as asked; with server dry-run every request carries
  * dryRun=All and nothing changes. Each object gets one result with its reason.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { forEachBounded } from '../../core/bounded.ts';
 import { diffObjects } from '../../core/objects/diff.ts';
 import { definedType, type NodeMetadata, type PlannedItem, type RestorePlan } from '../../core/objects/plan.ts';
@@ -235,5 +236,3 @@ export class PlanApplier {
     }
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -22,33 +22,12 @@ export async function objectsTree(repository: Repository, root: Id): Promise<Id 
   return (await repository.loadTree(root)).nodes.find((n) => n.name === OBJECTS_DIR && n.type === 'dir')?.subtree;
 }
 
-/** Every stored object, type directory by type directory, as the snapshot's record types them. */
-export async function* readObjects(repository: Repository, root: Id, record: ObjectsRecord): AsyncGenerator<StoredObject> {
-  const tree = await objectsTree(repository, root);
-  if (tree === undefined) return;
-  const types = new Map(record.types.map((t) => [typeName(t), { ...t, verbs: [] as string[] }]));
-  for (const dir of (await repository.loadTree(tree)).nodes) {
-    const type = types.get(dir.name);
-    if (type === undefined || dir.subtree === undefined) continue;
-    const files: TreeNode[] = [];
-    for (const node of (await repository.loadTree(dir.subtree)).nodes) {
-      if (node.type === 'dir' && node.subtree !== undefined) files.push(...(await repository.loadTree(node.subtree)).nodes);
-      else files.push(node);
-    }
-    for (let at = 0; at < files.length; at += WINDOW) {
-      const batch = files.slice(at, at + WINDOW).filter((f) => f.type === 'file' && objectNameOf(f.name) !== undefined && f.content?.length === 1);
-      const objects = await Promise.all(batch.map((f) => loadObject(repository, f.content![0]!)));
-      for (const object of objects) yield { type, object };
-    }
-  }
-}
-
 export interface IndexedObject {
   readonly type: ResourceType;
   readonly blob: Id;
 }
 
-/** Every object of a snapshot by key ("deployments.apps/shop/web") with its blob, without reading the objects. */
+/** Every object of a snapshot by key ("deployments.apps/shop/web") with its type and blob, without reading the objects. */
 export async function indexObjects(repository: Repository, root: Id, record: ObjectsRecord): Promise<Map<string, IndexedObject>> {
   const index = new Map<string, IndexedObject>();
   const tree = await objectsTree(repository, root);
@@ -67,6 +46,16 @@ export async function indexObjects(repository: Repository, root: Id, record: Obj
     }
   }
   return index;
+}
+
+/** Every stored object, as the snapshot's record types them; blobs are loaded a window at a time. */
+export async function* readObjects(repository: Repository, root: Id, record: ObjectsRecord): AsyncGenerator<StoredObject> {
+  const entries = [...(await indexObjects(repository, root, record)).values()];
+  for (let at = 0; at < entries.length; at += WINDOW) {
+    const batch = entries.slice(at, at + WINDOW);
+    const objects = await Promise.all(batch.map((entry) => loadObject(repository, entry.blob)));
+    for (let i = 0; i < batch.length; i++) yield { type: batch[i]!.type, object: objects[i]! };
+  }
 }
 
 export async function loadObject(repository: Repository, blob: Id): Promise<KubeObject> {

@@ -1,5 +1,6 @@
 /** What the `objects` source records in the snapshot manifest. */
-import type { SnapshotSource } from '../../repository/snapshot.ts';
+import { UsageError } from '../../core/errors.ts';
+import type { SnapshotSource, StoredSnapshot } from '../../repository/snapshot.ts';
 import type { TypeRecord } from './layout.ts';
 
 export interface SkipRecord {
@@ -33,4 +34,13 @@ export interface ObjectsRecord {
 
 export function objectsRecord(sources: readonly SnapshotSource[]): ObjectsRecord | undefined {
   return sources.find((s) => s.type === 'objects')?.record as ObjectsRecord | undefined;
+}
+
+/** The record of a snapshot that must hold API objects (restore, diff). */
+export function requireObjectsRecord(snapshot: StoredSnapshot): ObjectsRecord {
+  const record = objectsRecord(snapshot.sources);
+  if (record === undefined) {
+    throw new UsageError(`snapshot ${snapshot.id.slice(0, 8)} holds no API objects`, { hint: 'pick a snapshot taken with `strata backup --objects` (`strata snapshots` marks them objects:N)' });
+  }
+  return record;
 }
