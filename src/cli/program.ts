@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   forget: async () => (await import('./commands/forget.ts')).forgetCommand(),
   hold: async () => (await import('./commands/forget.ts')).holdCommand(),
   release: async () => (await import('./commands/forget.ts')).releaseCommand(),
+  prune: async () => (await import('./commands/prune.ts')).pruneCommand(),
   check: async () => (await import('./commands/check.ts')).checkCommand(),
   copy: async () => (await import('./commands/copy.ts')).copyCommand(),
   key: async () => (await import('./commands/key.ts')).keyCommand(),

@@ -58,7 +58,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   for (const path of paths) if (!existsSync(path)) throw new UsageError(`--files ${path}: no such file or directory`, { hint: 'check the path; nothing was written' });
   const host = options.host ?? hostname();
   const started = Date.now();
-  const lock = await Lock.acquire(repository, 'backup', false);
+  const lock = await Lock.acquire(repository, 'backup', 'shared');
   try {
     await repository.loadIndex();
     const writer = new BlobWriter(repository);

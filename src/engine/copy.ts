@@ -34,8 +34,8 @@ function manifestOf(snapshot: StoredSnapshot): Snapshot {
 }
 
 export async function copySnapshots(source: Repository, target: Repository, snapshots: readonly StoredSnapshot[]): Promise<CopiedSnapshot[]> {
-  const sourceLock = await Lock.acquire(source, 'copy (source)', false);
-  const targetLock = await Lock.acquire(target, 'copy', false).catch(async (error: unknown) => {
+  const sourceLock = await Lock.acquire(source, 'copy (source)', 'shared');
+  const targetLock = await Lock.acquire(target, 'copy', 'shared').catch(async (error: unknown) => {
     await sourceLock.release();
     throw error;
   });

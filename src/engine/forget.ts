@@ -64,8 +64,9 @@ export async function forget(repository: Repository, options: ForgetOptions): Pr
       hint: 'give at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly, --keep-within',
     });
   }
-  // Removing manifests is exclusive, as in restic: a concurrent forget must not decide on a stale list.
-  const lock = options.dryRun ? undefined : await Lock.acquire(repository, 'forget', true);
+  // One forget or prune at a time: a concurrent forget must not decide on a stale list. Backups
+  // may go on: removing a manifest never touches data they use.
+  const lock = options.dryRun ? undefined : await Lock.acquire(repository, 'forget', 'maintenance');
   try {
     const [{ snapshots }, holds] = await Promise.all([listSnapshots(repository), listHolds(repository)]);
     const chosen = snapshots.filter((s) =>

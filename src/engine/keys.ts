@@ -33,7 +33,7 @@ export async function listKeys(repository: Repository): Promise<KeyListing[]> {
 }
 
 async function exclusively<T>(repository: Repository, operation: string, work: () => Promise<T>): Promise<T> {
-  const lock = await Lock.acquire(repository, operation, true);
+  const lock = await Lock.acquire(repository, operation, 'exclusive');
   try {
     return await work();
   } finally {

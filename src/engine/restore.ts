@@ -8,7 +8,7 @@ import type { StoredSnapshot } from '../repository/snapshot.ts';
 import { FilesRestore, type RestoreResult } from '../sources/files/restore.ts';
 
 export async function restoreSnapshot(repository: Repository, snapshot: StoredSnapshot, target: string, include: readonly string[]): Promise<RestoreResult> {
-  const lock = await Lock.acquire(repository, 'restore', false);
+  const lock = await Lock.acquire(repository, 'restore', 'shared');
   try {
     await repository.loadIndex();
     const destination = resolve(target);

@@ -1,8 +1,10 @@
 /**
  * Repository locks (docs/repository-format.md, "Locks"): shared for backup, copy and
- * restore; exclusive for key changes, prune and unlock. Stale locks, from processes that
- * died, are told apart by age and, on the same host, by PID.
+ * restore; maintenance for forget and prune (they exclude each other, not backups: prune
+ * waits for the runs it overlaps instead); exclusive for key changes. Stale locks, from
+ * processes that died, are told apart by age and, on the same host, by PID.
  */
+import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { RepositoryLocked } from './errors.ts';
 import type { Id } from './hash.ts';
@@ -16,6 +18,18 @@ export interface LockRecord {
   readonly pid: number;
   readonly username: string;
   readonly operation: string;
+  /** Forget and prune: one at a time, alongside shared locks. */
+  readonly maintenance?: boolean;
+  /** The same for every refresh of one holder's lock, so a waiter can follow it. */
+  readonly session?: string;
+}
+
+export type LockMode = 'shared' | 'maintenance' | 'exclusive';
+
+/** Whether a lock in `mode` may be taken while `held` is live. */
+export function lockConflicts(mode: LockMode, held: LockRecord): boolean {
+  if (mode === 'exclusive' || held.exclusive) return true;
+  return mode === 'maintenance' && held.maintenance === true;
 }
 
 export interface StoredLock extends LockRecord {
@@ -71,10 +85,18 @@ export class Lock {
     this.timer.unref();
   }
 
-  static async acquire(repository: Repository, operation: string, exclusive: boolean): Promise<Lock> {
-    const record = { version: 1, exclusive, host: hostname(), pid: process.pid, username: userInfo().username, operation };
-    const conflict = (locks: StoredLock[], own?: Id) =>
-      locks.find((lock) => lock.id !== own && !lock.stale && (exclusive || lock.exclusive));
+  static async acquire(repository: Repository, operation: string, mode: LockMode): Promise<Lock> {
+    const record = {
+      version: 1,
+      exclusive: mode === 'exclusive',
+      ...(mode === 'maintenance' && { maintenance: true }),
+      host: hostname(),
+      pid: process.pid,
+      username: userInfo().username,
+      operation,
+      session: randomBytes(8).toString('hex'),
+    };
+    const conflict = (locks: StoredLock[], own?: Id) => locks.find((lock) => lock.id !== own && !lock.stale && lockConflicts(mode, lock));
     const before = conflict(await listLocks(repository));
     if (before !== undefined) throw lockedBy(repository, before);
     const id = await repository.saveMetadata('locks', 'lock', { ...record, time: new Date().toISOString() });
@@ -85,6 +107,10 @@ export class Lock {
       throw lockedBy(repository, after);
     }
     return new Lock(repository, record, id);
+  }
+
+  get session(): string {
+    return this.record.session!;
   }
 
   async refresh(): Promise<void> {

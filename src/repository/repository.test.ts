@@ -111,14 +111,28 @@ describe('blobs, packs and the index', () => {
 describe('locks', () => {
   it('lets shared locks coexist and keeps an exclusive lock out while they are held', async () => {
     const { repository } = await fresh();
-    const a = await Lock.acquire(repository, 'backup', false);
-    const b = await Lock.acquire(repository, 'backup', false);
-    await expect(Lock.acquire(repository, 'prune', true)).rejects.toThrow(/locked by backup/);
+    const a = await Lock.acquire(repository, 'backup', 'shared');
+    const b = await Lock.acquire(repository, 'backup', 'shared');
+    await expect(Lock.acquire(repository, 'prune', 'exclusive')).rejects.toThrow(/locked by backup/);
     await a.release();
     await b.release();
-    const exclusive = await Lock.acquire(repository, 'prune', true);
-    await expect(Lock.acquire(repository, 'backup', false)).rejects.toThrow(/locked exclusively by prune/);
+    const exclusive = await Lock.acquire(repository, 'prune', 'exclusive');
+    await expect(Lock.acquire(repository, 'backup', 'shared')).rejects.toThrow(/locked exclusively by prune/);
     await exclusive.release();
+    expect(await listLocks(repository)).toEqual([]);
+  });
+
+  it('lets one maintenance run (forget, prune) go beside backups, but not two, and keeps its session through refreshes', async () => {
+    const { repository } = await fresh();
+    const backup = await Lock.acquire(repository, 'backup', 'shared');
+    const prune = await Lock.acquire(repository, 'prune', 'maintenance');
+    await expect(Lock.acquire(repository, 'forget', 'maintenance')).rejects.toThrow(/locked by prune/);
+    await expect(Lock.acquire(repository, 'key add', 'exclusive')).rejects.toThrow(/locked by/);
+    const another = await Lock.acquire(repository, 'backup', 'shared');
+    await backup.refresh();
+    const sessions = (await listLocks(repository)).map((l) => l.session);
+    expect(new Set(sessions)).toEqual(new Set([backup.session, prune.session, another.session]));
+    for (const lock of [backup, prune, another]) await lock.release();
     expect(await listLocks(repository)).toEqual([]);
   });
 
@@ -129,7 +143,7 @@ describe('locks', () => {
     await repository.saveMetadata('locks', 'lock', { version: 1, exclusive: true, time: new Date(Date.now() - 3_600_000).toISOString(), host: 'elsewhere', pid: 1, username: 'x', operation: 'prune' });
     const locks = await listLocks(repository);
     expect(locks.map((l) => l.stale)).toEqual([true, true]);
-    const shared = await Lock.acquire(repository, 'backup', false);
+    const shared = await Lock.acquire(repository, 'backup', 'shared');
     await shared.release();
   });
 });

@@ -32,7 +32,7 @@ ${EXIT_STATUS_HELP}`)
     .action(async (options: { readData?: boolean; readDataSubset?: number }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       await withRepository(global, async (repository) => {
-        const lock = await Lock.acquire(repository, 'check', false);
+        const lock = await Lock.acquire(repository, 'check', 'shared');
         const report = await check(repository, { readData: options.readData === true ? 1 : (options.readDataSubset ?? 0) }).finally(() => lock.release());
         if (global.json) printJson(report);
         else {

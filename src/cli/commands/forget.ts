@@ -13,10 +13,12 @@ import type { GlobalOptions } from '../global-options.ts';
 import { printJson, printLine } from '../output.ts';
 import { withRepository } from '../with-repository.ts';
 import { repeated } from '../option-values.ts';
+import { addPruneOptions, printPruneReport, runPrune, type PruneFlags } from './prune.ts';
 
 const KINDS = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
 
-interface ForgetFlags {
+interface ForgetFlags extends PruneFlags {
+  readonly prune: boolean;
   readonly keepLast?: string;
   readonly keepHourly?: string;
   readonly keepDaily?: string;
@@ -67,7 +69,7 @@ function groupKeys(value: string): GroupKey[] {
 }
 
 export function forgetCommand(): Command {
-  return new Command('forget')
+  return addPruneOptions(new Command('forget'))
     .description('remove snapshots a retention policy does not keep (restic forget semantics); data goes at the next prune')
     .option('--keep-last <n>', 'keep the n newest snapshots')
     .option('--keep-hourly <n>', 'keep the newest snapshot of each of the n newest hours that have one')
@@ -81,6 +83,7 @@ export function forgetCommand(): Command {
     .option('--host <name>', 'only snapshots of this host (repeatable)', repeated, [])
     .option('--tag <tag>', 'only snapshots with this tag (repeatable: all of them)', repeated, [])
     .option('--dry-run', 'show what would be kept and forgotten, and remove nothing', false)
+    .option('--prune', 'then prune: free the data of the forgotten snapshots (see `strata prune --help`)', false)
     .addHelpText('after', `
 Counts are per group: for each rule, the newest snapshot of each of the n newest buckets
 is kept, and while a rule has count left, the oldest snapshot too — exactly as restic
@@ -92,6 +95,7 @@ snapshot is listed with keep or forget and the reasons ("daily #3 (2026-11-21)")
 Examples:
   strata forget --repo /var/backups/strata --keep-daily 7 --keep-weekly 4 --keep-monthly 3 --dry-run
   strata forget --repo s3://backups/cp --keep-within 36h --keep-daily 7 --time-zone Europe/Rome --json
+  strata forget --repo /var/backups/strata --keep-daily 7 --keep-weekly 4 --prune
 ${EXIT_STATUS_HELP}`)
     .action(async (flags: ForgetFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
@@ -99,7 +103,8 @@ ${EXIT_STATUS_HELP}`)
       const groupBy = groupKeys(flags.groupBy);
       await withRepository(global, async (repository) => {
         const outcome = await forget(repository, { policy, groupBy, dryRun: flags.dryRun, hosts: flags.host, tags: flags.tag });
-        if (global.json) return printJson({ dryRun: flags.dryRun, policy, ...outcome });
+        const pruned = flags.prune && !flags.dryRun ? await runPrune(repository, flags, false, global) : undefined;
+        if (global.json) return printJson({ dryRun: flags.dryRun, policy, ...outcome, ...(pruned && { prune: pruned }) });
         for (const group of outcome.groups) {
           const label = Object.entries(group.group).map(([k, v]) => `${k} ${v || '-'}`).join(', ');
           const kept = group.decisions.filter((d) => d.keep).length;
@@ -108,7 +113,12 @@ ${EXIT_STATUS_HELP}`)
             printLine(`  ${d.keep ? 'keep  ' : 'forget'}  ${d.id.slice(0, 8)}  ${new Date(d.time).toISOString().replace('T', ' ').slice(0, 19)}Z  ${d.reasons.join(', ')}`);
           }
         }
-        printLine(flags.dryRun ? 'dry run: nothing was removed' : `${outcome.removed.length} snapshot(s) forgotten; run \`strata prune\` to free their data`);
+        if (flags.dryRun) printLine(`dry run: nothing was removed${flags.prune ? ' and nothing pruned' : ''}`);
+        else if (pruned === undefined) printLine(`${outcome.removed.length} snapshot(s) forgotten; run \`strata prune\` to free their data`);
+        else {
+          printLine(`${outcome.removed.length} snapshot(s) forgotten`);
+          printPruneReport(pruned);
+        }
       });
     });
 }

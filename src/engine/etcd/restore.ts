@@ -77,7 +77,7 @@ export async function restoreEtcdMember(repository: Repository, snapshot: Stored
 
   const bump = request.bumpRevision ?? (await plannedBump(repository, snapshot));
   const token = request.initialClusterToken ?? defaultClusterToken(snapshot);
-  const lock = await Lock.acquire(repository, 'restore', false);
+  const lock = await Lock.acquire(repository, 'restore', 'shared');
   // The snapshot file sits beside the data directory: same file system, same protection.
   const snapshotFile = join(dirname(dataDir), `.strata-etcd-${randomBytes(4).toString('hex')}.db`);
   let movedAside: string | undefined;

@@ -71,7 +71,7 @@ export async function diffAgainstSnapshot(repository: Repository, before: Stored
 }
 
 export async function diffAgainstLive(repository: Repository, snapshot: StoredSnapshot, http: KubeHttp, filters: ObjectFilters, labelSelector?: string): Promise<DriftReport> {
-  const lock = await Lock.acquire(repository, 'diff', false);
+  const lock = await Lock.acquire(repository, 'diff', 'shared');
   let index: Map<string, IndexedObject>;
   try {
     await repository.loadIndex();

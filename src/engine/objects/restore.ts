@@ -35,7 +35,7 @@ export async function loadPlanInputs(repository: Repository, snapshot: StoredSna
 }
 
 export async function restoreObjects(repository: Repository, snapshot: StoredSnapshot, request: ObjectsRestoreRequest): Promise<ObjectsRestoreOutcome> {
-  const lock = await Lock.acquire(repository, 'restore', false);
+  const lock = await Lock.acquire(repository, 'restore', 'shared');
   let inputs: PlanInput[];
   try {
     await repository.loadIndex();
