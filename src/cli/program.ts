@@ -19,6 +19,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   forget: async () => (await import('./commands/forget.ts')).forgetCommand(),
   hold: async () => (await import('./commands/forget.ts')).holdCommand(),
   release: async () => (await import('./commands/forget.ts')).releaseCommand(),
+  run: async () => (await import('./commands/run.ts')).runCommand(),
+  status: async () => (await import('./commands/status.ts')).statusCommand(),
   prune: async () => (await import('./commands/prune.ts')).pruneCommand(),
   check: async () => (await import('./commands/check.ts')).checkCommand(),
   copy: async () => (await import('./commands/copy.ts')).copyCommand(),

@@ -3,34 +3,18 @@
  * name under `repositories:` in strata.yaml; the password comes from --password-file,
  * STRATA_PASSWORD_FILE or STRATA_PASSWORD, and never from a command line argument.
  */
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.ts';
+import { readSecretFile, type RepositoryChoice } from '../engine/repository/choose.ts';
 import type { RepositoryAddress } from '../engine/repository/open.ts';
-import type { Credentials } from '../repository/keys.ts';
 import { loadConfig, type GlobalOptions } from './global-options.ts';
-
-export interface RepositoryChoice {
-  readonly address: RepositoryAddress;
-  readonly credentials: Credentials;
-}
-
-export function readSecretFile(file: string, flag: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${flag} ${file}: cannot be read: ${(error as Error).message}`, { hint: 'pass a readable file' });
-  }
-  const secret = text.replace(/\r?\n$/, '');
-  if (secret === '') throw new UsageError(`${flag} ${file}: the file is empty`, { hint: 'write the password on its first line' });
-  return secret;
-}
 
 function readIdentities(file: string, flag: string): string[] {
   const keys = readSecretFile(file, flag).split('\n').map((l) => l.trim()).filter((l) => l.startsWith('AGE-SECRET-KEY-'));
   if (keys.length === 0) throw new UsageError(`${flag} ${file}: no AGE-SECRET-KEY-1… line found`, { hint: 'generate one with age-keygen' });
   return keys;
 }
+
+export { readSecretFile, type RepositoryChoice };
 
 export function chooseRepository(options: GlobalOptions, repo = options.repo, flags = { repo: '--repo', password: '--password-file', identity: '--identity-file' }, passwordFile = options.passwordFile, identityFile = options.identityFile): RepositoryChoice {
   if (repo === undefined || repo === '') {

@@ -33,6 +33,8 @@ export interface BackupOptions {
   /** Every API object the filters select, from this cluster. */
   readonly objects?: Omit<ObjectsBackupRequest, 'signal'>;
   readonly tags: readonly string[];
+  /** The plan this run belongs to, recorded in the snapshot. */
+  readonly plan?: string;
   readonly host?: string;
   /** The time to record instead of now (imports of existing backup sets, tests), as restic's --time. */
   readonly time?: Date;
@@ -136,6 +138,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
       result: failed ? 'partially-failed' : 'completed',
       warnings,
       origin: null,
+      ...(options.plan !== undefined && { plan: options.plan }),
     };
     await lock.refresh();
     const id = await saveSnapshot(repository, snapshot);

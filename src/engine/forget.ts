@@ -12,7 +12,7 @@ import type { Repository } from '../repository/repository.ts';
 import type { StoredSnapshot } from '../repository/snapshot.ts';
 import { listSnapshots } from '../repository/snapshots.ts';
 
-export const GROUP_KEYS = ['host', 'sources', 'cluster', 'tags'] as const;
+export const GROUP_KEYS = ['plan', 'host', 'sources', 'cluster', 'tags'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
 
 export interface ForgetOptions {
@@ -22,6 +22,8 @@ export interface ForgetOptions {
   /** Only snapshots of these hosts / with all these tags take part (none: all). */
   readonly hosts?: readonly string[];
   readonly tags?: readonly string[];
+  /** Only snapshots this plan made. */
+  readonly plan?: string;
 }
 
 export interface ForgetGroup {
@@ -50,6 +52,7 @@ function clusterOf(snapshot: StoredSnapshot): string {
 
 function groupOf(snapshot: StoredSnapshot, keys: readonly GroupKey[]): Partial<Record<GroupKey, string>> {
   const values: Record<GroupKey, () => string> = {
+    plan: () => snapshot.plan ?? '',
     host: () => snapshot.host,
     sources: () => sourcesLabel(snapshot),
     cluster: () => clusterOf(snapshot),
@@ -71,7 +74,8 @@ export async function forget(repository: Repository, options: ForgetOptions): Pr
     const [{ snapshots }, holds] = await Promise.all([listSnapshots(repository), listHolds(repository)]);
     const chosen = snapshots.filter((s) =>
       (options.hosts === undefined || options.hosts.length === 0 || options.hosts.includes(s.host)) &&
-      (options.tags ?? []).every((t) => s.tags.includes(t)));
+      (options.tags ?? []).every((t) => s.tags.includes(t)) &&
+      (options.plan === undefined || s.plan === options.plan));
     const grouped = new Map<string, StoredSnapshot[]>();
     for (const snapshot of chosen) {
       const key = JSON.stringify(groupOf(snapshot, options.groupBy));

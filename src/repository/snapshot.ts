@@ -32,6 +32,8 @@ export interface Snapshot {
   readonly result: SnapshotResult;
   readonly warnings: readonly string[];
   readonly origin: { readonly repository: string; readonly snapshot: Id } | null;
+  /** The strata.yaml plan that made it, when a plan did (retention and RPO are per plan). */
+  readonly plan?: string;
 }
 
 export interface StoredSnapshot extends Snapshot {

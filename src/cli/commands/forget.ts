@@ -9,7 +9,8 @@ import { forget, GROUP_KEYS, type GroupKey } from '../../engine/forget.ts';
 import { placeHold, releaseHold } from '../../repository/holds.ts';
 import { findSnapshot } from '../../repository/snapshots.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
-import type { GlobalOptions } from '../global-options.ts';
+import { loadConfig, type GlobalOptions } from '../global-options.ts';
+import { retentionPolicy } from '../../engine/plan/retention.ts';
 import { printJson, printLine } from '../output.ts';
 import { withRepository } from '../with-repository.ts';
 import { repeated } from '../option-values.ts';
@@ -19,6 +20,7 @@ const KINDS = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as cons
 
 interface ForgetFlags extends PruneFlags {
   readonly prune: boolean;
+  readonly plan?: string;
   readonly keepLast?: string;
   readonly keepHourly?: string;
   readonly keepDaily?: string;
@@ -71,6 +73,7 @@ function groupKeys(value: string): GroupKey[] {
 export function forgetCommand(): Command {
   return addPruneOptions(new Command('forget'))
     .description('remove snapshots a retention policy does not keep (restic forget semantics); data goes at the next prune')
+    .option('--plan <name>', "apply this strata.yaml plan's retention: to its snapshots (in its repository unless --repo)")
     .option('--keep-last <n>', 'keep the n newest snapshots')
     .option('--keep-hourly <n>', 'keep the newest snapshot of each of the n newest hours that have one')
     .option('--keep-daily <n>', 'the same, per day')
@@ -96,13 +99,24 @@ Examples:
   strata forget --repo /var/backups/strata --keep-daily 7 --keep-weekly 4 --keep-monthly 3 --dry-run
   strata forget --repo s3://backups/cp --keep-within 36h --keep-daily 7 --time-zone Europe/Rome --json
   strata forget --repo /var/backups/strata --keep-daily 7 --keep-weekly 4 --prune
+  strata forget --plan nightly --config /etc/strata/strata.yaml --prune
 ${EXIT_STATUS_HELP}`)
     .action(async (flags: ForgetFlags, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const policy = policyFromFlags(flags);
-      const groupBy = groupKeys(flags.groupBy);
+      let global = command.optsWithGlobals<GlobalOptions>();
+      let policy: RetentionPolicy;
+      let groupBy = groupKeys(flags.groupBy);
+      if (flags.plan !== undefined) {
+        const plan = loadConfig(global).config.plans[flags.plan];
+        if (plan === undefined) throw new UsageError(`--plan ${flags.plan}: not under plans: in strata.yaml`, { hint: 'check the name, or --config' });
+        if (plan.retention === undefined) throw new UsageError(`--plan ${flags.plan}: plans.${flags.plan} has no retention: block`, { hint: 'add one, or give --keep-* flags instead of --plan' });
+        const given = KINDS.filter((k) => flags[`keep${k[0]!.toUpperCase()}${k.slice(1)}` as keyof ForgetFlags] !== undefined);
+        if (given.length > 0 || flags.keepWithin !== undefined) throw new UsageError('--plan takes its policy from strata.yaml: give either --plan or --keep-* flags');
+        policy = retentionPolicy(plan.retention);
+        if (command.getOptionValueSource('groupBy') === 'default') groupBy = [...plan.retention.groupBy];
+        global = { ...global, repo: global.repo ?? plan.repository };
+      } else policy = policyFromFlags(flags);
       await withRepository(global, async (repository) => {
-        const outcome = await forget(repository, { policy, groupBy, dryRun: flags.dryRun, hosts: flags.host, tags: flags.tag });
+        const outcome = await forget(repository, { policy, groupBy, dryRun: flags.dryRun, hosts: flags.host, tags: flags.tag, ...(flags.plan !== undefined && { plan: flags.plan }) });
         const pruned = flags.prune && !flags.dryRun ? await runPrune(repository, flags, false, global) : undefined;
         if (global.json) return printJson({ dryRun: flags.dryRun, policy, ...outcome, ...(pruned && { prune: pruned }) });
         for (const group of outcome.groups) {

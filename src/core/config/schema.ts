@@ -74,6 +74,12 @@ const retentionSchema = z.strictObject({
   yearly: count().optional(),
   within: duration().optional(),
   timeZone: z.string().default('UTC'),
+  /** Snapshots are kept per group of the same values of these (`strata forget --group-by`). */
+  groupBy: z.array(z.enum(['plan', 'host', 'sources', 'cluster', 'tags'], { error: 'expected plan, host, sources, cluster or tags' })).default(['plan', 'host', 'sources', 'cluster']),
+  /** Prune after a run that forgot snapshots. */
+  prune: z.boolean({ error: 'expected true or false' }).default(true),
+  /** Unused space a prune leaves, as a percentage (restic's --max-unused). */
+  maxUnused: z.number({ error: 'expected a percentage such as 5' }).min(0).max(100).default(5),
 });
 
 const hookSchema = z.strictObject({

@@ -22,7 +22,7 @@ describe('selectPacks', () => {
       pack('mostly-waste', 1000, 100, 1, 10),
       pack('a-little-waste', 1000, 900, 9, 10),
     ], 0.05);
-    expect(result.remove.sort()).toEqual(['empty', 'stray-unused']);
+    expect([...result.remove].sort()).toEqual(['empty', 'stray-unused']);
     expect(result.reindex).toEqual(['stray-used']);
     expect(result.repack[0]).toBe('mostly-waste');
     expect(result.keep).toContain('full');

@@ -1,0 +1,50 @@
+/** `strata status`: each plan's newest good snapshot against its RPO; non-zero when one is violated. */
+import { Command } from 'commander';
+import { OperationError } from '../../core/errors.ts';
+import { plansStatus } from '../../engine/plan/status.ts';
+import { EXIT_STATUS_HELP } from '../exit-codes.ts';
+import { loadConfig, type GlobalOptions } from '../global-options.ts';
+import { printJson, printLine } from '../output.ts';
+import { repeated } from '../option-values.ts';
+
+function age(ms: number | undefined): string {
+  if (ms === undefined) return 'never';
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 120) return `${minutes}m ago`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 72 ? `${hours}h${String(minutes % 60).padStart(2, '0')}m ago` : `${Math.floor(hours / 24)}d${hours % 24}h ago`;
+}
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description("each plan's newest good snapshot against its RPO (exit 1 when one is violated: cron-style alerting)")
+    .option('--plan <name>', 'only this plan (repeatable)', repeated, [])
+    .addHelpText('after', `
+A snapshot is good when it completed; a partially failed one does not count. A plan with
+rpo: 24h is violated when its newest good snapshot is older than 24 hours, or when it
+has none, or when its repository cannot be read. Plans without rpo: are shown, never
+violated.
+
+Examples:
+  strata status --config /etc/strata/strata.yaml
+  strata status --plan nightly --json || page-the-on-call
+${EXIT_STATUS_HELP}`)
+    .action(async (options: { plan: string[] }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const { config } = loadConfig(global);
+      const statuses = await plansStatus(config, options.plan);
+      if (global.json) printJson(statuses);
+      else {
+        printLine(['PLAN', 'REPOSITORY', 'SNAPSHOTS', 'LAST GOOD', 'RPO', 'STATE'].join('\t'));
+        for (const s of statuses) {
+          const rpo = s.rpoMs === undefined ? '-' : `${Math.round(s.rpoMs / 3_600_000 * 10) / 10}h`;
+          const state = s.error !== undefined ? `error: ${s.error}` : s.violated ? 'RPO VIOLATED' : s.rpoMs === undefined ? 'no rpo' : 'ok';
+          printLine([s.plan, s.repository, String(s.snapshots), age(s.ageMs), rpo, state].join('\t'));
+        }
+      }
+      const violated = statuses.filter((s) => s.violated);
+      if (violated.length > 0) {
+        throw new OperationError(`RPO violated for ${violated.map((s) => s.plan).join(', ')}`, { hint: 'see `strata run PLAN` or the serve run history for why backups are missing' });
+      }
+    });
+}

@@ -1,0 +1,182 @@
+/**
+ * One run of a plan, as `strata run`, a systemd timer and `strata serve` do it: pre hooks,
+ * the backup, then retention (forget, and prune when something was forgotten), then
+ * replication to the plan's other repositories, then post hooks (always, with the result).
+ * Each step's outcome goes into the run record; a failure stops the steps after it, except
+ * the post hooks.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Config } from '../../core/config/schema.ts';
+import { StrataError, UsageError } from '../../core/errors.ts';
+import type { Id } from '../../repository/hash.ts';
+import type { Repository } from '../../repository/repository.ts';
+import { listSnapshots } from '../../repository/snapshots.ts';
+import { backup } from '../backup.ts';
+import { copySnapshots } from '../copy.ts';
+import { forget } from '../forget.ts';
+import { prune } from '../prune/prune.ts';
+import { configuredRepository } from '../repository/choose.ts';
+import { openRepository } from '../repository/open.ts';
+import { runHook, type HookResult } from './hooks.ts';
+import { retentionPolicy } from './retention.ts';
+import { checkRunnable, planSources } from './sources.ts';
+
+export type RunResult = 'succeeded' | 'partially-failed' | 'failed';
+export type RunTrigger = 'manual' | 'schedule' | 'retry';
+
+export interface RunRecord {
+  readonly id: string;
+  readonly plan: string;
+  readonly trigger: RunTrigger;
+  readonly attempt: number;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly result: RunResult;
+  readonly snapshot?: Id;
+  readonly bytes: number;
+  readonly bytesAdded: number;
+  readonly forgotten: number;
+  readonly prunedBytes: number;
+  readonly replicated: readonly { readonly repository: string; readonly copied: number; readonly error?: string }[];
+  readonly hooks: readonly HookResult[];
+  readonly warnings: readonly string[];
+  readonly error?: string;
+}
+
+export interface RunOptions {
+  readonly trigger?: RunTrigger;
+  readonly attempt?: number;
+  /** Host name recorded in the snapshot (serve passes a stable one; pods come and go). */
+  readonly host?: string;
+  readonly hostRoot?: string;
+  readonly signal?: AbortSignal;
+  readonly log?: (message: string) => void;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof StrataError) return error.hint === undefined ? error.message : `${error.message} (${error.hint})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function runPlan(config: Config, planName: string, options: RunOptions = {}): Promise<RunRecord> {
+  const plan = config.plans[planName];
+  if (plan === undefined) throw new UsageError(`plan "${planName}" is not under plans: in strata.yaml (have: ${Object.keys(config.plans).join(', ') || 'none'})`);
+  checkRunnable(planName, plan);
+  const log = options.log ?? (() => undefined);
+  const started = Date.now();
+  const hooks: HookResult[] = [];
+  const warnings: string[] = [];
+  const replicated: { repository: string; copied: number; error?: string }[] = [];
+  let result: RunResult = 'succeeded';
+  let error: string | undefined;
+  let snapshot: Id | undefined;
+  let bytes = 0;
+  let bytesAdded = 0;
+  let forgotten = 0;
+  let prunedBytes = 0;
+  const env = { STRATA_PLAN: planName, STRATA_REPOSITORY: plan.repository };
+
+  const runHooks = async (which: 'pre' | 'post', extra: Record<string, string>): Promise<boolean> => {
+    for (const hook of plan.hooks?.[which] ?? []) {
+      const outcome = await runHook(hook, { ...env, ...extra, STRATA_HOOK: which }, options.signal);
+      hooks.push(outcome);
+      if (outcome.ok) continue;
+      const message = `${which} hook ${hook.command.join(' ')}: ${outcome.outcome}`;
+      if (hook.onError === 'fail') {
+        error ??= message;
+        return false;
+      }
+      warnings.push(message);
+    }
+    return true;
+  };
+
+  try {
+    if (await runHooks('pre', {})) {
+      log(`plan ${planName}: backing up`);
+      const sources = await planSources(config, planName, options.hostRoot === undefined ? {} : { hostRoot: options.hostRoot });
+      warnings.push(...sources.warnings);
+      const choice = configuredRepository(config, plan.repository);
+      const repository = await openRepository(choice.address, choice.credentials);
+      try {
+        const outcome = await backup(repository, {
+          paths: sources.paths,
+          ...(sources.etcd && { etcd: sources.etcd }),
+          ...(sources.objects && { objects: sources.objects }),
+          tags: plan.tags,
+          plan: planName,
+          host: options.host ?? hostname(),
+          ...(options.signal && { signal: options.signal }),
+        }).finally(() => sources.close());
+        snapshot = outcome.id;
+        bytes = outcome.snapshot.summary.bytes;
+        bytesAdded = outcome.snapshot.summary.newBytes;
+        warnings.push(...outcome.snapshot.warnings);
+        if (outcome.snapshot.result !== 'completed') result = 'partially-failed';
+
+        if (plan.retention !== undefined) {
+          log(`plan ${planName}: applying retention`);
+          const forgot = await forget(repository, { policy: retentionPolicy(plan.retention), groupBy: plan.retention.groupBy, dryRun: false, plan: planName });
+          forgotten = forgot.removed.length;
+          if (forgotten > 0 && plan.retention.prune) {
+            log(`plan ${planName}: pruning`);
+            const pruned = await prune(repository, { dryRun: false, maxUnused: plan.retention.maxUnused / 100, waitMs: 3_600_000 });
+            prunedBytes = pruned.freedBytes;
+          }
+        }
+        for (const target of plan.replication) {
+          log(`plan ${planName}: replicating to ${target.repository}`);
+          const copied = await replicate(config, repository, planName, target.repository).catch((e: unknown) => ({ error: describe(e) }));
+          replicated.push({ repository: target.repository, ...('error' in copied ? { copied: 0, error: copied.error } : { copied: copied.copied }) });
+          if ('error' in copied) {
+            warnings.push(`replication to ${target.repository}: ${copied.error}`);
+            result = 'partially-failed';
+          }
+        }
+      } finally {
+        await repository.backend.close?.();
+      }
+    }
+  } catch (e) {
+    error ??= describe(e);
+  }
+  if (error !== undefined) result = 'failed';
+  await runHooks('post', { STRATA_RESULT: result, ...(snapshot !== undefined && { STRATA_SNAPSHOT: snapshot }) });
+  // A failing post hook with onError: fail fails the run (an unfreeze that did not happen matters).
+  if (error !== undefined) result = 'failed';
+  const finished = Date.now();
+  return {
+    id: randomUUID(),
+    plan: planName,
+    trigger: options.trigger ?? 'manual',
+    attempt: options.attempt ?? 1,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date(finished).toISOString(),
+    durationMs: finished - started,
+    result,
+    ...(snapshot !== undefined && { snapshot }),
+    bytes,
+    bytesAdded,
+    forgotten,
+    prunedBytes,
+    replicated,
+    hooks,
+    warnings,
+    ...(error !== undefined && { error }),
+  };
+}
+
+/** Copies every snapshot of the plan that the target lacks; returns how many were copied. */
+async function replicate(config: Config, source: Repository, planName: string, targetName: string): Promise<{ copied: number }> {
+  const choice = configuredRepository(config, targetName);
+  const target = await openRepository(choice.address, choice.credentials);
+  try {
+    const mine = (await listSnapshots(source)).snapshots.filter((s) => s.plan === planName);
+    const results = await copySnapshots(source, target, mine);
+    return { copied: results.filter((r) => r.status === 'copied').length };
+  } finally {
+    await target.backend.close?.();
+  }
+}

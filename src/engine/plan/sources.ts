@@ -1,0 +1,84 @@
+/**
+ * What a plan's `sources:` mean for one backup run: the paths, the etcd snapshot request
+ * and the API object request, from the plan's cluster entry. Every problem names the
+ * configuration field it comes from.
+ */
+import type { Config, PlanConfig } from '../../core/config/schema.ts';
+import type { SourceConfig } from '../../core/config/sources.ts';
+import { UsageError } from '../../core/errors.ts';
+import { connect } from '../../kube/connection.ts';
+import { KubeHttp } from '../../kube/http.ts';
+import { etcdConnectionOptions } from '../../sources/etcd/connection.ts';
+import { discoverControlPlane } from '../../sources/files/control-plane.ts';
+import type { BackupOptions } from '../backup.ts';
+
+export type PlanSources = Pick<BackupOptions, 'paths' | 'etcd' | 'objects'> & {
+  readonly warnings: readonly string[];
+  /** Releases the connections the sources hold. */
+  close(): void;
+};
+
+/** The sources this version can run; the others are refused by name rather than skipped. */
+const RUNNABLE = new Set<SourceConfig['type']>(['etcd', 'files', 'objects']);
+
+export function checkRunnable(planName: string, plan: PlanConfig): void {
+  plan.sources.forEach((source, index) => {
+    if (!RUNNABLE.has(source.type)) {
+      throw new UsageError(`plans.${planName}.sources[${index}]: type ${source.type} cannot run in this version of strata`, {
+        hint: `remove it from the plan for now; runnable types: ${[...RUNNABLE].join(', ')}`,
+      });
+    }
+    if (source.type === 'files' && source.exclude !== undefined) {
+      throw new UsageError(`plans.${planName}.sources[${index}].exclude: excluding files is not supported yet`, { hint: 'list the paths to back up instead' });
+    }
+  });
+}
+
+export async function planSources(config: Config, planName: string, options: { hostRoot?: string } = {}): Promise<PlanSources> {
+  const plan = config.plans[planName];
+  if (plan === undefined) throw new UsageError(`plan "${planName}" is not under plans: in strata.yaml (have: ${Object.keys(config.plans).join(', ') || 'none'})`);
+  checkRunnable(planName, plan);
+  const cluster = plan.cluster === undefined ? undefined : config.clusters[plan.cluster];
+  const field = (index: number) => `plans.${planName}.sources[${index}]`;
+  const paths: string[] = [];
+  const warnings: string[] = [];
+  let etcd: PlanSources['etcd'];
+  let objects: PlanSources['objects'];
+  let http: KubeHttp | undefined;
+  try {
+    for (const [index, source] of plan.sources.entries()) {
+      if (source.type === 'etcd') {
+        if (cluster?.etcd === undefined) {
+          throw new UsageError(`${field(index)}: type etcd needs the plan's cluster to have etcd: settings`, { hint: `set plans.${planName}.cluster and clusters.NAME.etcd.endpoints` });
+        }
+        etcd = { endpoints: cluster.etcd.endpoints, connection: await etcdConnectionOptions(cluster.etcd), force: source.force };
+      } else if (source.type === 'files') {
+        if (source.preset === 'control-plane') {
+          const found = discoverControlPlane(options.hostRoot ?? '/');
+          if (found.paths.length === 0) throw new UsageError(`${field(index)}: preset control-plane found no control-plane files under ${options.hostRoot ?? '/'}`, { hint: 'run the plan on a control-plane node' });
+          for (const file of found.missing) warnings.push(`the kube-apiserver manifest names ${file}, which does not exist`);
+          paths.push(...found.paths);
+        }
+        paths.push(...source.paths);
+        if (paths.length === 0) throw new UsageError(`${field(index)}: a files source needs paths: or preset: control-plane`);
+      } else if (source.type === 'objects') {
+        http ??= new KubeHttp(await connect({ kubeconfig: cluster?.kubeconfig, context: cluster?.context }));
+        objects = {
+          http,
+          filters: {
+            includeNamespaces: source.includeNamespaces ?? [],
+            excludeNamespaces: source.excludeNamespaces ?? [],
+            includeResources: source.includeResources ?? [],
+            excludeResources: source.excludeResources ?? [],
+            clusterScoped: source.clusterScoped,
+          },
+          ...(source.labelSelector !== undefined && { labelSelector: source.labelSelector }),
+        };
+      }
+    }
+  } catch (error) {
+    http?.close();
+    throw error;
+  }
+  return { paths: [...new Set(paths)], ...(etcd && { etcd }), ...(objects && { objects }), warnings, close: () => http?.close() };
+}
