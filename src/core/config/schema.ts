@@ -6,6 +6,17 @@
 import { z } from 'zod';
 import { count, duration, filePath, name, nonEmptyStrings, secretFile } from './fields.ts';
 import { sourceSchema } from './sources.ts';
+import { cronProblem } from '../schedule/cron.ts';
+import { checkTimeZone } from '../retention/calendar.ts';
+
+function isTimeZone(zone: string): boolean {
+  try {
+    checkTimeZone(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const tlsSchema = z.strictObject({
   /** CA bundle that signed the server certificates. */
@@ -58,9 +69,18 @@ const repositorySchema = z.strictObject({
     .optional(),
 });
 
+const timeZone = () =>
+  z.string({ error: 'expected an IANA time zone such as Europe/Rome' }).refine(isTimeZone, { error: 'expected an IANA time zone such as Europe/Rome or UTC' });
+
 const scheduleSchema = z.strictObject({
-  cron: z.string({ error: 'expected a cron expression such as "0 1 * * *"' }).min(1),
-  timeZone: z.string().default('UTC'),
+  cron: z
+    .string({ error: 'expected a cron expression such as "0 1 * * *"' })
+    .min(1)
+    .superRefine((value, ctx) => {
+      const problem = cronProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `expected a cron expression such as "0 1 * * *" (${problem})` });
+    }),
+  timeZone: timeZone().default('UTC'),
   /** A random delay up to this long, so many clusters do not hit one repository at once. */
   jitter: duration().optional(),
 });
@@ -73,7 +93,7 @@ const retentionSchema = z.strictObject({
   monthly: count().optional(),
   yearly: count().optional(),
   within: duration().optional(),
-  timeZone: z.string().default('UTC'),
+  timeZone: timeZone().default('UTC'),
   /** Snapshots are kept per group of the same values of these (`strata forget --group-by`). */
   groupBy: z.array(z.enum(['plan', 'host', 'sources', 'cluster', 'tags'], { error: 'expected plan, host, sources, cluster or tags' })).default(['plan', 'host', 'sources', 'cluster']),
   /** Prune after a run that forgot snapshots. */
