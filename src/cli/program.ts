@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   release: async () => (await import('./commands/forget.ts')).releaseCommand(),
   run: async () => (await import('./commands/run.ts')).runCommand(),
   status: async () => (await import('./commands/status.ts')).statusCommand(),
+  serve: async () => (await import('./commands/serve.ts')).serveCommand(),
   prune: async () => (await import('./commands/prune.ts')).pruneCommand(),
   check: async () => (await import('./commands/check.ts')).checkCommand(),
   copy: async () => (await import('./commands/copy.ts')).copyCommand(),

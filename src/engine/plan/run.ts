@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../../core/config/schema.ts';
 import { StrataError, UsageError } from '../../core/errors.ts';
+import { RepositoryLocked } from '../../repository/errors.ts';
 import type { Id } from '../../repository/hash.ts';
 import type { Repository } from '../../repository/repository.ts';
 import { listSnapshots } from '../../repository/snapshots.ts';
@@ -117,14 +118,20 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
         if (outcome.snapshot.result !== 'completed') result = 'partially-failed';
 
         if (plan.retention !== undefined) {
+          const retention = plan.retention;
           log(`plan ${planName}: applying retention`);
-          const forgot = await forget(repository, { policy: retentionPolicy(plan.retention), groupBy: plan.retention.groupBy, dryRun: false, plan: planName });
-          forgotten = forgot.removed.length;
-          if (forgotten > 0 && plan.retention.prune) {
-            log(`plan ${planName}: pruning`);
-            const pruned = await prune(repository, { dryRun: false, maxUnused: plan.retention.maxUnused / 100, waitMs: 3_600_000 });
-            prunedBytes = pruned.freedBytes;
-          }
+          // Another host's forget or prune holds the maintenance lock: the next run applies the policy.
+          await (async () => {
+            const forgot = await forget(repository, { policy: retentionPolicy(retention), groupBy: retention.groupBy, dryRun: false, plan: planName });
+            forgotten = forgot.removed.length;
+            if (forgotten > 0 && retention.prune) {
+              log(`plan ${planName}: pruning`);
+              prunedBytes = (await prune(repository, { dryRun: false, maxUnused: retention.maxUnused / 100, waitMs: 3_600_000 })).freedBytes;
+            }
+          })().catch((e: unknown) => {
+            if (!(e instanceof RepositoryLocked)) throw e;
+            warnings.push(`retention postponed to the next run: ${e.message}`);
+          });
         }
         for (const target of plan.replication) {
           log(`plan ${planName}: replicating to ${target.repository}`);

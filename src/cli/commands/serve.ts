@@ -1,0 +1,118 @@
+/** `strata serve`: run the plans on their schedules, with /metrics, /healthz and a JSON API. */
+import { hostname } from 'node:os';
+import { Command } from 'commander';
+import { Duration } from '../../core/duration.ts';
+import { UsageError } from '../../core/errors.ts';
+import { connect } from '../../kube/connection.ts';
+import { KubeHttp } from '../../kube/http.ts';
+import { Serve } from '../../engine/serve/daemon.ts';
+import { EXIT_STATUS_HELP } from '../exit-codes.ts';
+import { loadConfig, type GlobalOptions } from '../global-options.ts';
+import { printError } from '../output.ts';
+import { repeated } from '../option-values.ts';
+
+interface ServeFlags {
+  readonly plan: string[];
+  readonly listen: string;
+  readonly host?: string;
+  readonly hostRoot: string;
+  readonly lease?: string;
+  readonly identity: string;
+  readonly leaseDuration: string;
+  readonly history?: string;
+  readonly retries: string;
+  readonly retryBackoff: string;
+}
+
+function duration(flag: string, value: string): number {
+  const parsed = Duration.parse(value);
+  if (parsed === undefined || parsed.milliseconds <= 0) throw new UsageError(`${flag} ${value}: expected a duration such as 15s or 1m`);
+  return parsed.milliseconds;
+}
+
+function listenAddress(value: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(value);
+  const port = m === null ? NaN : Number(m[2]);
+  if (m === null || !(port >= 0 && port < 65536)) throw new UsageError(`--listen ${value}: expected HOST:PORT such as 127.0.0.1:9464 or 0.0.0.0:9464`);
+  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1') || '0.0.0.0', port };
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the plans of strata.yaml on their schedules; /metrics, /healthz, /api/runs, /api/snapshots, /api/status')
+    .option('--plan <name>', 'only this plan (repeatable; default: every plan with a schedule)', repeated, [])
+    .option('--listen <host:port>', 'HTTP address', '127.0.0.1:9464')
+    .option('--host <name>', 'host name recorded in snapshots; give a stable one when replicas come and go (default: this host)')
+    .option('--host-root <dir>', "where the node's root file system is, for files sources", '/')
+    .option('--lease <namespace/name>', 'elect one leader among replicas through this coordination.k8s.io Lease (--kubeconfig or in-cluster)')
+    .option('--identity <id>', 'this replica in the Lease (default: host name and PID)', `${hostname()}-${process.pid}`)
+    .option('--lease-duration <duration>', 'how long a leader that stopped renewing keeps the Lease', '15s')
+    .option('--history <file>', 'append each run as a JSON line here, and read it back at start')
+    .option('--retries <n>', 'retries of a failed run (doubling backoff, never past the next fire time)', '3')
+    .option('--retry-backoff <duration>', 'wait before the first retry', '1m')
+    .addHelpText('after', `
+Each plan with a schedule: fires at its cron times in its time zone, plus a random delay up
+to its jitter. A run is \`strata run PLAN\`: hooks, backup, retention (forget and prune),
+replication. A plan never overlaps itself: fire times that pass during a long run are
+skipped and logged. Runs that share a repository go one at a time.
+
+With --lease, replicas campaign for the Lease (renewed every third of --lease-duration);
+only the holder runs schedules. When it dies, another takes over after --lease-duration.
+A replica stopped with SIGTERM gives the Lease up at once.
+
+Endpoints (GET):
+  /metrics        Prometheus: per plan last success, last duration, runs by result, bytes
+                  added, RPO, last good snapshot age, RPO compliance; per plan and source
+                  last success; per repository size, snapshots, dedup ratio; leader
+  /healthz        200 with leader, lease holder and next fire times
+  /api/runs       run history, newest first (?plan=NAME, ?limit=N)
+  /api/snapshots  snapshots of the plans' repositories (?plan=NAME)
+  /api/status     each plan against its RPO, as \`strata status --json\`
+
+Examples:
+  strata serve --config /etc/strata/strata.yaml --listen 0.0.0.0:9464 --history /var/lib/strata/runs.jsonl
+  strata serve --lease strata/strata-serve --host prod-cluster --listen 0.0.0.0:9464
+${EXIT_STATUS_HELP}`)
+    .action(async (flags: ServeFlags, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const { config } = loadConfig(global);
+      const listen = listenAddress(flags.listen);
+      const retries = Number(flags.retries);
+      if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`--retries ${flags.retries}: expected a whole number`);
+      let lease;
+      if (flags.lease !== undefined) {
+        const [namespace, name, extra] = flags.lease.split('/');
+        if (!namespace || !name || extra !== undefined) throw new UsageError(`--lease ${flags.lease}: expected NAMESPACE/NAME`);
+        const durationMs = duration('--lease-duration', flags.leaseDuration);
+        lease = { http: new KubeHttp(await connect(global)), namespace, name, identity: flags.identity, durationMs, renewMs: Math.max(500, Math.floor(durationMs / 3)) };
+      }
+      const serve = new Serve({
+        config,
+        plans: flags.plan,
+        listenHost: listen.host,
+        listenPort: listen.port,
+        host: flags.host ?? hostname(),
+        hostRoot: flags.hostRoot,
+        ...(lease && { lease }),
+        ...(flags.history !== undefined && { historyFile: flags.history }),
+        retries,
+        retryBackoffMs: duration('--retry-backoff', flags.retryBackoff),
+        log: (message) => printError(`${new Date().toISOString()} ${message}`),
+      });
+      await serve.start();
+      // serve stops gracefully itself (runs interrupted, lease given up) instead of the CLI's
+      // immediate exit on a signal.
+      process.removeAllListeners('SIGTERM');
+      process.removeAllListeners('SIGINT');
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          printError(`${new Date().toISOString()} ${signal}: stopping (running runs are interrupted; the lease is given up)`);
+          resolve();
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      await serve.stop();
+      lease?.http.close();
+    });
+}

@@ -1,0 +1,217 @@
+/**
+ * `strata serve`: the plans on their schedules, with HTTP for Prometheus and people.
+ * Runs that share a repository go one at a time (their forget and prune would contend for
+ * the maintenance lock); a plan never overlaps itself (the scheduler). With a Lease, only
+ * the replica that holds it runs anything; the others keep serving their HTTP endpoints.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../../core/config/schema.ts';
+import { Duration } from '../../core/duration.ts';
+import { UsageError } from '../../core/errors.ts';
+import type { KubeHttp } from '../../kube/http.ts';
+import { LeaseElector } from '../../kube/lease.ts';
+import type { StoredSnapshot } from '../../repository/snapshot.ts';
+import { listSnapshots } from '../../repository/snapshots.ts';
+import { collect } from '../../storage/backend.ts';
+import { runPlan, type RunResult, type RunTrigger } from '../plan/run.ts';
+import { checkRunnable } from '../plan/sources.ts';
+import { statusOf, type PlanStatus } from '../plan/status.ts';
+import { configuredRepository } from '../repository/choose.ts';
+import { openRepository } from '../repository/open.ts';
+import { systemClock, type Clock } from '../schedule/clock.ts';
+import { Scheduler, type ScheduledPlan, type SchedulerEvent } from '../schedule/scheduler.ts';
+import { RunHistory } from './history.ts';
+import { ServeMetrics } from './metrics.ts';
+
+export interface ServeOptions {
+  readonly config: Config;
+  /** Plans to schedule (default: every plan with a schedule:). */
+  readonly plans?: readonly string[];
+  readonly listenHost: string;
+  readonly listenPort: number;
+  /** Host name recorded in snapshots: stable across replicas and restarts. */
+  readonly host: string;
+  readonly hostRoot?: string;
+  readonly lease?: { readonly http: KubeHttp; readonly namespace: string; readonly name: string; readonly identity: string; readonly durationMs: number; readonly renewMs: number };
+  readonly historyFile?: string;
+  readonly retries?: number;
+  readonly retryBackoffMs?: number;
+  readonly clock?: Clock;
+  readonly log: (message: string) => void;
+}
+
+/** How often the repository figures (size, dedup, snapshots, RPO ages) are re-read between runs. */
+const REFRESH_MS = 5 * 60_000;
+
+export function scheduledPlans(config: Config, names: readonly string[] | undefined): ScheduledPlan[] {
+  const chosen = names !== undefined && names.length > 0 ? names : Object.keys(config.plans).filter((n) => config.plans[n]!.schedule !== undefined);
+  if (chosen.length === 0) throw new UsageError('no plan has a schedule: nothing to serve', { hint: 'add schedule: { cron: "0 1 * * *" } to a plan in strata.yaml' });
+  return chosen.map((name) => {
+    const plan = config.plans[name];
+    if (plan === undefined) throw new UsageError(`--plan ${name}: not under plans: in strata.yaml`);
+    if (plan.schedule === undefined) throw new UsageError(`--plan ${name}: plans.${name} has no schedule:`, { hint: 'add schedule: { cron: "0 1 * * *" }' });
+    checkRunnable(name, plan);
+    const jitter = plan.schedule.jitter === undefined ? undefined : Duration.parse(plan.schedule.jitter);
+    return { name, cron: plan.schedule.cron, timeZone: plan.schedule.timeZone, jitterMs: jitter?.milliseconds ?? 0 };
+  });
+}
+
+export class Serve {
+  private readonly options: ServeOptions;
+  private readonly plans: readonly ScheduledPlan[];
+  private readonly history: RunHistory;
+  private readonly metrics = new ServeMetrics();
+  private readonly scheduler: Scheduler;
+  private readonly elector: LeaseElector | undefined;
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly snapshots = new Map<string, readonly StoredSnapshot[]>();
+  private server: Server | undefined;
+  private refresher: NodeJS.Timeout | undefined;
+
+  constructor(options: ServeOptions) {
+    this.options = options;
+    this.plans = scheduledPlans(options.config, options.plans);
+    this.history = new RunHistory(options.historyFile);
+    for (const run of this.history.all()) this.metrics.recordRun(run, this.sourcesOf(run.plan));
+    this.elector = options.lease === undefined ? undefined : new LeaseElector(options.lease.http, {
+      ...options.lease,
+      onChange: (leading, holder) => {
+        this.metrics.setLeader(leading);
+        options.log(leading ? `leading: this replica (${options.lease!.identity}) runs the schedules` : `standing by: ${holder ?? 'another replica'} holds the lease`);
+      },
+      onError: (error) => options.log(`lease: ${(error as Error).message}`),
+    });
+    this.metrics.setLeader(this.elector === undefined);
+    this.metrics.setStatusSource(() => this.statuses());
+    this.scheduler = new Scheduler(this.plans, {
+      clock: options.clock ?? systemClock,
+      isLeader: () => this.elector?.isLeader() ?? true,
+      run: (plan, trigger, attempt, signal) => this.run(plan, trigger, attempt, signal),
+      ...(options.retries !== undefined && { retries: options.retries }),
+      ...(options.retryBackoffMs !== undefined && { retryBackoffMs: options.retryBackoffMs }),
+      onEvent: (event) => this.logEvent(event),
+    });
+  }
+
+  /** Starts HTTP, the election and the schedules; resolves with the port listened on. */
+  async start(): Promise<number> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.options.listenPort, this.options.listenHost, resolve);
+    });
+    const port = (this.server.address() as AddressInfo).port;
+    this.options.log(`serving on http://${this.options.listenHost}:${port} (/metrics, /healthz, /api/runs, /api/snapshots, /api/status); plans: ${this.plans.map((p) => `${p.name} "${p.cron}" ${p.timeZone}`).join(', ')}`);
+    await Promise.all(this.repositories().map((r) => this.refresh(r).catch((e: unknown) => this.options.log(`repository ${r}: ${(e as Error).message}`))));
+    this.refresher = setInterval(() => {
+      for (const r of this.repositories()) void this.refresh(r).catch(() => undefined);
+    }, REFRESH_MS);
+    this.refresher.unref();
+    this.elector?.start();
+    this.scheduler.start();
+    return port;
+  }
+
+  async stop(): Promise<void> {
+    if (this.refresher !== undefined) clearInterval(this.refresher);
+    await this.scheduler.stop();
+    await this.elector?.stop();
+    await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
+    this.server?.closeAllConnections();
+  }
+
+  private repositories(): string[] {
+    return [...new Set(this.plans.map((p) => this.options.config.plans[p.name]!.repository))];
+  }
+
+  private sourcesOf(plan: string): string[] {
+    return [...new Set((this.options.config.plans[plan]?.sources ?? []).map((s) => s.type))];
+  }
+
+  private statuses(): PlanStatus[] {
+    const now = Date.now();
+    return this.plans.map((p) => {
+      const plan = this.options.config.plans[p.name]!;
+      return statusOf(p.name, plan.repository, plan.rpo, this.snapshots.get(plan.repository) ?? [], now);
+    });
+  }
+
+  private async run(plan: string, trigger: RunTrigger, attempt: number, signal: AbortSignal): Promise<RunResult> {
+    const repository = this.options.config.plans[plan]!.repository;
+    const previous = this.queues.get(repository) ?? Promise.resolve();
+    const turn = previous.then(async () => {
+      if (signal.aborted) return 'failed' as const;
+      this.options.log(`plan ${plan}: run starts (${trigger}${attempt > 1 ? `, attempt ${attempt}` : ''})`);
+      const record = await runPlan(this.options.config, plan, {
+        trigger, attempt, signal, host: this.options.host,
+        ...(this.options.hostRoot !== undefined && { hostRoot: this.options.hostRoot }),
+        log: this.options.log,
+      });
+      this.history.add(record);
+      this.metrics.recordRun(record, this.sourcesOf(plan));
+      this.options.log(`plan ${plan}: ${record.result}${record.error === undefined ? '' : `: ${record.error}`}`);
+      await this.refresh(repository).catch((e: unknown) => this.options.log(`repository ${repository}: ${(e as Error).message}`));
+      return record.result;
+    });
+    this.queues.set(repository, turn.catch(() => undefined));
+    return turn;
+  }
+
+  private async refresh(name: string): Promise<void> {
+    const choice = configuredRepository(this.options.config, name);
+    const repository = await openRepository(choice.address, choice.credentials);
+    try {
+      const [{ snapshots }, packs] = await Promise.all([listSnapshots(repository), collect(repository.backend.list('data/'))]);
+      this.snapshots.set(name, snapshots);
+      this.metrics.recordRepository(name, {
+        storedBytes: packs.reduce((sum, p) => sum + p.size, 0),
+        logicalBytes: snapshots.reduce((sum, s) => sum + s.summary.bytes, 0),
+        snapshots: snapshots.length,
+      });
+    } finally {
+      await repository.backend.close?.();
+    }
+  }
+
+  private logEvent(event: SchedulerEvent): void {
+    if (event.kind === 'missed') this.options.log(`plan ${event.plan}: ${event.count} fire time(s) passed while it ran; skipped (a plan never overlaps itself)`);
+    else if (event.kind === 'retry') this.options.log(`plan ${event.plan}: failed; attempt ${event.attempt} in ${Math.round(event.inMs / 1000)}s`);
+    else if (event.kind === 'not-leader') this.options.log(`plan ${event.plan}: fire time passed on a standby replica`);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://serve');
+    const send = (status: number, body: unknown, type = 'application/json') => {
+      res.writeHead(status, { 'Content-Type': type });
+      res.end(typeof body === 'string' ? body : `${JSON.stringify(body, null, 2)}\n`);
+    };
+    try {
+      if (req.method !== 'GET') return send(405, { error: 'only GET' });
+      const plan = url.searchParams.get('plan') ?? undefined;
+      switch (url.pathname) {
+        case '/healthz':
+          return send(200, {
+            status: 'ok',
+            leader: this.elector?.isLeader() ?? true,
+            ...(this.elector !== undefined && { holder: this.elector.currentHolder ?? null }),
+            nextRuns: Object.fromEntries([...this.scheduler.nextRuns()].map(([name, at]) => [name, new Date(at).toISOString()])),
+          });
+        case '/metrics':
+          return send(200, await this.metrics.registry.metrics(), this.metrics.registry.contentType);
+        case '/api/runs':
+          return send(200, this.history.list(plan, Number(url.searchParams.get('limit') ?? 100) || 100));
+        case '/api/status':
+          return send(200, this.statuses());
+        case '/api/snapshots': {
+          const all = [...this.snapshots].flatMap(([repository, list]) => list.map((s) => ({ repository, ...s })));
+          return send(200, all.filter((s) => plan === undefined || s.plan === plan).map((s) => ({ id: s.id, repository: s.repository, plan: s.plan ?? null, time: s.time, host: s.host, result: s.result, tags: s.tags, sources: s.sources.map((x) => x.type), summary: s.summary })));
+        }
+        default:
+          return send(404, { error: `no such endpoint: ${url.pathname}`, endpoints: ['/healthz', '/metrics', '/api/runs', '/api/snapshots', '/api/status'] });
+      }
+    } catch (error) {
+      send(500, { error: (error as Error).message });
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * What `serve` exports on /metrics (Prometheus text format, prom-client). Per plan: last
+ * success, last duration, runs by result, bytes added, RPO and its compliance; per plan and
+ * source: last success; per repository: size and dedup ratio; and whether this replica leads.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { PlanStatus } from '../plan/status.ts';
+import type { RunRecord } from '../plan/run.ts';
+
+export interface RepositoryFigures {
+  readonly storedBytes: number;
+  readonly logicalBytes: number;
+  readonly snapshots: number;
+}
+
+export class ServeMetrics {
+  readonly registry = new Registry();
+  private readonly lastSuccess: Gauge;
+  private readonly sourceLastSuccess: Gauge;
+  private readonly lastDuration: Gauge;
+  private readonly runs: Counter;
+  private readonly bytesAdded: Counter;
+  private readonly lastBytesAdded: Gauge;
+  private readonly repositorySize: Gauge;
+  private readonly dedupRatio: Gauge;
+  private readonly repositorySnapshots: Gauge;
+  private readonly leader: Gauge;
+  private statuses: () => readonly PlanStatus[] = () => [];
+
+  constructor() {
+    const registers = [this.registry];
+    this.lastSuccess = new Gauge({ name: 'strata_plan_last_success_timestamp_seconds', help: 'When the last successful run of the plan ended', labelNames: ['plan'], registers });
+    this.sourceLastSuccess = new Gauge({ name: 'strata_source_last_success_timestamp_seconds', help: 'When a run last backed this source of the plan up successfully', labelNames: ['plan', 'source'], registers });
+    this.lastDuration = new Gauge({ name: 'strata_plan_last_run_duration_seconds', help: 'How long the last run of the plan took', labelNames: ['plan'], registers });
+    this.runs = new Counter({ name: 'strata_plan_runs_total', help: 'Runs of the plan by result', labelNames: ['plan', 'result'], registers });
+    this.bytesAdded = new Counter({ name: 'strata_plan_bytes_added_total', help: 'Bytes the plan added to its repository (after dedup and compression)', labelNames: ['plan'], registers });
+    this.lastBytesAdded = new Gauge({ name: 'strata_plan_last_run_bytes_added', help: 'Bytes the last run added to the repository', labelNames: ['plan'], registers });
+    this.repositorySize = new Gauge({ name: 'strata_repository_size_bytes', help: 'Bytes stored in the repository (packs)', labelNames: ['repository'], registers });
+    this.dedupRatio = new Gauge({ name: 'strata_repository_dedup_ratio', help: 'Bytes the snapshots hold divided by bytes stored', labelNames: ['repository'], registers });
+    this.repositorySnapshots = new Gauge({ name: 'strata_repository_snapshots', help: 'Snapshots in the repository', labelNames: ['repository'], registers });
+    this.leader = new Gauge({ name: 'strata_serve_leader', help: '1 while this replica holds the Lease and runs the schedules', registers });
+    const statuses = () => this.statuses();
+    new Gauge({
+      name: 'strata_plan_rpo_seconds', help: 'The RPO the plan declares', labelNames: ['plan'], registers,
+      collect() {
+        this.reset();
+        for (const s of statuses()) if (s.rpoMs !== undefined) this.set({ plan: s.plan }, s.rpoMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'strata_plan_last_good_snapshot_age_seconds', help: 'Age of the newest completed snapshot of the plan', labelNames: ['plan'], registers,
+      collect() {
+        this.reset();
+        for (const s of statuses()) if (s.ageMs !== undefined) this.set({ plan: s.plan }, s.ageMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'strata_plan_rpo_compliant', help: '1 when the plan has a good snapshot within its RPO, 0 when not', labelNames: ['plan'], registers,
+      collect() {
+        this.reset();
+        for (const s of statuses()) if (s.rpoMs !== undefined) this.set({ plan: s.plan }, s.violated ? 0 : 1);
+      },
+    });
+  }
+
+  /** Where the RPO figures come from at scrape time (they change as time passes). */
+  setStatusSource(source: () => readonly PlanStatus[]): void {
+    this.statuses = source;
+  }
+
+  recordRun(run: RunRecord, sources: readonly string[]): void {
+    this.runs.inc({ plan: run.plan, result: run.result });
+    this.lastDuration.set({ plan: run.plan }, run.durationMs / 1000);
+    this.lastBytesAdded.set({ plan: run.plan }, run.bytesAdded);
+    this.bytesAdded.inc({ plan: run.plan }, run.bytesAdded);
+    if (run.result !== 'succeeded') return;
+    const at = Date.parse(run.finishedAt) / 1000;
+    this.lastSuccess.set({ plan: run.plan }, at);
+    for (const source of sources) this.sourceLastSuccess.set({ plan: run.plan, source }, at);
+  }
+
+  recordRepository(name: string, figures: RepositoryFigures): void {
+    this.repositorySize.set({ repository: name }, figures.storedBytes);
+    this.repositorySnapshots.set({ repository: name }, figures.snapshots);
+    this.dedupRatio.set({ repository: name }, figures.storedBytes === 0 ? 0 : figures.logicalBytes / figures.storedBytes);
+  }
+
+  setLeader(leading: boolean): void {
+    this.leader.set(leading ? 1 : 0);
+  }
+}
