@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   run: async () => (await import('./commands/run.ts')).runCommand(),
   status: async () => (await import('./commands/status.ts')).statusCommand(),
   serve: async () => (await import('./commands/serve.ts')).serveCommand(),
+  install: async () => (await import('./commands/install.ts')).installCommand(),
   prune: async () => (await import('./commands/prune.ts')).pruneCommand(),
   check: async () => (await import('./commands/check.ts')).checkCommand(),
   copy: async () => (await import('./commands/copy.ts')).copyCommand(),

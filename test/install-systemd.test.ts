@@ -1,0 +1,87 @@
+/**
+ * strata install systemd: the service, timer and 0600 environment file for a plan; the
+ * timer's OnCalendar fires exactly when the plan's cron expression does (systemd's own
+ * calculator against croner's, over several expressions and time zones); systemd accepts
+ * the units; and existing files are not replaced without --force.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { onCalendar } from '../src/core/schedule/systemd.ts';
+import { parseCron } from '../src/core/schedule/cron.ts';
+import { ensureProgram } from '../testbed/apt.ts';
+import { scratch } from './helpers/repo.ts';
+
+describe('strata install systemd', () => {
+  const s = scratch();
+  const config = join(s.dir, 'strata.yaml');
+  const units = join(s.dir, 'units');
+  const envFile = join(s.dir, 'etc', 'strata-nightly.env');
+  let analyze: string;
+
+  beforeAll(() => {
+    analyze = ensureProgram(['/usr/bin/systemd-analyze', '/bin/systemd-analyze'], ['systemd']);
+    writeFileSync(config, `
+repositories:
+  main: { url: ${join(s.dir, 'repo')}, passwordFile: ${s.passwordFile} }
+plans:
+  nightly:
+    repository: main
+    sources: [{ type: files, paths: [/etc/hostname] }]
+    schedule: { cron: "30 2 * * 1-5", timeZone: Europe/Rome, jitter: 10m }
+  manual:
+    repository: main
+    sources: [{ type: files, paths: [/etc/hostname] }]
+`);
+  });
+
+  it('writes a service, a timer and an environment file only root can read', async () => {
+    const out = await s.ok(['install', 'systemd', '--plan', 'nightly', '--config', config, '--unit-dir', units, '--environment-file', envFile, '--env', 'AWS_PROFILE=backup']);
+    expect(out.stdout).toContain('systemctl daemon-reload && systemctl enable --now strata-nightly.timer');
+    const service = readFileSync(join(units, 'strata-nightly.service'), 'utf8');
+    const timer = readFileSync(join(units, 'strata-nightly.timer'), 'utf8');
+    expect(service).toMatch(new RegExp(`^ExecStart=\\S+/bin/strata run nightly --config ${config}$`, 'm'));
+    expect(service).toContain(`EnvironmentFile=${envFile}`);
+    expect(timer).toContain('OnCalendar=Mon..Fri *-*-* 02:30:00 Europe/Rome');
+    expect(timer).toContain('RandomizedDelaySec=600s');
+    expect(timer).toContain('Persistent=true');
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(envFile, 'utf8')).toContain('AWS_PROFILE=backup');
+    // systemd itself parses both units.
+    execFileSync(analyze, ['verify', join(units, 'strata-nightly.service'), join(units, 'strata-nightly.timer')], { stdio: 'pipe', env: { ...process.env, SYSTEMD_LOG_LEVEL: 'err' } });
+
+    const again = await s.run(['install', 'systemd', '--plan', 'nightly', '--config', config, '--unit-dir', units, '--environment-file', envFile]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already exist');
+    expect(readFileSync(envFile, 'utf8')).toContain('AWS_PROFILE=backup');
+    await s.ok(['install', 'systemd', '--plan', 'nightly', '--config', config, '--unit-dir', units, '--environment-file', envFile, '--force']);
+  });
+
+  it('refuses a plan without a schedule, naming it', async () => {
+    const result = await s.run(['install', 'systemd', '--plan', 'manual', '--config', config, '--unit-dir', units, '--environment-file', envFile]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('plans.manual has no schedule');
+  });
+
+  it.each([
+    ['0 1 * * *', 'Europe/Rome'],
+    ['*/15 * * * *', 'UTC'],
+    ['30 2 1,15 * *', 'America/New_York'],
+    ['0 22 * * 1-5', 'Asia/Tokyo'],
+    ['0 3 * jan,jul sun', 'UTC'],
+    ['0 */6 * * *', 'Australia/Sydney'],
+  ])('OnCalendar fires when cron "%s" in %s does', (cron, zone) => {
+    const expression = onCalendar(cron, zone);
+    const out = execFileSync(analyze, ['calendar', '--iterations', '6', expression], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+    const systemd = [...out.matchAll(/(?:Next elapse|Iter\. #\d+): \w+ (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC/g)].map((m) => new Date(`${m[1]!.replace(' ', 'T')}Z`).toISOString());
+    expect(systemd).toHaveLength(6);
+    const schedule = parseCron(cron, zone);
+    const croner: string[] = [];
+    for (let at = new Date(Date.parse(systemd[0]!) - 1000); croner.length < 6;) {
+      at = schedule.nextRun(at)!;
+      croner.push(at.toISOString());
+    }
+    expect(systemd).toEqual(croner);
+  });
+});
