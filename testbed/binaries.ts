@@ -24,7 +24,7 @@ export function cacheDir(): string {
   return process.env['STRATA_CACHE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'strata');
 }
 
-type Component = 'kubernetes' | 'etcd' | 'kwok' | 'minio' | 'restic';
+type Component = 'kubernetes' | 'etcd' | 'kwok' | 'minio' | 'restic' | 'helm';
 
 const VERSION_KEY: Record<Component, string> = {
   kubernetes: 'KUBERNETES_VERSION',
@@ -32,6 +32,7 @@ const VERSION_KEY: Record<Component, string> = {
   kwok: 'KWOK_VERSION',
   minio: 'MINIO_VERSION',
   restic: 'RESTIC_VERSION',
+  helm: 'HELM_VERSION',
 };
 
 /** The path of `program` from `component`, building the component first if it is not cached. */

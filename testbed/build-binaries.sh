@@ -5,7 +5,7 @@
 # A component whose folder exists is not rebuilt; each is built in a temporary folder and
 # renamed into place only when complete, so an interrupted build leaves nothing half-made.
 #
-# Usage: testbed/build-binaries.sh [kubernetes] [etcd] [kwok] [minio] [restic]   (default: all)
+# Usage: testbed/build-binaries.sh [kubernetes] [etcd] [kwok] [minio] [restic] [helm]   (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -111,6 +111,13 @@ build_minio() {
 go 1.26" "" "github.com/minio/minio@$MINIO_VERSION"
 }
 
+# helm renders the chart in deploy/helm/strata for the deployment test.
+build_helm() {
+  build helm "$HELM_VERSION" "module strata.testbed/helm
+
+go 1.26" "" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
+}
+
 build_restic() {
   build restic "$RESTIC_VERSION" "module strata.testbed/restic
 
@@ -118,10 +125,10 @@ go 1.26" "" "github.com/restic/restic/cmd/restic@$RESTIC_VERSION"
 }
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(etcd kubernetes kwok minio restic)
+[ ${#components[@]} -gt 0 ] || components=(etcd kubernetes kwok minio restic helm)
 for c in "${components[@]}"; do
   case $c in
-    kubernetes|etcd|kwok|minio|restic) "build_$c" ;;
-    *) log "unknown component '$c' (expected kubernetes, etcd, kwok, minio or restic)"; exit 2 ;;
+    kubernetes|etcd|kwok|minio|restic|helm) "build_$c" ;;
+    *) log "unknown component '$c' (expected kubernetes, etcd, kwok, minio, restic or helm)"; exit 2 ;;
   esac
 done

@@ -1,0 +1,104 @@
+/**
+ * The Helm chart in deploy/helm/strata: `helm template` renders both modes, the result
+ * passes `kubectl apply --dry-run=server` against the test bed's API server, the rendered
+ * strata.yaml passes `strata config check`, and the security shape holds: read-only backup
+ * role, separate restore role, non-root serve pods, the etcd job pinned to control-plane
+ * nodes with read-only hostPath mounts and no privileged container.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { binary } from '../testbed/binaries.ts';
+import { scratch } from './helpers/repo.ts';
+import { useCluster } from './helpers/testbed.ts';
+import { kubectl } from './helpers/workloads.ts';
+
+const chart = fileURLToPath(new URL('../deploy/helm/strata', import.meta.url));
+
+interface Manifest {
+  kind: string;
+  metadata: { name: string };
+  [key: string]: unknown;
+}
+
+function render(release: string, namespace: string, values: readonly string[]): { text: string; docs: Manifest[] } {
+  const text = execFileSync(binary('helm', 'helm'), ['template', release, chart, '--namespace', namespace, ...values.flatMap((v) => ['--set', v])], { encoding: 'utf8' });
+  return { text, docs: parseAllDocuments(text).map((d) => d.toJS() as Manifest).filter((d) => d !== null) };
+}
+
+// Rendered manifests are read field by field below; their shapes are the Kubernetes API's.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Rendered = Manifest & Record<string, any>;
+
+const find = (docs: Manifest[], kind: string, suffix: string): Rendered => {
+  const found = docs.find((d) => d.kind === kind && d.metadata.name.endsWith(suffix));
+  if (found === undefined) throw new Error(`no ${kind} *${suffix} rendered`);
+  return found as Rendered;
+};
+
+describe('Helm chart', () => {
+  const cluster = useCluster({ name: 'helm', nodes: 1 });
+  const s = scratch();
+
+  it('serve mode with the etcd job and the restore role renders, passes a server-side dry run, and has the security shape', async () => {
+    const ns = cluster().namespace;
+    const { text, docs } = render('strata', ns, ['etcdSnapshot.enabled=true', 'restore.enabled=true', 'repositorySecret.existingSecret=strata-repo']);
+    const applied = kubectl(cluster().bed.kubeconfig, ['apply', '--dry-run=server', '-n', ns, '-f', '-'], text);
+    expect(applied).toMatch(/deployment\.apps\/strata-serve created \(server dry run\)/);
+    expect(applied).toMatch(/cronjob\.batch\/strata-etcd created \(server dry run\)/);
+
+    const serve = find(docs, 'Deployment', '-serve');
+    expect(serve.spec.replicas).toBe(2);
+    const container = serve.spec.template.spec.containers[0];
+    expect(container.args).toContain(`--lease=${ns}/strata-serve`);
+    expect(serve.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+
+    const backup = find(docs, 'ClusterRole', '-backup');
+    expect(new Set(backup.rules.flatMap((r: { verbs: string[] }) => r.verbs))).toEqual(new Set(['get', 'list', 'watch']));
+    const restore = find(docs, 'ClusterRole', '-restore');
+    expect(restore.rules.flatMap((r: { verbs: string[] }) => r.verbs)).toContain('create');
+    expect(find(docs, 'ClusterRoleBinding', '-restore').subjects[0].name).toBe('strata-restore');
+    expect(find(docs, 'ClusterRoleBinding', '-backup').subjects[0].name).toBe('strata-backup');
+
+    const etcd = find(docs, 'CronJob', '-etcd').spec.jobTemplate.spec.template.spec;
+    expect(etcd.nodeSelector).toHaveProperty(['node-role.kubernetes.io/control-plane']);
+    expect(etcd.tolerations[0].key).toBe('node-role.kubernetes.io/control-plane');
+    const hostPath = etcd.volumes.find((v: { hostPath?: { path: string } }) => v.hostPath !== undefined);
+    expect(hostPath.hostPath.path).toBe('/etc/kubernetes');
+    expect(etcd.containers[0].volumeMounts.find((m: { name: string }) => m.name === hostPath.name).readOnly).toBe(true);
+    expect(etcd.containers[0].securityContext.privileged).toBe(false);
+    expect(text).not.toMatch(/privileged: true/);
+
+    // The strata.yaml the chart renders is one strata accepts.
+    const config = find(docs, 'ConfigMap', '-config').data['strata.yaml'] as string;
+    const file = join(s.dir, 'chart-strata.yaml');
+    writeFileSync(file, config);
+    await s.ok(['config', 'check', '--config', file]);
+  }, 120_000);
+
+  it('cronjob mode renders one CronJob per scheduled plan, keeps secrets out of the ConfigMap, and passes a server-side dry run', () => {
+    const ns = cluster().namespace;
+    const { text, docs } = render('backups', ns, [
+      'mode=cronjob',
+      'repositorySecret.create=true',
+      'repositorySecret.data.password=not-in-the-configmap',
+      'config.plans.hourly.repository=main',
+      'config.plans.hourly.sources[0].type=objects',
+      'config.plans.hourly.schedule.cron=0 * * * *',
+      'config.plans.hourly.schedule.timeZone=Europe/Rome',
+    ]);
+    kubectl(cluster().bed.kubeconfig, ['apply', '--dry-run=server', '-n', ns, '-f', '-'], text);
+    const cronJobs = docs.filter((d) => d.kind === 'CronJob') as Rendered[];
+    expect(cronJobs.map((c) => c.metadata.name).sort()).toEqual(['backups-strata-hourly', 'backups-strata-objects']);
+    const hourly = cronJobs.find((c) => c.metadata.name.endsWith('-hourly'))!;
+    expect(hourly.spec).toMatchObject({ schedule: '0 * * * *', timeZone: 'Europe/Rome', concurrencyPolicy: 'Forbid' });
+    expect(hourly.spec.jobTemplate.spec.template.spec.containers[0].args.slice(0, 2)).toEqual(['run', 'hourly']);
+    expect(docs.some((d) => d.kind === 'Deployment')).toBe(false);
+    expect(find(docs, 'ConfigMap', '-config').data['strata.yaml']).not.toContain('not-in-the-configmap');
+    expect(find(docs, 'Secret', '-repository').stringData.password).toBe('not-in-the-configmap');
+  }, 120_000);
+});
