@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Strata in a container: `serve` for the Helm chart's Deployment, `run PLAN` for its CronJobs.
 # Two stages: the build has the compiler and dev dependencies, the image only what runs.
 
