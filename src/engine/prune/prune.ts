@@ -19,6 +19,7 @@
  * recoverable state, and no snapshot loses a blob: `check` reports the stray packs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { unsealBlob } from '../../repository/blob.ts';
 import type { Id } from '../../repository/hash.ts';
 import { RepositoryDamaged } from '../../repository/errors.ts';
 import { listLocks, Lock, type StoredLock } from '../../repository/lock.ts';
@@ -199,7 +200,6 @@ function usageOf(packs: ReadonlyMap<Id, IndexedPack>, indexed: ReadonlyMap<Id, I
 async function repack(repository: Repository, sources: readonly IndexedPack[], used: ReadonlySet<Id>): Promise<IndexedPack[]> {
   const written: IndexedPack[] = [];
   const builders = new Map<'data' | 'tree', PackBuilder>();
-  const seen = new Set<Id>();
   const store = async (builder: PackBuilder): Promise<void> => {
     const { id, bytes, blobs } = builder.finish(repository.masterKey);
     await repository.backend.save(packKey(id), bytes);
@@ -208,11 +208,20 @@ async function repack(repository: Repository, sources: readonly IndexedPack[], u
   for (const source of sources) {
     const bytes = await repository.backend.load(packKey(source.id));
     for (const blob of source.blobs) {
-      if (!used.has(blob.id) || seen.has(blob.id)) continue;
-      seen.add(blob.id);
+      // Only blobs this pack provides: a copy that another kept pack serves is dropped.
+      if (!used.has(blob.id) || repository.index.get(blob.id)?.pack !== source.id) continue;
+      const sealed = bytes.subarray(blob.offset, blob.offset + blob.length);
+      try {
+        // A damaged blob must not move into a new pack as if it were whole.
+        unsealBlob(repository.masterKey, blob.id, sealed, blob.compressed);
+      } catch (error) {
+        throw new RepositoryDamaged(`prune refused: blob ${blob.id.slice(0, 12)} in pack ${source.id.slice(0, 12)} is damaged (${(error as Error).message})`, {
+          hint: 'run `strata check --read-data` to see which snapshots use it; back them up again',
+        });
+      }
       let builder = builders.get(blob.type);
       if (builder === undefined) builders.set(blob.type, (builder = new PackBuilder(blob.type)));
-      builder.add(blob.id, bytes.subarray(blob.offset, blob.offset + blob.length), blob.rawLength, blob.compressed);
+      builder.add(blob.id, sealed, blob.rawLength, blob.compressed);
       if (builder.length >= repository.config.packSize) {
         await store(builder);
         builders.delete(blob.type);
