@@ -23,6 +23,7 @@ export async function startControlPlane(dir: string, pki: Pki, etcd: TestbedStat
   const proxyClient = pki.issue('front-proxy-client', { cn: 'front-proxy-client' }, 'client');
   const etcdClient = etcd.tls ? pki.issue('apiserver-etcd-client', { cn: 'kube-apiserver-etcd-client' }, 'client') : undefined;
   const admin = pki.issue('admin', { cn: 'strata-admin', o: ['system:masters'] }, 'client');
+  const kubeletClient = pki.issue('apiserver-kubelet-client', { cn: 'kube-apiserver-kubelet-client', o: ['system:masters'] }, 'client');
 
   const apiserver = startProcess('kube-apiserver', binary('kubernetes', 'kube-apiserver'), [
     `--etcd-servers=${etcd.endpoints.join(',')}`,
@@ -39,6 +40,9 @@ export async function startControlPlane(dir: string, pki: Pki, etcd: TestbedStat
     '--requestheader-extra-headers-prefix=X-Remote-Extra-',
     `--proxy-client-cert-file=${proxyClient.cert}`, `--proxy-client-key-file=${proxyClient.key}`,
     '--enable-aggregator-routing=true',
+    // exec, logs and port-forward go to the nodes' kubelet (KWOK's server), verified by our CA.
+    `--kubelet-client-certificate=${kubeletClient.cert}`, `--kubelet-client-key=${kubeletClient.key}`,
+    `--kubelet-certificate-authority=${pki.ca.cert}`, '--kubelet-preferred-address-types=InternalIP',
     // A loopback address may not be written into the "kubernetes" Endpoints; nothing here needs them.
     '--endpoint-reconciler-type=none',
     '--profiling=false', '--v=1',

@@ -15,14 +15,22 @@ export async function startKwok(dir: string, pki: Pki, server: string, adminKube
   const cert = pki.issue('kwok', { cn: 'kwok-controller', o: ['system:masters'] }, 'client');
   const config = join(dir, 'kwok.kubeconfig');
   writeKubeconfig(config, server, pki.ca.cert, cert.cert, cert.key, 'kwok');
+  // KWOK plays the kubelet too: the API server reaches its nodes at 127.0.0.1:port over TLS
+  // (a serving certificate from the test bed's CA), and `pods/exec` runs the command on this
+  // machine (the ClusterExec in kwok-stages.yaml), as a toolbox pod would run it in a cluster.
+  const serving = pki.issue('kwok-kubelet', { cn: 'kwok-kubelet' }, 'server', ['IP:127.0.0.1', 'DNS:localhost']);
+  const port = await freePort();
   const kwok = startProcess('kwok', binary('kwok', 'kwok'), [
     `--kubeconfig=${config}`,
     `--config=${join(dirname(fileURLToPath(import.meta.url)), 'kwok-stages.yaml')}`,
     '--manage-all-nodes=false',
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
     '--cidr=10.0.0.1/16',
-    '--node-ip=10.0.0.1',
-    `--server-address=127.0.0.1:${await freePort()}`,
+    '--node-ip=127.0.0.1',
+    `--node-port=${port}`,
+    `--server-address=127.0.0.1:${port}`,
+    `--tls-cert-file=${serving.cert}`,
+    `--tls-private-key-file=${serving.key}`,
   ], join(dir, 'kwok.log'));
 
   const kc = new KubeConfig();

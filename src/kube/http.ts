@@ -5,8 +5,10 @@
  * Authentication (client certificates, tokens, exec plugins) comes from the kubeconfig,
  * refreshed every minute so that short-lived tokens keep working.
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { KubeConnection } from './connection.ts';
 import { apiError } from './errors.ts';
 import type { Credentials } from './kubeconfig.ts';
@@ -106,6 +108,54 @@ export class KubeHttp {
     const response = await this.request<T>(path, request);
     if (response.status >= 200 && response.status < 300) return response.body;
     throw apiError(path, response);
+  }
+
+  /**
+   * Opens a WebSocket to `path` (pods/exec and the like) with the same credentials; resolves
+   * with the raw socket once the server switched protocols. `query` values may repeat.
+   */
+  async upgrade(path: string, query: readonly (readonly [string, string])[], protocols: readonly string[]): Promise<{ socket: Duplex; head: Buffer; protocol: string }> {
+    const url = new URL(path, this.base);
+    for (const [key, value] of query) url.searchParams.append(key, value);
+    const options = await this.requestOptions();
+    const client = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = client.request(url, {
+        ...options,
+        // An upgraded socket leaves the pool; a keep-alive agent would count it forever.
+        agent: undefined,
+        ...(this.credentials !== undefined && url.protocol === 'https:' && {
+          ca: this.credentials.ca, cert: this.credentials.cert, key: this.credentials.key, rejectUnauthorized: !this.credentials.insecure,
+          ...(this.credentials.servername !== undefined && { servername: this.credentials.servername }),
+        }),
+        headers: {
+          ...(options.headers as Record<string, string>),
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+          'Sec-WebSocket-Protocol': protocols.join(', '),
+        },
+        timeout: REQUEST_TIMEOUT_MS,
+      });
+      req.on('upgrade', (res, socket, head) => resolve({ socket, head, protocol: String(res.headers['sec-websocket-protocol'] ?? '') }));
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // not JSON: the text is the message
+          }
+          reject(apiError(url.pathname, { status: res.statusCode ?? 0, body }));
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`${url.pathname}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
+      req.on('error', reject);
+      req.end();
+    });
   }
 
   close(): void {

@@ -104,6 +104,17 @@ const retentionSchema = z.strictObject({
 
 const hookSchema = z.strictObject({
   command: nonEmptyStrings('a command argument').min(1, { error: 'expected the command and its arguments' }),
+  /** Run the command in a pod of the plan's cluster (exec API) instead of on this machine. */
+  pod: z
+    .strictObject({
+      namespace: z.string({ error: 'expected a namespace' }).min(1),
+      /** A pod by name, or the first running pod (by name) that the selector matches. */
+      name: z.string().min(1).optional(),
+      selector: z.string().min(1).optional(),
+      container: z.string().min(1).optional(),
+    })
+    .refine((pod) => (pod.name === undefined) !== (pod.selector === undefined), { error: 'expected either name: or selector: (one of them)' })
+    .optional(),
   timeout: duration().default('5m'),
   onError: z.enum(['fail', 'continue'], { error: 'expected "fail" or "continue"' }).default('fail'),
 });

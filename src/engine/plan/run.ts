@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../../core/config/schema.ts';
 import { StrataError, UsageError } from '../../core/errors.ts';
+import { connect } from '../../kube/connection.ts';
+import { KubeHttp } from '../../kube/http.ts';
 import { RepositoryLocked } from '../../repository/errors.ts';
 import type { Id } from '../../repository/hash.ts';
 import type { Repository } from '../../repository/repository.ts';
@@ -78,10 +80,14 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
   let forgotten = 0;
   let prunedBytes = 0;
   const env = { STRATA_PLAN: planName, STRATA_REPOSITORY: plan.repository };
+  // Connected only when a hook runs in a pod.
+  let connection: Promise<KubeHttp> | undefined;
+  const cluster = plan.cluster === undefined ? undefined : config.clusters[plan.cluster];
+  const kube = () => (connection ??= connect({ kubeconfig: cluster?.kubeconfig, context: cluster?.context }).then((c) => new KubeHttp(c)));
 
   const runHooks = async (which: 'pre' | 'post', extra: Record<string, string>): Promise<boolean> => {
     for (const hook of plan.hooks?.[which] ?? []) {
-      const outcome = await runHook(hook, { ...env, ...extra, STRATA_HOOK: which }, options.signal);
+      const outcome = await runHook(hook, { env: { ...env, ...extra, STRATA_HOOK: which }, kube, ...(options.signal && { signal: options.signal }) });
       hooks.push(outcome);
       if (outcome.ok) continue;
       const message = `${which} hook ${hook.command.join(' ')}: ${outcome.outcome}`;
@@ -153,6 +159,7 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
   await runHooks('post', { STRATA_RESULT: result, ...(snapshot !== undefined && { STRATA_SNAPSHOT: snapshot }) });
   // A failing post hook with onError: fail fails the run (an unfreeze that did not happen matters).
   if (error !== undefined) result = 'failed';
+  if (connection !== undefined) (await connection.catch(() => undefined))?.close();
   const finished = Date.now();
   return {
     id: randomUUID(),
