@@ -3,7 +3,8 @@
  * packs and the index durable, and only then write the snapshot.
  */
 import { existsSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
+import { userName } from '../repository/user.ts';
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import { BlobWriter } from '../repository/blob-writer.ts';
@@ -128,7 +129,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
       version: FORMAT_VERSION,
       time: (options.time ?? new Date(started)).toISOString(),
       host,
-      username: userInfo().username,
+      username: userName(),
       tags: [...options.tags],
       paths,
       parent: parent?.id ?? null,

@@ -3,7 +3,8 @@
  * recipient, so credentials can be added, removed and rotated without touching data.
  */
 import { randomBytes, scrypt as scryptCallback } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
+import { userName } from './user.ts';
 import { promisify } from 'node:util';
 import { AuthenticationFailed, seal, unseal } from './crypto.ts';
 
@@ -46,7 +47,7 @@ async function derive(password: string, kdf: ScryptParameters): Promise<Buffer> 
 }
 
 export async function wrapMasterKey(master: Uint8Array, credential: NewCredential): Promise<KeyFile> {
-  const common = { version: KEY_FORMAT_VERSION, created: new Date().toISOString(), host: hostname(), username: userInfo().username };
+  const common = { version: KEY_FORMAT_VERSION, created: new Date().toISOString(), host: hostname(), username: userName() };
   if ('password' in credential) {
     const kdf: ScryptParameters = { name: 'scrypt', ...DEFAULT_SCRYPT, salt: randomBytes(32).toString('base64') };
     const wrappingKey = await derive(credential.password, kdf);

@@ -5,7 +5,8 @@
  * processes that died, are told apart by age and, on the same host, by PID.
  */
 import { randomBytes } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
+import { userName } from './user.ts';
 import { RepositoryLocked } from './errors.ts';
 import type { Id } from './hash.ts';
 import type { Repository } from './repository.ts';
@@ -92,7 +93,7 @@ export class Lock {
       ...(mode === 'maintenance' && { maintenance: true }),
       host: hostname(),
       pid: process.pid,
-      username: userInfo().username,
+      username: userName(),
       operation,
       session: randomBytes(8).toString('hex'),
     };

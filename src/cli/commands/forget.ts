@@ -1,5 +1,6 @@
 /** `strata forget` (a retention policy, restic-style) and `strata hold` / `strata release`. */
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
+import { userName } from '../../repository/user.ts';
 import { Command, Option } from 'commander';
 import { Duration } from '../../core/duration.ts';
 import { UsageError } from '../../core/errors.ts';
@@ -150,7 +151,7 @@ ${EXIT_STATUS_HELP}`)
       const global = command.optsWithGlobals<GlobalOptions>();
       await withRepository(global, async (repository) => {
         const snapshot = await findSnapshot(repository, ref);
-        await placeHold(repository, { snapshot: snapshot.id, time: new Date().toISOString(), reason: options.reason, host: hostname(), username: userInfo().username });
+        await placeHold(repository, { snapshot: snapshot.id, time: new Date().toISOString(), reason: options.reason, host: hostname(), username: userName() });
         if (global.json) printJson({ snapshot: snapshot.id, held: true, reason: options.reason });
         else printLine(`snapshot ${snapshot.id.slice(0, 8)} is held: ${options.reason}`);
       });
