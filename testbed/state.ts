@@ -27,6 +27,7 @@ export interface TestbedState {
   processes: ManagedProcess[];
   minio?: { readonly endpoint: string; readonly accessKey: string; readonly secretKeyFile: string; readonly process: ManagedProcess };
   docker?: { readonly host: string; readonly process: ManagedProcess };
+  ceph?: { readonly conf: string; readonly pool: string; readonly processes: readonly ManagedProcess[] };
 }
 
 export function testbedRoot(): string {

@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane } from './control-plane.ts';
+import { startCeph } from './ceph.ts';
 import { startDocker } from './docker.ts';
 import { initialCluster, launchEtcd, planEtcd, startEtcd, type PlannedMember } from './etcd.ts';
 import { startKwok } from './kwok.ts';
@@ -23,6 +24,7 @@ export interface UpOptions {
   readonly nodes?: number;
   readonly minio?: boolean;
   readonly docker?: boolean;
+  readonly ceph?: boolean;
 }
 
 export async function up(options: UpOptions = {}): Promise<TestbedState> {
@@ -56,6 +58,7 @@ export async function up(options: UpOptions = {}): Promise<TestbedState> {
     writeState(state);
     if (options.minio) await addMinio(state);
     if (options.docker) await addDocker(state);
+    if (options.ceph) await addCeph(state);
     return state;
   } catch (error) {
     await Promise.all(started.map((p) => stopProcess(p)));
@@ -98,6 +101,16 @@ export async function upRestored(
 
 export const addMinio = (state: TestbedState) => addOnDemand(state, 'minio', startMinio);
 export const addDocker = (state: TestbedState) => addOnDemand(state, 'docker', startDocker);
+
+/** Starts the single-node Ceph once per test bed (three daemons: mon, mgr, OSD). */
+export async function addCeph(state: TestbedState): Promise<TestbedState> {
+  if (state.ceph !== undefined && state.ceph.processes.every(isRunning)) return state;
+  const ceph = await startCeph(state.dir);
+  state.ceph = ceph;
+  state.processes.push(...ceph.processes);
+  writeState(state);
+  return state;
+}
 
 /** Starts an on-demand service once per test bed and records its process for `down`. */
 async function addOnDemand<K extends 'minio' | 'docker'>(
