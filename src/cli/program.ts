@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   status: async () => (await import('./commands/status.ts')).statusCommand(),
   serve: async () => (await import('./commands/serve.ts')).serveCommand(),
   install: async () => (await import('./commands/install.ts')).installCommand(),
+  volumes: async () => (await import('./commands/volumes.ts')).volumesCommand(),
   prune: async () => (await import('./commands/prune.ts')).pruneCommand(),
   check: async () => (await import('./commands/check.ts')).checkCommand(),
   copy: async () => (await import('./commands/copy.ts')).copyCommand(),
