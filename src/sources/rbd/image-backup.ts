@@ -1,0 +1,186 @@
+/**
+ * One RBD image into the repository, reading only what changed. Ceph takes a snapshot
+ * (`strata-<UTC time>`); `rbd export-diff` from the previous Strata snapshot of the image
+ * (when Ceph still has it) streams the changed extents; the image is stored as fixed-size
+ * blocks, each a content-addressed blob, and the blocks no extent touched are the previous
+ * backup's. So every backup lists every block of the image — it is complete, depends on no
+ * other backup, and restores on its own — while only changed blocks are read and stored.
+ * The node is a file whose content is the image: `strata restore --target` gives a raw image.
+ */
+import type { Id } from '../../repository/hash.ts';
+import type { BlobWriter } from '../../repository/blob-writer.ts';
+import type { Repository } from '../../repository/repository.ts';
+import type { TreeNode } from '../../repository/tree.ts';
+import { readDiffStream } from './diff-stream.ts';
+import { imageSpec, type RbdRunner } from './runner.ts';
+
+export interface RbdImage {
+  readonly pool: string;
+  readonly radosNamespace?: string;
+  readonly image: string;
+}
+
+/** What the previous backup of this image stored: the diff base. */
+export interface ImageBase {
+  readonly snapshot: string;
+  readonly size: number;
+  readonly blockSize: number;
+  readonly blocks: readonly Id[];
+}
+
+export interface RbdImageRecord extends RbdImage {
+  readonly snapshot: string;
+  readonly size: number;
+  readonly blockSize: number;
+  /** The Ceph snapshot the diff was taken from, or null when the whole image was read. */
+  readonly base: string | null;
+  /** Bytes the diff named as written or zeroed. */
+  readonly changedBytes: number;
+  readonly blocksStored: number;
+}
+
+export interface RbdImageProgress {
+  changedBytes: number;
+  blocksStored: number;
+}
+
+export const DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024;
+export const SNAPSHOT_PREFIX = 'strata-';
+/** Marks a block that holds only zeros until its length is known. */
+const ZERO = '';
+
+/** strata-20261124T120000Z: sortable, and recognisable as ours. */
+export function snapshotName(at: Date): string {
+  return `${SNAPSHOT_PREFIX}${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}`;
+}
+
+export async function liveSnapshots(runner: RbdRunner, image: RbdImage): Promise<string[]> {
+  const list = JSON.parse(await runner.run(['snap', 'ls', '--format', 'json', imageSpec(image)])) as { name: string }[];
+  return list.map((s) => s.name);
+}
+
+export class RbdImageBackup {
+  private readonly runner: RbdRunner;
+  private readonly repository: Repository;
+  private readonly writer: BlobWriter;
+  readonly progress: RbdImageProgress = { changedBytes: 0, blocksStored: 0 };
+  private readonly zeroIds = new Map<number, Id>();
+
+  constructor(runner: RbdRunner, repository: Repository, writer: BlobWriter) {
+    this.runner = runner;
+    this.repository = repository;
+    this.writer = writer;
+  }
+
+  async run(image: RbdImage, name: string, base: ImageBase | undefined, options: { blockSize?: number; at?: Date } = {}): Promise<{ node: TreeNode; record: RbdImageRecord; warnings: string[] }> {
+    const warnings: string[] = [];
+    const blockSize = options.blockSize ?? base?.blockSize ?? DEFAULT_BLOCK_SIZE;
+    const existing = await liveSnapshots(this.runner, image);
+    const at = options.at ?? new Date();
+    const snapshot = snapshotName(at);
+    const usable = base !== undefined && base.blockSize === blockSize && existing.includes(base.snapshot) ? base : undefined;
+    if (base !== undefined && usable === undefined) {
+      warnings.push(`${imageSpec(image)}: the previous backup's Ceph snapshot ${base.snapshot} is gone; the whole image was read`);
+    }
+    if (existing.includes(snapshot)) throw new Error(`${imageSpec(image, snapshot)} exists already: two backups in the same second`);
+    await this.runner.run(['snap', 'create', '--no-progress', imageSpec(image, snapshot)]);
+
+    const diff = this.runner.read(['export-diff', '--no-progress', ...(usable ? ['--from-snap', usable.snapshot] : []), imageSpec(image, snapshot), '-']);
+    const finished = diff.done.catch((error: unknown) => error);
+    let size = usable?.size ?? 0;
+    /** Block IDs; ZERO until the end for blocks that hold only zeros (no allocation for them). */
+    let blocks: Id[] = [...(usable?.blocks ?? [])];
+    const dirty = new Map<number, Buffer>();
+    const blockLength = (index: number) => Math.min(blockSize, size - index * blockSize);
+    const load = async (index: number): Promise<Buffer> => {
+      let buffer = dirty.get(index);
+      if (buffer !== undefined) return buffer;
+      const previous = blocks[index];
+      const old = previous === undefined || previous === ZERO ? undefined : await this.repository.loadBlob(previous);
+      buffer = Buffer.alloc(blockLength(index));
+      old?.copy(buffer, 0, 0, Math.min(old.length, buffer.length));
+      dirty.set(index, buffer);
+      return buffer;
+    };
+    /** Stores the dirty blocks before `limit` (the stream is past them). */
+    const flush = async (limit: number): Promise<void> => {
+      for (const index of [...dirty.keys()].sort((a, b) => a - b)) {
+        if (index >= limit) break;
+        blocks[index] = await this.store(dirty.get(index)!);
+        dirty.delete(index);
+        this.progress.blocksStored++;
+      }
+    };
+    let flushedBelow = 0;
+    try {
+      for await (const record of readDiffStream(diff.output)) {
+        if (record.kind === 'size') {
+          const oldSize = size;
+          size = record.bytes;
+          const count = Math.ceil(size / blockSize);
+          const previous = blocks;
+          blocks = Array.from({ length: count }, (_, i) => ((i + 1) * blockSize <= Math.min(oldSize, size) ? previous[i]! : ZERO));
+          // A block cut by the old or the new end keeps its old bytes, resized: load it now.
+          for (let i = 0; i < count; i++) {
+            if (blocks[i] === ZERO && i * blockSize < oldSize) {
+              blocks[i] = previous[i] ?? ZERO;
+              await load(i);
+            }
+          }
+        } else if (record.kind === 'write' || record.kind === 'zero') {
+          const length = record.kind === 'write' ? record.data.length : record.length;
+          const first = Math.floor(record.offset / blockSize);
+          if (first < flushedBelow) throw new Error(`rbd export-diff of ${imageSpec(image)} went back to offset ${record.offset}`);
+          this.progress.changedBytes += length;
+          for (let at = record.offset; at < record.offset + length;) {
+            const index = Math.floor(at / blockSize);
+            const within = at - index * blockSize;
+            const take = Math.min(blockSize - within, record.offset + length - at);
+            const buffer = await load(index);
+            if (record.kind === 'write') record.data.copy(buffer, within, at - record.offset, at - record.offset + take);
+            else buffer.fill(0, within, within + take);
+            at += take;
+          }
+          // Zero extents and the stream's order let everything before this extent be stored.
+          if (first > flushedBelow) {
+            await flush(first);
+            flushedBelow = first;
+          }
+        }
+      }
+      await flush(Number.MAX_SAFE_INTEGER);
+      for (let i = 0; i < blocks.length; i++) if (blocks[i] === ZERO) blocks[i] = await this.store(Buffer.alloc(blockLength(i)));
+    } catch (error) {
+      diff.output.destroy();
+      throw error;
+    }
+    const failure = await finished;
+    if (failure !== undefined) throw failure;
+    const record: RbdImageRecord = {
+      ...image, snapshot, size, blockSize, base: usable?.snapshot ?? null,
+      changedBytes: this.progress.changedBytes, blocksStored: this.progress.blocksStored,
+    };
+    const node: TreeNode = { name, type: 'file', mode: 0o600, uid: 0, gid: 0, mtimeNs: String(BigInt(at.getTime()) * 1_000_000n), size, content: blocks };
+    return { node, record, warnings };
+  }
+
+  private async store(block: Buffer): Promise<Id> {
+    if (block.every((b) => b === 0)) {
+      let id = this.zeroIds.get(block.length);
+      if (id === undefined) this.zeroIds.set(block.length, (id = await this.writer.saveData(block)));
+      return id;
+    }
+    return this.writer.saveData(block);
+  }
+}
+
+/** Removes Strata's Ceph snapshots of the image except those in `keep` (the next diff base among them). */
+export async function removeLiveSnapshots(runner: RbdRunner, image: RbdImage, keep: ReadonlySet<string>): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await liveSnapshots(runner, image)) {
+    if (!name.startsWith(SNAPSHOT_PREFIX) || keep.has(name)) continue;
+    await runner.run(['snap', 'rm', '--no-progress', imageSpec(image, name)]);
+    removed.push(name);
+  }
+  return removed;
+}

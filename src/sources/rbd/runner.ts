@@ -1,0 +1,97 @@
+/**
+ * Runs the `rbd` command: always an argument array, never a shell string. Locally it is
+ * started with the plan's ceph.conf and keyring; output that is data (export-diff, export)
+ * is streamed, input that is data (import) is fed from a stream, and failures carry rbd's
+ * own message.
+ */
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { OperationError } from '../../core/errors.ts';
+
+export interface RbdConnection {
+  /** ceph.conf (monitor addresses); rbd's default search path when absent. */
+  readonly confFile?: string;
+  readonly keyringFile?: string;
+  /** The Ceph client id (client.ID); rbd's default (admin) when absent. */
+  readonly id?: string;
+  /** The rbd program (default: rbd on PATH). */
+  readonly program?: string;
+}
+
+export interface RbdRunner {
+  /** Runs a command and returns its standard output. */
+  run(args: readonly string[]): Promise<string>;
+  /** A command whose standard output is data; `done` settles when it exited (rejects on failure). */
+  read(args: readonly string[]): { readonly output: Readable; readonly done: Promise<void> };
+  /** A command whose standard input is data. */
+  write(args: readonly string[], input: AsyncIterable<Uint8Array>): Promise<void>;
+}
+
+const KEEP_STDERR = 4096;
+
+export class LocalRbd implements RbdRunner {
+  private readonly connection: RbdConnection;
+
+  constructor(connection: RbdConnection = {}) {
+    this.connection = connection;
+  }
+
+  private argv(args: readonly string[]): string[] {
+    const c = this.connection;
+    return [
+      ...(c.confFile !== undefined ? ['--conf', c.confFile] : []),
+      ...(c.keyringFile !== undefined ? ['--keyring', c.keyringFile] : []),
+      ...(c.id !== undefined ? ['--id', c.id] : []),
+      ...args,
+    ];
+  }
+
+  private start(args: readonly string[], stdin: 'ignore' | 'pipe') {
+    const child = spawn(this.connection.program ?? 'rbd', this.argv(args), { stdio: [stdin, 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-KEEP_STDERR)));
+    const done = new Promise<void>((resolve, reject) => {
+      child.on('error', (error) => reject(new OperationError(`rbd ${args[0] ?? ''}: cannot run ${this.connection.program ?? 'rbd'}: ${error.message}`, { hint: 'install ceph-common, or run rbd through the Rook toolbox (ceph.toolbox in the plan)' })));
+      child.on('close', (code, signal) => {
+        if (code === 0) resolve();
+        else reject(new OperationError(`rbd ${args.join(' ')}: ${stderr.trim().split('\n').filter((l) => !/% complete/.test(l)).at(-1) ?? (signal === null ? `exit ${code}` : `killed by ${signal}`)}`));
+      });
+    });
+    return { child, done };
+  }
+
+  async run(args: readonly string[]): Promise<string> {
+    const { child, done } = this.start(args, 'ignore');
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    await done;
+    return stdout;
+  }
+
+  read(args: readonly string[]): { output: Readable; done: Promise<void> } {
+    const { child, done } = this.start(args, 'ignore');
+    return { output: child.stdout!, done };
+  }
+
+  async write(args: readonly string[], input: AsyncIterable<Uint8Array>): Promise<void> {
+    const { child, done } = this.start(args, 'pipe');
+    const stdin = child.stdin!;
+    const failed = done.then(() => undefined, (error: unknown) => error);
+    try {
+      for await (const chunk of input) {
+        if (!stdin.write(chunk)) await new Promise<void>((resolve) => stdin.once('drain', resolve));
+      }
+      stdin.end();
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+    const error = await failed;
+    if (error !== undefined) throw error;
+  }
+}
+
+/** pool[/namespace]/image[@snapshot], as rbd spells an image spec. */
+export function imageSpec(image: { readonly pool: string; readonly radosNamespace?: string; readonly image: string }, snapshot?: string): string {
+  return `${image.pool}/${image.radosNamespace === undefined ? '' : `${image.radosNamespace}/`}${image.image}${snapshot === undefined ? '' : `@${snapshot}`}`;
+}
