@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BlobWriter } from '../src/repository/blob-writer.ts';
 import { Repository } from '../src/repository/repository.ts';
+import type { TreeNode } from '../src/repository/tree.ts';
 import { liveSnapshots, RbdImageBackup, removeLiveSnapshots, type ImageBase } from '../src/sources/rbd/image-backup.ts';
 import { restoreImage } from '../src/sources/rbd/image-restore.ts';
 import { LocalRbd } from '../src/sources/rbd/runner.ts';
@@ -38,7 +39,7 @@ describe('RBD image backup and restore', () => {
     writeFileSync(file, initial);
     rbd(['import', '--no-progress', file, `${image.pool}/${image.image}`]);
 
-    const backups: { node: import('../src/repository/tree.ts').TreeNode; snapshot: string; added: number; changed: number; base: string | null }[] = [];
+    const backups: { node: TreeNode; snapshot: string; added: number; changed: number; base: string | null }[] = [];
     let base: ImageBase | undefined;
     const backup = async (at: Date) => {
       const writer = new BlobWriter(repository);
