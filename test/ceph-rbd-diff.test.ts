@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readDiffStream } from '../src/sources/rbd/diff-stream.ts';
+import { readDiffStream } from '../src/sources/volumes/rbd/diff-stream.ts';
 import { useCluster } from './helpers/testbed.ts';
 
 const MiB = 1024 * 1024;

@@ -13,9 +13,9 @@ import { describe, expect, it } from 'vitest';
 import { BlobWriter } from '../src/repository/blob-writer.ts';
 import { Repository } from '../src/repository/repository.ts';
 import type { TreeNode } from '../src/repository/tree.ts';
-import { liveSnapshots, RbdImageBackup, removeLiveSnapshots, type ImageBase } from '../src/sources/rbd/image-backup.ts';
-import { restoreImage } from '../src/sources/rbd/image-restore.ts';
-import { LocalRbd } from '../src/sources/rbd/runner.ts';
+import { liveSnapshots, RbdImageBackup, removeLiveSnapshots, type ImageBase } from '../src/sources/volumes/rbd/image-backup.ts';
+import { restoreImage } from '../src/sources/volumes/rbd/image-restore.ts';
+import { LocalRbd } from '../src/sources/volumes/rbd/runner.ts';
 import { openBackend } from '../src/storage/open.ts';
 import { useCluster } from './helpers/testbed.ts';
 

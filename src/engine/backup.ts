@@ -19,11 +19,15 @@ import type { TreeNode } from '../repository/tree.ts';
 import type { EtcdBackupRequest, EtcdProgress } from '../sources/etcd/backup.ts';
 import { FilesBackup, type FilesProgress } from '../sources/files/backup.ts';
 import { ObjectsBackup, type ObjectsBackupRequest, type ObjectsProgress } from '../sources/objects/backup.ts';
+import { removeLiveSnapshots, type ImageBase, type RbdImageRecord } from '../sources/volumes/rbd/image-backup.ts';
+import { VolumesBackup, type VolumesBackupRequest, type VolumesProgress } from '../sources/volumes/backup.ts';
+import { imageKey, VOLUMES_DIR, volumesRecord } from '../sources/volumes/record.ts';
 
 export interface BackupProgress {
   readonly files?: FilesProgress;
   readonly etcd?: EtcdProgress;
   readonly objects?: ObjectsProgress;
+  readonly volumes?: VolumesProgress;
 }
 
 export interface BackupOptions {
@@ -33,6 +37,8 @@ export interface BackupOptions {
   readonly etcd?: Omit<EtcdBackupRequest, 'signal'>;
   /** Every API object the filters select, from this cluster. */
   readonly objects?: Omit<ObjectsBackupRequest, 'signal'>;
+  /** The volumes a selection of workloads and claims resolves to. */
+  readonly volumes?: Omit<VolumesBackupRequest, 'bases'>;
   readonly tags: readonly string[];
   /** The plan this run belongs to, recorded in the snapshot. */
   readonly plan?: string;
@@ -57,7 +63,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 export async function backup(repository: Repository, options: BackupOptions): Promise<BackupOutcome> {
   const paths = options.paths.map((p) => resolve(p));
-  if (paths.length === 0 && options.etcd === undefined && options.objects === undefined) throw new UsageError('nothing to back up', { hint: 'give --files PATH (one or more), --control-plane, --etcd or --objects' });
+  if (paths.length === 0 && options.etcd === undefined && options.objects === undefined && options.volumes === undefined) throw new UsageError('nothing to back up', { hint: 'give --files PATH (one or more), --control-plane, --etcd, --objects or --volumes' });
   for (const path of paths) if (!existsSync(path)) throw new UsageError(`--files ${path}: no such file or directory`, { hint: 'check the path; nothing was written' });
   const host = options.host ?? hostname();
   const started = Date.now();
@@ -71,7 +77,8 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     let failed = false;
     const summary = { files: 0, dirs: 0, bytes: 0 };
     let parent: StoredSnapshot | undefined;
-    const progress: { files?: FilesProgress; etcd?: EtcdProgress; objects?: ObjectsProgress } = {};
+    const progress: { files?: FilesProgress; etcd?: EtcdProgress; objects?: ObjectsProgress; volumes?: VolumesProgress } = {};
+    let images: readonly RbdImageRecord[] = [];
     const report = (): void => options.onProgress?.(progress);
     const ticker = options.onProgress === undefined ? undefined : setInterval(report, 250);
     try {
@@ -97,6 +104,18 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
         failed ||= result.failed;
         summary.files += result.record.objects;
         summary.bytes += objects.progress.bytes;
+      }
+      if (options.volumes !== undefined) {
+        const volumes = new VolumesBackup(repository, writer);
+        progress.volumes = volumes.progress;
+        const result = await volumes.run({ ...options.volumes, bases: await imageBases(repository) });
+        rootNodes.push(result.node);
+        sources.push({ type: 'volumes', record: result.record });
+        warnings.push(...result.warnings);
+        failed ||= result.failed;
+        images = result.record.volumes.flatMap((v) => (v.rbd === undefined ? [] : [v.rbd]));
+        summary.files += images.length;
+        summary.bytes += images.reduce((sum, i) => sum + i.size, 0);
       }
       if (paths.length > 0) {
         parent = await findParent(repository, host, paths, options.parent);
@@ -143,6 +162,14 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     };
     await lock.refresh();
     const id = await saveSnapshot(repository, snapshot);
+    // Only now, with the snapshot durable, may Ceph drop the older diff bases.
+    if (options.volumes !== undefined) {
+      for (const image of images) {
+        await removeLiveSnapshots(options.volumes.rbd, image, new Set([image.snapshot])).catch((error: unknown) => {
+          warnings.push(`${image.pool}/${image.image}: old Strata snapshots not removed: ${(error as Error).message}`);
+        });
+      }
+    }
     return { id, snapshot };
   } finally {
     await lock.release();
@@ -162,4 +189,27 @@ export async function sourceTree(repository: Repository, root: Id, source: strin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The newest stored backup of each RBD image (any snapshot of this repository): the diff
+ * base of its next backup, with the blocks it stored.
+ */
+async function imageBases(repository: Repository): Promise<Map<string, ImageBase>> {
+  const bases = new Map<string, ImageBase>();
+  const { snapshots } = await listSnapshots(repository);
+  for (const snapshot of [...snapshots].reverse()) {
+    const record = volumesRecord(snapshot.sources);
+    if (record === undefined) continue;
+    const root = await sourceTree(repository, snapshot.tree, VOLUMES_DIR);
+    if (root === undefined) continue;
+    for (const entry of record.volumes) {
+      if (entry.rbd === undefined || bases.has(imageKey(entry.rbd))) continue;
+      const namespaceTree = (await repository.loadTree(root)).nodes.find((n) => n.name === entry.namespace)?.subtree;
+      const node = namespaceTree === undefined ? undefined : (await repository.loadTree(namespaceTree)).nodes.find((n) => n.name === entry.claim);
+      if (node?.content === undefined) continue;
+      bases.set(imageKey(entry.rbd), { snapshot: entry.rbd.snapshot, size: entry.rbd.size, blockSize: entry.rbd.blockSize, blocks: node.content });
+    }
+  }
+  return bases;
 }

@@ -16,10 +16,15 @@ import { printError, printJson, printLine } from '../output.ts';
 import { backupProgressText, etcdProgressText, formatBytes, objectsProgressText, progressLine } from '../progress.ts';
 import { withRepository } from '../with-repository.ts';
 import { repeated } from '../option-values.ts';
+import { volumesRecord } from '../../sources/volumes/record.ts';
+import { addCephOptions, localRbd, volumeSelection, type CephFlags } from '../volume-options.ts';
 
 
-interface BackupFlags extends EtcdFlags, ObjectFilterFlags {
+interface BackupFlags extends EtcdFlags, ObjectFilterFlags, CephFlags {
   readonly objects: boolean;
+  readonly volumes: boolean;
+  readonly workload: string[];
+  readonly pvc: string[];
   readonly files: string[];
   readonly controlPlane: boolean;
   readonly hostRoot: string;
@@ -29,6 +34,13 @@ interface BackupFlags extends EtcdFlags, ObjectFilterFlags {
   readonly host?: string;
   readonly parent?: string;
   readonly time?: string;
+}
+
+/** Volumes are selected by namespace name: a glob would silently select nothing. */
+function volumeNamespaces(names: readonly string[]): string[] {
+  const glob = names.find((n) => /[*?]/.test(n));
+  if (glob !== undefined) throw new UsageError(`--include-namespaces ${glob}: with --volumes, namespaces are named literally`, { hint: 'list them: --include-namespaces shop,billing' });
+  return [...names];
 }
 
 /** "YYYY-MM-DD HH:MM:SS" in this machine's local time zone, as restic's --time reads it. */
@@ -42,18 +54,21 @@ function recordedTime(value: string): Date {
 }
 
 export function backupCommand(): Command {
-  const command = addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects and local paths into the repository'))
+  const command = addCephOptions(addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects and local paths into the repository'))
     .option('--files <path...>', 'files and directories to back up (absolute paths are kept)', [])
     .option('--control-plane', 'add what a control-plane node needs: /etc/kubernetes PKI, kubeconfigs and manifests, kubelet config, the EncryptionConfiguration, /etc/etcd.env', false)
     .option('--host-root <dir>', "where the node's root file system is (e.g. /host in a pod)", '/')
     .option('--etcd', 'take a verified etcd snapshot (see the --etcd-* options)', false)
     .option('--objects', 'back up every API object (all served types, CRDs and custom resources included) from the --kubeconfig cluster', false)
-    .option('-l, --selector <selector>', 'only API objects with these labels (a label selector: app=web,tier!=cache)')
+    .option('--volumes', 'back up the data of volumes: those of --workload, --pvc, --include-namespaces or -l (all claims when none is given)', false)
+    .option('--workload <ns/kind/name>', 'with --volumes: the volumes of this workload (deployment, statefulset, daemonset, cronjob, job, pod); repeatable', repeated, [])
+    .option('--pvc <ns/name>', 'with --volumes: this claim; repeatable', repeated, [])
+    .option('-l, --selector <selector>', 'only API objects with these labels, and with --volumes the workloads with them (app=web,tier!=cache)')
     .option('--force', 'take the etcd snapshot even without quorum, with an alarm raised or with members that disagree (marked dirty)', false)
     .option('--tag <tag>', 'tag the snapshot (repeatable)', repeated, [])
     .option('--host <name>', 'host name to record (default: this host)')
     .option('--parent <id>', 'compare files against this snapshot instead of the latest with the same host and paths')
-    .option('--time <time>', 'record this time instead of now: "YYYY-MM-DD HH:MM:SS" in local time (imports of existing backup sets)');
+    .option('--time <time>', 'record this time instead of now: "YYYY-MM-DD HH:MM:SS" in local time (imports of existing backup sets)'));
   return addObjectFilterOptions(command, 'back up cluster-scoped types too (the default)')
     .addHelpText(
       'after',
@@ -74,6 +89,13 @@ recreates are left out and recorded. A type that cannot be listed (RBAC, an API 
 that is down) is recorded per type and namespace, and the snapshot ends partially
 failed (exit 3) with everything else stored.
 
+Volumes (--volumes) are resolved as \`strata volumes ls\` shows. Each Ceph RBD image gets a
+Ceph snapshot (strata-<UTC time>); only what changed since the previous Strata snapshot
+of the image is read (rbd export-diff) and stored as blocks, so every backup is a
+complete image that depends on no other. Older strata- snapshots are removed once the
+backup is stored. Volumes this version cannot read yet (node directories, other CSI
+drivers) are recorded and make the snapshot partially failed.
+
 Examples:
   strata backup --repo /var/backups/strata --etcd --control-plane \\
       --etcd-endpoints https://10.0.0.1:2379,https://10.0.0.2:2379,https://10.0.0.3:2379 \\
@@ -84,6 +106,8 @@ Examples:
   strata backup --repo s3://backups/cp --control-plane --host-root /host --host cp-1 --json
   strata backup --repo /var/backups/strata --objects --kubeconfig ~/.kube/config
   strata backup --repo /var/backups/strata --objects --include-namespaces 'shop-*' --exclude-resources secrets
+  strata backup --repo /var/backups/strata --volumes --workload shop/statefulset/db --ceph-conf /etc/ceph/ceph.conf
+  strata backup --repo /var/backups/strata --objects --volumes --include-namespaces shop
 ${EXIT_STATUS_HELP}`,
     )
     .action(async (options: BackupFlags, command: Command) => {
@@ -102,10 +126,18 @@ ${EXIT_STATUS_HELP}`,
         for (const file of found.missing) printError(`warning: the kube-apiserver manifest names ${file}, which does not exist`);
         paths.push(...found.paths);
       }
-      if (paths.length === 0 && etcd === undefined && !options.objects) throw new UsageError('nothing to back up', { hint: 'give --etcd, --objects, --control-plane or --files PATH' });
+      if (paths.length === 0 && etcd === undefined && !options.objects && !options.volumes) throw new UsageError('nothing to back up', { hint: 'give --etcd, --objects, --volumes, --control-plane or --files PATH' });
+      if (!options.volumes && (options.workload.length > 0 || options.pvc.length > 0)) throw new UsageError('--workload and --pvc select volumes: give them with --volumes');
       const filters = objectFilters(options);
       const time = options.time === undefined ? undefined : recordedTime(options.time);
-      const http = options.objects ? new KubeHttp(await connect(global)) : undefined;
+      const http = options.objects || options.volumes ? new KubeHttp(await connect(global)) : undefined;
+      const volumes = http !== undefined && options.volumes
+        ? {
+          http,
+          selection: await volumeSelection(http, { workload: options.workload, pvc: options.pvc, namespace: volumeNamespaces(options.includeNamespaces), ...(options.selector !== undefined && { selector: options.selector }) }),
+          rbd: localRbd(options),
+        }
+        : undefined;
       await withRepository(global, async (repository) => {
         const started = Date.now();
         const line = progressLine(global.progress && !global.json);
@@ -113,7 +145,8 @@ ${EXIT_STATUS_HELP}`,
           paths,
           tags: options.tag,
           ...(etcd && { etcd }),
-          ...(http && { objects: { http, filters, ...(options.selector !== undefined && { labelSelector: options.selector }) } }),
+          ...(http && options.objects && { objects: { http, filters, ...(options.selector !== undefined && { labelSelector: options.selector }) } }),
+          ...(volumes && { volumes }),
           ...(options.host !== undefined && { host: options.host }),
           ...(options.parent !== undefined && { parent: options.parent }),
           ...(time !== undefined && { time }),
@@ -122,6 +155,7 @@ ${EXIT_STATUS_HELP}`,
             if (p.files !== undefined) line.update(backupProgressText(p.files, elapsed));
             else if (p.objects !== undefined) line.update(objectsProgressText(p.objects, elapsed));
             else if (p.etcd !== undefined) line.update(etcdProgressText(p.etcd, elapsed));
+            else if (p.volumes !== undefined) line.update(`volumes ${p.volumes.volumesDone}/${p.volumes.volumes}, ${formatBytes(p.volumes.changedBytes)} changed, ${formatBytes(p.volumes.changedBytes / Math.max(0.001, elapsed / 1000))}/s`);
           },
         }).finally(() => {
           line.done();
@@ -134,6 +168,9 @@ ${EXIT_STATUS_HELP}`,
           printLine(`snapshot ${id.slice(0, 8)} saved: ${s.files} files, ${s.dirs} dirs, ${formatBytes(s.bytes)} (${formatBytes(s.newBytes)} new) in ${(s.durationMs / 1000).toFixed(1)}s`);
           const record = etcdRecord(snapshot.sources);
           if (record !== undefined) printLine(`etcd: revision ${record.revision}, ${record.totalKeys} keys, from member ${record.member.name}`);
+          for (const v of volumesRecord(snapshot.sources)?.volumes ?? []) {
+            if (v.rbd !== undefined) printLine(`volume ${v.namespace}/${v.claim}: ${v.rbd.pool}/${v.rbd.image}@${v.rbd.snapshot}, ${formatBytes(v.rbd.size)} (${formatBytes(v.rbd.changedBytes)} changed${v.rbd.base === null ? ', read whole' : ''})`);
+          }
           const objects = objectsRecord(snapshot.sources);
           if (objects !== undefined) {
             const skipped = objects.skipped.reduce((sum, s) => sum + (s.count ?? 0), 0);

@@ -11,6 +11,8 @@ import { addObjectFilterOptions } from '../object-options.ts';
 import { withRepository } from '../with-repository.ts';
 import { commaSeparated, repeated } from '../option-values.ts';
 import { restoreObjectsCommand, type ObjectsRestoreFlags } from './restore-objects.ts';
+import { restoreVolumesCommand, type VolumesRestoreFlags } from './restore-volumes.ts';
+import { addCephOptions } from '../volume-options.ts';
 
 export function restoreCommand(): Command {
   const command = new Command('restore')
@@ -19,6 +21,10 @@ export function restoreCommand(): Command {
     .option('--target <dir>', 'directory to restore files into (created if missing)')
     .option('--include <pattern>', 'restore only matching paths (repeatable): /files/etc/kubernetes, "*.crt", /files/**/admin.conf', repeated, [])
     .option('--objects', 'restore API objects into the --kubeconfig cluster instead of files into a directory', false)
+    .option('--volumes', 'restore the RBD images of the snapshot into new images (NAME-restored-ID), verified by SHA-256', false)
+    .option('--pvc <ns/name>', 'with --volumes: only this claim\'s image (repeatable)', repeated, [])
+    .option('--target-pool <pool>', 'with --volumes: create the images in this pool (default: their own)')
+    .option('--image-suffix <suffix>', 'with --volumes: appended to each image name (default: -restored-<snapshot ID>)')
     .addOption(new Option('--existing <policy>', 'objects that exist already: skip, update (server-side apply) or fail').default('skip'))
     .addOption(new Option('--dry-run [mode]', 'print the restore plan and change nothing; --dry-run=server sends every object as a server-side dry run'))
     .option('--namespace-mapping <old:new>', 'restore namespace OLD as NEW, with the references to it (comma-separated or repeated)', commaSeparated, [])
@@ -27,7 +33,7 @@ export function restoreCommand(): Command {
     .option('--include-status', 'write the saved status too (default: controllers rebuild it)', false)
     .option('--restore-node-metadata', 'put saved labels, annotations and taints back on existing nodes of the same name', false)
     .option('--parallel <n>', 'objects applied at once within a step', '16');
-  return addObjectFilterOptions(command, 'restore every cluster-scoped object (default: all of them when every namespace is restored, else only what the restored namespaces need)')
+  return addCephOptions(addObjectFilterOptions(command, 'restore every cluster-scoped object (default: all of them when every namespace is restored, else only what the restored namespaces need)'))
     .addHelpText('after', `
 Every block is verified against its SHA-256 as it is restored. Owner and group are
 restored when running as root; mode and modification time always; hard links and sparse
@@ -42,6 +48,11 @@ custom resources, admission webhooks last. PVs keep their claim reference by nam
 restored claims bind to the same volumes. kube-system, kube-public and kube-node-lease are
 restored only when named in --include-namespaces; nodes are never created.
 
+With --volumes, each Ceph RBD image of the snapshot is imported into a new image (never
+over an existing one), fed block by block from the repository, then read back with rbd
+export: the SHA-256 must match what was fed, or the restore fails. Bind the new image to
+a PersistentVolume (see docs/runbooks/volumes-restore.md) to use it.
+
 Examples:
   strata restore latest --repo /var/backups/strata --target /tmp/restore
   strata restore 4f2a9c1e --repo /var/backups/strata --target / --include /files/etc/kubernetes/pki
@@ -49,14 +60,20 @@ Examples:
   strata restore latest --repo /var/backups/strata --objects --kubeconfig new-cluster.conf --dry-run=server
   strata restore latest --repo /var/backups/strata --objects --include-namespaces shop \
       --namespace-mapping shop:shop-copy --storage-class-mapping standard:fast
+  strata restore latest --repo /var/backups/strata --volumes --pvc shop/data-db-0 --ceph-conf /etc/ceph/ceph.conf
 ${EXIT_STATUS_HELP}`)
-    .action(async (ref: string, options: ObjectsRestoreFlags & { target?: string; include: string[]; objects: boolean }, command: Command) => {
+    .action(async (ref: string, options: ObjectsRestoreFlags & VolumesRestoreFlags & { target?: string; include: string[]; objects: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      if (options.objects && options.target !== undefined) throw new UsageError('--objects restores into a cluster, --target into a directory: give one of them');
-      if (!options.objects && options.target === undefined) throw new UsageError('restore where? give --target DIR for files, or --objects for API objects');
+      const modes = [options.objects, options.volumes, options.target !== undefined].filter(Boolean).length;
+      if (modes > 1) throw new UsageError('--objects restores into a cluster, --volumes into Ceph, --target into a directory: give one of them');
+      if (modes === 0) throw new UsageError('restore where? give --target DIR for files, --objects for API objects, or --volumes for volume images');
       const target = options.target;
       await withRepository(global, async (repository) => {
         const snapshot = await findSnapshot(repository, ref);
+        if (options.volumes) {
+          await restoreVolumesCommand(repository, snapshot, options, global);
+          return;
+        }
         if (target === undefined) {
           await restoreObjectsCommand(repository, snapshot, options, global);
           return;

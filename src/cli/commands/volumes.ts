@@ -1,47 +1,16 @@
 /** `strata volumes ls`: which volumes a selection of workloads resolves to, and how each would be backed up. */
 import { Command } from 'commander';
 import { UsageError } from '../../core/errors.ts';
-import { resolveVolumes, type VolumeSelection, type WorkloadKind } from '../../core/volumes/resolve.ts';
+import { resolveVolumes } from '../../core/volumes/resolve.ts';
 import type { Backend } from '../../core/volumes/types.ts';
 import { connect } from '../../kube/connection.ts';
 import { KubeHttp } from '../../kube/http.ts';
-import { readInventory, selectionNamespaces, workloadsMatching } from '../../sources/volumes/inventory.ts';
+import { readInventory } from '../../sources/volumes/inventory.ts';
+import { volumeSelection, type VolumesFlags } from '../volume-options.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printJson, printLine } from '../output.ts';
 import { repeated } from '../option-values.ts';
-
-const KINDS: Readonly<Record<string, WorkloadKind>> = {
-  deployment: 'Deployment', deployments: 'Deployment', deploy: 'Deployment',
-  statefulset: 'StatefulSet', statefulsets: 'StatefulSet', sts: 'StatefulSet',
-  daemonset: 'DaemonSet', daemonsets: 'DaemonSet', ds: 'DaemonSet',
-  replicaset: 'ReplicaSet', replicasets: 'ReplicaSet', rs: 'ReplicaSet',
-  cronjob: 'CronJob', cronjobs: 'CronJob', cj: 'CronJob',
-  job: 'Job', jobs: 'Job',
-  pod: 'Pod', pods: 'Pod', po: 'Pod',
-};
-
-interface VolumesFlags {
-  readonly workload: string[];
-  readonly namespace: string[];
-  readonly selector?: string;
-  readonly pvc: string[];
-}
-
-function parseWorkload(value: string): { namespace: string; kind: WorkloadKind; name: string } {
-  const [namespace, kind, name, extra] = value.split('/');
-  const known = kind === undefined ? undefined : KINDS[kind.toLowerCase()];
-  if (!namespace || !name || extra !== undefined || known === undefined) {
-    throw new UsageError(`--workload ${value}: expected NAMESPACE/KIND/NAME with KIND one of deployment, statefulset, daemonset, cronjob, job, pod`, { hint: 'e.g. --workload shop/deployment/web' });
-  }
-  return { namespace, kind: known, name };
-}
-
-function parseClaim(value: string): { namespace: string; name: string } {
-  const [namespace, name, extra] = value.split('/');
-  if (!namespace || !name || extra !== undefined) throw new UsageError(`--pvc ${value}: expected NAMESPACE/NAME`, { hint: 'e.g. --pvc shop/data-db-0' });
-  return { namespace, name };
-}
 
 export function describeBackend(backend: Backend): [string, string] {
   switch (backend.kind) {
@@ -54,15 +23,6 @@ export function describeBackend(backend: Backend): [string, string] {
     case 'unsupported':
       return ['-', backend.reason];
   }
-}
-
-export async function volumeSelection(http: KubeHttp, flags: VolumesFlags): Promise<VolumeSelection> {
-  const selection = { workloads: flags.workload.map(parseWorkload), namespaces: flags.namespace, claims: flags.pvc.map(parseClaim) };
-  if (flags.selector === undefined) return selection;
-  const matching = await workloadsMatching(http, flags.selector, flags.namespace.length > 0 ? flags.namespace : selectionNamespaces(selection));
-  if (matching.length === 0) throw new UsageError(`-l ${flags.selector}: no deployment, statefulset, daemonset, cronjob or pod matches`);
-  // -l narrows to the workloads it matches; --namespace then only scopes that search.
-  return { workloads: [...selection.workloads, ...matching], claims: selection.claims };
 }
 
 export function volumesCommand(): Command {

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { OperationError } from '../../core/errors.ts';
+import { OperationError } from '../../../core/errors.ts';
 
 export interface RbdConnection {
   /** ceph.conf (monitor addresses); rbd's default search path when absent. */

@@ -5,9 +5,9 @@
  * store exactly fails instead of reporting success.
  */
 import { createHash } from 'node:crypto';
-import { OperationError, UsageError } from '../../core/errors.ts';
-import type { Repository } from '../../repository/repository.ts';
-import type { TreeNode } from '../../repository/tree.ts';
+import { OperationError, UsageError } from '../../../core/errors.ts';
+import type { Repository } from '../../../repository/repository.ts';
+import type { TreeNode } from '../../../repository/tree.ts';
 import type { RbdImage } from './image-backup.ts';
 import { imageSpec, type RbdRunner } from './runner.ts';
 

@@ -7,10 +7,10 @@
  * other backup, and restores on its own — while only changed blocks are read and stored.
  * The node is a file whose content is the image: `strata restore --target` gives a raw image.
  */
-import type { Id } from '../../repository/hash.ts';
-import type { BlobWriter } from '../../repository/blob-writer.ts';
-import type { Repository } from '../../repository/repository.ts';
-import type { TreeNode } from '../../repository/tree.ts';
+import type { Id } from '../../../repository/hash.ts';
+import type { BlobWriter } from '../../../repository/blob-writer.ts';
+import type { Repository } from '../../../repository/repository.ts';
+import type { TreeNode } from '../../../repository/tree.ts';
 import { readDiffStream } from './diff-stream.ts';
 import { imageSpec, type RbdRunner } from './runner.ts';
 

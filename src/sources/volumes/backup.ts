@@ -1,0 +1,88 @@
+/**
+ * The `volumes` source: resolve the selection to claims and their volumes, then back up
+ * each RBD image from its diff against the previous backup (src/sources/rbd). A volume
+ * this version cannot read yet (a node directory, another CSI driver) or one that fails is
+ * recorded with the reason and makes the snapshot partially failed; the others are stored.
+ * Tree: volumes/NAMESPACE/CLAIM, each a file whose content is the image.
+ */
+import { resolveVolumes, type VolumeSelection } from '../../core/volumes/resolve.ts';
+import type { BlobWriter } from '../../repository/blob-writer.ts';
+import type { Repository } from '../../repository/repository.ts';
+import type { TreeNode } from '../../repository/tree.ts';
+import { describeKubeError } from '../../kube/connection.ts';
+import type { KubeHttp } from '../../kube/http.ts';
+import { RbdImageBackup, type ImageBase } from './rbd/image-backup.ts';
+import type { RbdRunner } from './rbd/runner.ts';
+import { readInventory } from './inventory.ts';
+import { imageKey, VOLUMES_DIR, type VolumeEntry, type VolumesRecord } from './record.ts';
+
+export interface VolumesBackupRequest {
+  readonly http: KubeHttp;
+  readonly selection: VolumeSelection;
+  readonly rbd: RbdRunner;
+  /** The previous backup of each image (by imageKey), the diff base. */
+  readonly bases: ReadonlyMap<string, ImageBase>;
+  readonly blockSize?: number;
+}
+
+export interface VolumesProgress {
+  volumes: number;
+  volumesDone: number;
+  changedBytes: number;
+}
+
+export class VolumesBackup {
+  readonly progress: VolumesProgress = { volumes: 0, volumesDone: 0, changedBytes: 0 };
+  private readonly repository: Repository;
+  private readonly writer: BlobWriter;
+
+  constructor(repository: Repository, writer: BlobWriter) {
+    this.repository = repository;
+    this.writer = writer;
+  }
+
+  async run(request: VolumesBackupRequest): Promise<{ node: TreeNode; record: VolumesRecord; warnings: string[]; failed: boolean }> {
+    const inventory = await readInventory(request.http, request.selection);
+    const { volumes, problems } = resolveVolumes(inventory, request.selection);
+    const warnings = [...problems];
+    let failed = problems.length > 0;
+    this.progress.volumes = volumes.length;
+    const entries: VolumeEntry[] = [];
+    const byNamespace = new Map<string, TreeNode[]>();
+    for (const volume of volumes) {
+      const base = { namespace: volume.namespace, claim: volume.claim, ...(volume.volume !== undefined && { volume: volume.volume }), ...(volume.storageClass !== undefined && { storageClass: volume.storageClass }), workloads: volume.workloads, backend: volume.backend };
+      const label = `${volume.namespace}/${volume.claim}`;
+      if (volume.backend.kind !== 'rbd') {
+        const reason = volume.backend.kind === 'unsupported' ? volume.backend.reason : `${volume.backend.kind === 'directory' ? 'node directories' : 'CSI snapshots'} are not backed up by this version yet`;
+        entries.push({ ...base, skipped: reason });
+        warnings.push(`volume ${label}: not backed up: ${reason}`);
+        failed = true;
+        this.progress.volumesDone++;
+        continue;
+      }
+      const image = { pool: volume.backend.pool, image: volume.backend.image, ...(volume.backend.radosNamespace !== undefined && { radosNamespace: volume.backend.radosNamespace }) };
+      const source = new RbdImageBackup(request.rbd, this.repository, this.writer);
+      try {
+        const result = await source.run(image, volume.claim, request.bases.get(imageKey(image)), request.blockSize === undefined ? {} : { blockSize: request.blockSize });
+        warnings.push(...result.warnings);
+        entries.push({ ...base, path: `${VOLUMES_DIR}/${volume.namespace}/${volume.claim}`, rbd: result.record });
+        const list = byNamespace.get(volume.namespace) ?? [];
+        list.push(result.node);
+        byNamespace.set(volume.namespace, list);
+        this.progress.changedBytes += result.record.changedBytes;
+      } catch (error) {
+        const message = describeKubeError(error);
+        entries.push({ ...base, error: message });
+        warnings.push(`volume ${label}: ${message}`);
+        failed = true;
+      }
+      this.progress.volumesDone++;
+    }
+    const namespaceNodes: TreeNode[] = [];
+    for (const [namespace, nodes] of [...byNamespace].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      namespaceNodes.push({ name: namespace, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeNs: '0', subtree: await this.writer.saveTree(nodes) });
+    }
+    const node: TreeNode = { name: VOLUMES_DIR, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeNs: '0', subtree: await this.writer.saveTree(namespaceNodes) };
+    return { node, record: { server: request.http.connection.server, volumes: entries }, warnings, failed };
+  }
+}

@@ -1,0 +1,40 @@
+/** What the `volumes` source records in the snapshot manifest. */
+import { UsageError } from '../../core/errors.ts';
+import type { Backend } from '../../core/volumes/types.ts';
+import type { SnapshotSource, StoredSnapshot } from '../../repository/snapshot.ts';
+import type { RbdImageRecord } from './rbd/image-backup.ts';
+
+export interface VolumeEntry {
+  readonly namespace: string;
+  readonly claim: string;
+  readonly volume?: string;
+  readonly storageClass?: string;
+  readonly workloads: readonly string[];
+  readonly backend: Backend;
+  /** Where it is in the snapshot's tree: volumes/NAMESPACE/CLAIM. */
+  readonly path?: string;
+  /** For RBD images: the Ceph snapshot, size, block size and diff base. */
+  readonly rbd?: RbdImageRecord;
+  /** Why it is not in the snapshot. */
+  readonly skipped?: string;
+  readonly error?: string;
+}
+
+export interface VolumesRecord {
+  readonly server: string;
+  readonly volumes: readonly VolumeEntry[];
+}
+
+export const VOLUMES_DIR = 'volumes';
+
+export function volumesRecord(sources: readonly SnapshotSource[]): VolumesRecord | undefined {
+  return sources.find((s) => s.type === 'volumes')?.record as VolumesRecord | undefined;
+}
+
+export function requireVolumesRecord(snapshot: StoredSnapshot): VolumesRecord {
+  const record = volumesRecord(snapshot.sources);
+  if (record === undefined) throw new UsageError(`snapshot ${snapshot.id.slice(0, 8)} holds no volumes`, { hint: 'pick a snapshot taken with `strata backup --volumes`' });
+  return record;
+}
+
+export const imageKey = (image: { pool: string; radosNamespace?: string; image: string }) => `${image.pool}/${image.radosNamespace ?? ''}/${image.image}`;
