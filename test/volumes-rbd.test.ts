@@ -149,6 +149,25 @@ spec:
     for (const [i, snapshot] of saved.slice(1).entries()) await restoreAll(snapshot, `-after-prune-${i}`);
     expect((await s.ok(['check', '--repo', repo, '--read-data'])).stdout).toContain('no errors were found');
 
+    // The same volumes as a plan of strata.yaml: `strata run` backs them up from the last diff base.
+    const config = join(s.dir, 'strata.yaml');
+    writeFileSync(config, `
+repositories:
+  main: { url: ${repo}, passwordFile: ${s.passwordFile} }
+clusters:
+  bed: { kubeconfig: ${kc} }
+plans:
+  volumes:
+    cluster: bed
+    repository: main
+    sources: [{ type: volumes, workloads: [${ns}/deployment/web], ceph: { confFile: ${conf} } }]
+`);
+    const run = JSON.parse((await s.ok(['run', 'volumes', '--config', config, '--json'])).stdout) as { result: string; snapshot: string };
+    expect(run.result).toBe('succeeded');
+    const planned = JSON.parse((await s.ok(['show', run.snapshot, '--repo', repo, '--json'])).stdout) as Saved & { plan: string };
+    expect(planned.plan).toBe('volumes');
+    expect(entries(planned).map((v) => [v.claim, v.rbd!.base])).toEqual([['web-data', entries(saved[2]!).find((v) => v.claim === 'web-data')!.rbd!.snapshot]]);
+
     // A node directory cannot be read by this version: recorded, partially failed (exit 3), the rest stored.
     const partial = await s.run(['backup', '--repo', repo, '--kubeconfig', kc, '--ceph-conf', conf, '--volumes', '--pvc', `${ns}/logs`, '--pvc', `${ns}/web-data`]);
     expect(partial.code).toBe(3);

@@ -112,6 +112,7 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
           paths: sources.paths,
           ...(sources.etcd && { etcd: sources.etcd }),
           ...(sources.objects && { objects: sources.objects }),
+          ...(sources.volumes && { volumes: sources.volumes }),
           tags: plan.tags,
           plan: planName,
           host: options.host ?? hostname(),

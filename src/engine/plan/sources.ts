@@ -11,15 +11,18 @@ import { KubeHttp } from '../../kube/http.ts';
 import { etcdConnectionOptions } from '../../sources/etcd/connection.ts';
 import { discoverControlPlane } from '../../sources/files/control-plane.ts';
 import type { BackupOptions } from '../backup.ts';
+import { parseClaim, parseWorkload } from '../../core/volumes/selection.ts';
+import { workloadsMatching } from '../../sources/volumes/inventory.ts';
+import { LocalRbd } from '../../sources/volumes/rbd/runner.ts';
 
-export type PlanSources = Pick<BackupOptions, 'paths' | 'etcd' | 'objects'> & {
+export type PlanSources = Pick<BackupOptions, 'paths' | 'etcd' | 'objects' | 'volumes'> & {
   readonly warnings: readonly string[];
   /** Releases the connections the sources hold. */
   close(): void;
 };
 
 /** The sources this version can run; the others are refused by name rather than skipped. */
-const RUNNABLE = new Set<SourceConfig['type']>(['etcd', 'files', 'objects']);
+const RUNNABLE = new Set<SourceConfig['type']>(['etcd', 'files', 'objects', 'volumes']);
 
 export function checkRunnable(planName: string, plan: PlanConfig): void {
   plan.sources.forEach((source, index) => {
@@ -27,6 +30,11 @@ export function checkRunnable(planName: string, plan: PlanConfig): void {
       throw new UsageError(`plans.${planName}.sources[${index}]: type ${source.type} cannot run in this version of strata`, {
         hint: `remove it from the plan for now; runnable types: ${[...RUNNABLE].join(', ')}`,
       });
+    }
+    if (source.type === 'volumes') {
+      if (source.mode !== 'auto' && source.mode !== 'rbd') throw new UsageError(`plans.${planName}.sources[${index}].mode: ${source.mode} is not built yet`, { hint: 'use mode: auto or rbd (Ceph RBD images)' });
+      if (source.ceph?.toolbox !== undefined) throw new UsageError(`plans.${planName}.sources[${index}].ceph.toolbox: running rbd in the Rook toolbox is not built yet`, { hint: 'give ceph.confFile and ceph.keyringFile to run rbd locally' });
+      for (const namespace of source.namespaces ?? []) if (/[*?]/.test(namespace)) throw new UsageError(`plans.${planName}.sources[${index}].namespaces: ${namespace}: volumes are selected by namespace name, not glob`);
     }
     if (source.type === 'files' && source.exclude !== undefined) {
       throw new UsageError(`plans.${planName}.sources[${index}].exclude: excluding files is not supported yet`, { hint: 'list the paths to back up instead' });
@@ -44,6 +52,7 @@ export async function planSources(config: Config, planName: string, options: { h
   const warnings: string[] = [];
   let etcd: PlanSources['etcd'];
   let objects: PlanSources['objects'];
+  let volumes: PlanSources['volumes'];
   let http: KubeHttp | undefined;
   try {
     for (const [index, source] of plan.sources.entries()) {
@@ -61,6 +70,17 @@ export async function planSources(config: Config, planName: string, options: { h
         }
         paths.push(...source.paths);
         if (paths.length === 0) throw new UsageError(`${field(index)}: a files source needs paths: or preset: control-plane`);
+      } else if (source.type === 'volumes') {
+        http ??= new KubeHttp(await connect({ kubeconfig: cluster?.kubeconfig, context: cluster?.context }));
+        const at = field(index);
+        const workloads = (source.workloads ?? []).map((w) => parseWorkload(w, `${at}.workloads`));
+        const namespaces = source.namespaces ?? [];
+        const matching = source.labelSelector === undefined ? [] : await workloadsMatching(http, source.labelSelector, namespaces.length > 0 ? namespaces : undefined);
+        volumes = {
+          http,
+          selection: { workloads: [...workloads, ...matching], namespaces: source.labelSelector === undefined ? namespaces : [], claims: (source.pvcs ?? []).map((c) => parseClaim(c, `${at}.pvcs`)) },
+          rbd: new LocalRbd({ ...(source.ceph?.confFile !== undefined && { confFile: source.ceph.confFile }), ...(source.ceph?.keyringFile !== undefined && { keyringFile: source.ceph.keyringFile }) }),
+        };
       } else if (source.type === 'objects') {
         http ??= new KubeHttp(await connect({ kubeconfig: cluster?.kubeconfig, context: cluster?.context }));
         objects = {
@@ -80,5 +100,5 @@ export async function planSources(config: Config, planName: string, options: { h
     http?.close();
     throw error;
   }
-  return { paths: [...new Set(paths)], ...(etcd && { etcd }), ...(objects && { objects }), warnings, close: () => http?.close() };
+  return { paths: [...new Set(paths)], ...(etcd && { etcd }), ...(objects && { objects }), ...(volumes && { volumes }), warnings, close: () => http?.close() };
 }
