@@ -200,7 +200,8 @@ async function imageBases(repository: Repository): Promise<Map<string, ImageBase
   const { snapshots } = await listSnapshots(repository);
   for (const snapshot of [...snapshots].reverse()) {
     const record = volumesRecord(snapshot.sources);
-    if (record === undefined) continue;
+    // Older snapshots mostly hold images already found: their trees are not read.
+    if (record === undefined || record.volumes.every((v) => v.rbd === undefined || bases.has(imageKey(v.rbd)))) continue;
     const root = await sourceTree(repository, snapshot.tree, VOLUMES_DIR);
     if (root === undefined) continue;
     for (const entry of record.volumes) {
