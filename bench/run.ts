@@ -1,14 +1,15 @@
 /**
  * `npm run bench [-- SUITE...]`: each suite compares Strata with the real alternative on
  * the same data in one run and prints the ratios. Suites: repository (vs restic), etcd
- * (vs etcdctl), objects (vs kubectl). BENCH_SCALE=0.1 runs a tenth of each data set, for a quick look;
+ * (vs etcdctl), objects (vs kubectl), volumes (vs rbd export / export-diff). BENCH_SCALE=0.1 runs a tenth of each data set, for a quick look;
  * BENCH_KEEP=1 keeps the scratch folders.
  */
 import { runEtcdBench } from './etcd.ts';
 import { runObjectsBench } from './objects.ts';
 import { runRepositoryBench } from './repository.ts';
+import { runVolumesBench } from './volumes.ts';
 
-const suites: Record<string, (scale: number) => void | Promise<void>> = { repository: runRepositoryBench, etcd: runEtcdBench, objects: runObjectsBench };
+const suites: Record<string, (scale: number) => void | Promise<void>> = { repository: runRepositoryBench, etcd: runEtcdBench, objects: runObjectsBench, volumes: runVolumesBench };
 const scale = Number(process.env['BENCH_SCALE'] ?? '1');
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(name in suites)) throw new Error(`unknown suite ${name}; have: ${Object.keys(suites).join(', ')}`);
