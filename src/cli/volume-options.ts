@@ -4,11 +4,10 @@
  * --volumes` and `restore --volumes`.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../core/errors.ts';
 import type { VolumeSelection } from '../core/volumes/resolve.ts';
 import { parseClaim, parseWorkload } from '../core/volumes/selection.ts';
 import type { KubeHttp } from '../kube/http.ts';
-import { selectionNamespaces, workloadsMatching } from '../sources/volumes/inventory.ts';
+import { narrowByLabels } from '../sources/volumes/inventory.ts';
 import { LocalRbd } from '../sources/volumes/rbd/runner.ts';
 
 export interface VolumesFlags {
@@ -18,15 +17,10 @@ export interface VolumesFlags {
   readonly pvc: string[];
 }
 
-export async function volumeSelection(http: KubeHttp, flags: VolumesFlags): Promise<VolumeSelection> {
+export function volumeSelection(http: KubeHttp, flags: VolumesFlags): Promise<VolumeSelection> {
   const selection = { workloads: flags.workload.map((w) => parseWorkload(w)), namespaces: flags.namespace, claims: flags.pvc.map((c) => parseClaim(c)) };
-  if (flags.selector === undefined) return selection;
-  const matching = await workloadsMatching(http, flags.selector, flags.namespace.length > 0 ? flags.namespace : selectionNamespaces(selection));
-  if (matching.length === 0) throw new UsageError(`-l ${flags.selector}: no deployment, statefulset, daemonset, cronjob or pod matches`);
-  // -l narrows to the workloads it matches; --namespace then only scopes that search.
-  return { workloads: [...selection.workloads, ...matching], claims: selection.claims };
+  return narrowByLabels(http, selection, flags.selector, '-l');
 }
-
 
 export interface CephFlags {
   readonly cephConf?: string;

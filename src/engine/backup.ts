@@ -21,7 +21,8 @@ import { FilesBackup, type FilesProgress } from '../sources/files/backup.ts';
 import { ObjectsBackup, type ObjectsBackupRequest, type ObjectsProgress } from '../sources/objects/backup.ts';
 import { removeLiveSnapshots, type ImageBase, type RbdImageRecord } from '../sources/volumes/rbd/image-backup.ts';
 import { VolumesBackup, type VolumesBackupRequest, type VolumesProgress } from '../sources/volumes/backup.ts';
-import { imageKey, VOLUMES_DIR, volumesRecord } from '../sources/volumes/record.ts';
+import { volumeNode } from '../sources/volumes/layout.ts';
+import { imageKey, volumesRecord } from '../sources/volumes/record.ts';
 
 export interface BackupProgress {
   readonly files?: FilesProgress;
@@ -199,15 +200,10 @@ async function imageBases(repository: Repository): Promise<Map<string, ImageBase
   const bases = new Map<string, ImageBase>();
   const { snapshots } = await listSnapshots(repository);
   for (const snapshot of [...snapshots].reverse()) {
-    const record = volumesRecord(snapshot.sources);
     // Older snapshots mostly hold images already found: their trees are not read.
-    if (record === undefined || record.volumes.every((v) => v.rbd === undefined || bases.has(imageKey(v.rbd)))) continue;
-    const root = await sourceTree(repository, snapshot.tree, VOLUMES_DIR);
-    if (root === undefined) continue;
-    for (const entry of record.volumes) {
+    for (const entry of volumesRecord(snapshot.sources)?.volumes ?? []) {
       if (entry.rbd === undefined || bases.has(imageKey(entry.rbd))) continue;
-      const namespaceTree = (await repository.loadTree(root)).nodes.find((n) => n.name === entry.namespace)?.subtree;
-      const node = namespaceTree === undefined ? undefined : (await repository.loadTree(namespaceTree)).nodes.find((n) => n.name === entry.claim);
+      const node = await volumeNode(repository, snapshot.tree, entry.namespace, entry.claim);
       if (node?.content === undefined) continue;
       bases.set(imageKey(entry.rbd), { snapshot: entry.rbd.snapshot, size: entry.rbd.size, blockSize: entry.rbd.blockSize, blocks: node.content });
     }

@@ -12,7 +12,7 @@ import { etcdConnectionOptions } from '../../sources/etcd/connection.ts';
 import { discoverControlPlane } from '../../sources/files/control-plane.ts';
 import type { BackupOptions } from '../backup.ts';
 import { parseClaim, parseWorkload } from '../../core/volumes/selection.ts';
-import { workloadsMatching } from '../../sources/volumes/inventory.ts';
+import { narrowByLabels } from '../../sources/volumes/inventory.ts';
 import { LocalRbd } from '../../sources/volumes/rbd/runner.ts';
 
 export type PlanSources = Pick<BackupOptions, 'paths' | 'etcd' | 'objects' | 'volumes'> & {
@@ -73,12 +73,14 @@ export async function planSources(config: Config, planName: string, options: { h
       } else if (source.type === 'volumes') {
         http ??= new KubeHttp(await connect({ kubeconfig: cluster?.kubeconfig, context: cluster?.context }));
         const at = field(index);
-        const workloads = (source.workloads ?? []).map((w) => parseWorkload(w, `${at}.workloads`));
-        const namespaces = source.namespaces ?? [];
-        const matching = source.labelSelector === undefined ? [] : await workloadsMatching(http, source.labelSelector, namespaces.length > 0 ? namespaces : undefined);
+        const named = {
+          workloads: (source.workloads ?? []).map((w) => parseWorkload(w, `${at}.workloads`)),
+          namespaces: source.namespaces ?? [],
+          claims: (source.pvcs ?? []).map((c) => parseClaim(c, `${at}.pvcs`)),
+        };
         volumes = {
           http,
-          selection: { workloads: [...workloads, ...matching], namespaces: source.labelSelector === undefined ? namespaces : [], claims: (source.pvcs ?? []).map((c) => parseClaim(c, `${at}.pvcs`)) },
+          selection: await narrowByLabels(http, named, source.labelSelector, `${at}.labelSelector`),
           rbd: new LocalRbd({ ...(source.ceph?.confFile !== undefined && { confFile: source.ceph.confFile }), ...(source.ceph?.keyringFile !== undefined && { keyringFile: source.ceph.keyringFile }) }),
         };
       } else if (source.type === 'objects') {

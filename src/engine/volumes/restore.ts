@@ -9,8 +9,8 @@ import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { restoreImage } from '../../sources/volumes/rbd/image-restore.ts';
 import type { RbdRunner } from '../../sources/volumes/rbd/runner.ts';
-import { requireVolumesRecord, VOLUMES_DIR } from '../../sources/volumes/record.ts';
-import { sourceTree } from '../backup.ts';
+import { VOLUMES_DIR, volumeNode } from '../../sources/volumes/layout.ts';
+import { requireVolumesRecord } from '../../sources/volumes/record.ts';
 
 export interface VolumesRestoreOptions {
   readonly rbd: RbdRunner;
@@ -40,7 +40,6 @@ export async function restoreVolumes(repository: Repository, snapshot: StoredSna
   const lock = await Lock.acquire(repository, 'restore', 'shared');
   try {
     await repository.loadIndex();
-    const root = await sourceTree(repository, snapshot.tree, VOLUMES_DIR);
     const results: VolumeRestoreResult[] = [];
     for (const volume of stored) {
       const claim = `${volume.namespace}/${volume.claim}`;
@@ -49,8 +48,7 @@ export async function restoreVolumes(repository: Repository, snapshot: StoredSna
       const source = `${image.pool}/${image.radosNamespace === undefined ? '' : `${image.radosNamespace}/`}${image.image}@${image.snapshot}`;
       const target = { pool: options.targetPool ?? image.pool, ...(image.radosNamespace !== undefined && { radosNamespace: image.radosNamespace }), image: `${image.image}${options.suffix ?? `-restored-${snapshot.id.slice(0, 8)}`}` };
       try {
-        const namespaceTree = root === undefined ? undefined : (await repository.loadTree(root)).nodes.find((n) => n.name === volume.namespace)?.subtree;
-        const node = namespaceTree === undefined ? undefined : (await repository.loadTree(namespaceTree)).nodes.find((n) => n.name === volume.claim);
+        const node = await volumeNode(repository, snapshot.tree, volume.namespace, volume.claim);
         if (node === undefined) throw new Error(`the snapshot's tree has no ${VOLUMES_DIR}/${claim}`);
         const restored = await restoreImage(repository, options.rbd, node, target);
         results.push({ claim, source, image: restored.image, bytes: restored.bytes, sha256: restored.sha256 });

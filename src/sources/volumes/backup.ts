@@ -14,7 +14,8 @@ import type { KubeHttp } from '../../kube/http.ts';
 import { RbdImageBackup, type ImageBase } from './rbd/image-backup.ts';
 import type { RbdRunner } from './rbd/runner.ts';
 import { readInventory } from './inventory.ts';
-import { imageKey, VOLUMES_DIR, type VolumeEntry, type VolumesRecord } from './record.ts';
+import { VOLUMES_DIR } from './layout.ts';
+import { imageKey, type VolumeEntry, type VolumesRecord } from './record.ts';
 
 export interface VolumesBackupRequest {
   readonly http: KubeHttp;

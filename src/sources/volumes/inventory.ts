@@ -7,7 +7,7 @@
 import type { KubeObject, ResourceType } from '../../core/objects/types.ts';
 import type { Inventory, VolumeSelection } from '../../core/volumes/resolve.ts';
 import type { Claim, Pod, Volume, Workload } from '../../core/volumes/types.ts';
-import { OperationError } from '../../core/errors.ts';
+import { OperationError, UsageError } from '../../core/errors.ts';
 import { describeKubeError } from '../../kube/connection.ts';
 import type { KubeHttp } from '../../kube/http.ts';
 import { listPages } from '../../kube/list.ts';
@@ -71,4 +71,17 @@ export async function workloadsMatching(http: KubeHttp, labelSelector: string, n
     }
   }
   return found;
+}
+
+/**
+ * A selection narrowed by a label selector on workloads: the matching workloads join the
+ * named ones, and the named namespaces only scope the search. No match is an error (`what`
+ * names the flag or field), never an empty selection, which would mean every claim.
+ */
+export async function narrowByLabels(http: KubeHttp, selection: VolumeSelection, labelSelector: string | undefined, what: string): Promise<VolumeSelection> {
+  if (labelSelector === undefined) return selection;
+  const namespaces = (selection.namespaces?.length ?? 0) > 0 ? selection.namespaces : selectionNamespaces(selection);
+  const matching = await workloadsMatching(http, labelSelector, namespaces);
+  if (matching.length === 0) throw new UsageError(`${what} ${labelSelector}: no deployment, statefulset, daemonset or cronjob matches`);
+  return { workloads: [...(selection.workloads ?? []), ...matching], claims: selection.claims ?? [] };
 }

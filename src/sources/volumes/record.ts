@@ -25,8 +25,6 @@ export interface VolumesRecord {
   readonly volumes: readonly VolumeEntry[];
 }
 
-export const VOLUMES_DIR = 'volumes';
-
 export function volumesRecord(sources: readonly SnapshotSource[]): VolumesRecord | undefined {
   return sources.find((s) => s.type === 'volumes')?.record as VolumesRecord | undefined;
 }
