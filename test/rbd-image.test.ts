@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { BlobWriter } from '../src/repository/blob-writer.ts';
 import { Repository } from '../src/repository/repository.ts';
 import type { TreeNode } from '../src/repository/tree.ts';
-import { liveSnapshots, RbdImageBackup, removeLiveSnapshots, type ImageBase } from '../src/sources/volumes/rbd/image-backup.ts';
+import { liveSnapshots, RbdImageBackup, pruneLiveSnapshots, type ImageBase } from '../src/sources/volumes/rbd/image-backup.ts';
 import { restoreImage } from '../src/sources/volumes/rbd/image-restore.ts';
 import { LocalRbd } from '../src/sources/volumes/rbd/runner.ts';
 import { openBackend } from '../src/storage/open.ts';
@@ -76,7 +76,7 @@ describe('RBD image backup and restore', () => {
     await expect(restoreImage(repository, runner, backups[0]!.node, { pool: image.pool, image: `${image.image}-restored-0` })).rejects.toThrow(/exists already/);
 
     // Live snapshots: all but the next diff base can go; a lost base means a full read, still exact.
-    expect(await removeLiveSnapshots(runner, image, new Set([backups[2]!.snapshot]))).toEqual([backups[0]!.snapshot, backups[1]!.snapshot]);
+    expect((await pruneLiveSnapshots(runner, image, backups[2]!.snapshot, undefined)).remove).toEqual([backups[0]!.snapshot, backups[1]!.snapshot]);
     expect(await liveSnapshots(runner, image)).toEqual([backups[2]!.snapshot]);
     base = { ...base!, snapshot: backups[0]!.snapshot };
     const full = await backup(new Date('2026-11-27T01:00:00Z'));

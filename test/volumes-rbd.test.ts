@@ -171,13 +171,16 @@ plans:
   volumes:
     cluster: bed
     repository: main
-    sources: [{ type: volumes, workloads: [${ns}/deployment/web], ceph: { confFile: ${conf} } }]
+    sources: [{ type: volumes, workloads: [${ns}/deployment/web], liveSnapshots: { last: 2 }, ceph: { confFile: ${conf} } }]
 `);
     const run = JSON.parse((await s.ok(['run', 'volumes', '--config', config, '--json'])).stdout) as { result: string; snapshot: string };
     expect(run.result).toBe('succeeded');
     const planned = JSON.parse((await s.ok(['show', run.snapshot, '--repo', repo, '--json'])).stdout) as Saved & { plan: string };
     expect(planned.plan).toBe('volumes');
-    expect(entries(planned).map((v) => [v.claim, v.rbd!.base])).toEqual([['web-data', entries(saved[2]!).find((v) => v.claim === 'web-data')!.rbd!.snapshot]]);
+    const previousBase = entries(saved[2]!).find((v) => v.claim === 'web-data')!.rbd!.snapshot;
+    expect(entries(planned).map((v) => [v.claim, v.rbd!.base])).toEqual([['web-data', previousBase]]);
+    // The plan's liveSnapshots (last: 2) keeps the previous base in Ceph beside the new one.
+    expect((JSON.parse(rbd(['snap', 'ls', '--format', 'json', `${pool}/${images.web}`]).toString()) as { name: string }[]).map((x) => x.name)).toEqual([previousBase, entries(planned)[0]!.rbd!.snapshot]);
 
     // A node directory cannot be read by this version: recorded, partially failed (exit 3), the rest stored.
     const partial = await s.run(['backup', '--repo', repo, '--kubeconfig', kc, '--ceph-conf', conf, '--volumes', '--pvc', `${ns}/logs`, '--pvc', `${ns}/web-data`]);

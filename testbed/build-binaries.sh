@@ -5,7 +5,7 @@
 # A component whose folder exists is not rebuilt; each is built in a temporary folder and
 # renamed into place only when complete, so an interrupted build leaves nothing half-made.
 #
-# Usage: testbed/build-binaries.sh [kubernetes] [etcd] [kwok] [minio] [restic] [helm]   (default: all)
+# Usage: testbed/build-binaries.sh [kubernetes] [etcd] [kwok] [minio] [restic] [helm] [csi]   (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +23,8 @@ log() { printf '[build-binaries] %s\n' "$*" >&2; }
 
 # build NAME VERSION GO_MOD MAIN_GO PKG@VERSION... — in a scratch module with the given go.mod
 # (and, if MAIN_GO is not empty, a ./cmd/NAME main package), `go get`s each PKG@VERSION and
-# builds the named packages; ./cmd/NAME stands for the local main.
+# builds the named packages; ./cmd/NAME stands for the local main. A `mod:MODULE@VERSION`
+# argument only pins a dependency's version and builds nothing.
 build() {
   local name=$1 version=$2 gomod=$3 maingo=$4
   shift 4
@@ -44,7 +45,8 @@ build() {
   fi
   local p
   for p in "$@"; do
-    gets+=("$p")
+    gets+=("${p#mod:}")
+    [[ $p == mod:* ]] && continue
     pkgs+=("${p%@*}")
   done
   local start=$SECONDS
@@ -118,6 +120,20 @@ build_helm() {
 go 1.26" "" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
 }
 
+# The CSI snapshot controller and the sidecars that drive a CSI driver's snapshots and volumes.
+build_csi() {
+  local v=$EXTERNAL_SNAPSHOTTER_VERSION
+  build csi-snapshotter "$v" "module strata.testbed/csi-snapshotter
+
+go 1.26" "" \
+    "github.com/kubernetes-csi/external-snapshotter/v8/cmd/snapshot-controller@$v" \
+    "github.com/kubernetes-csi/external-snapshotter/v8/cmd/csi-snapshotter@$v" \
+    "mod:github.com/kubernetes-csi/external-snapshotter/client/v8@$v"
+  build csi-provisioner "$EXTERNAL_PROVISIONER_VERSION" "module strata.testbed/csi-provisioner
+
+go 1.26" "" "github.com/kubernetes-csi/external-provisioner/v6/cmd/csi-provisioner@$EXTERNAL_PROVISIONER_VERSION"
+}
+
 build_restic() {
   build restic "$RESTIC_VERSION" "module strata.testbed/restic
 
@@ -125,10 +141,10 @@ go 1.26" "" "github.com/restic/restic/cmd/restic@$RESTIC_VERSION"
 }
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(etcd kubernetes kwok minio restic helm)
+[ ${#components[@]} -gt 0 ] || components=(etcd kubernetes kwok minio restic helm csi)
 for c in "${components[@]}"; do
   case $c in
-    kubernetes|etcd|kwok|minio|restic|helm) "build_$c" ;;
-    *) log "unknown component '$c' (expected kubernetes, etcd, kwok, minio, restic or helm)"; exit 2 ;;
+    kubernetes|etcd|kwok|minio|restic|helm|csi) "build_$c" ;;
+    *) log "unknown component '$c' (expected kubernetes, etcd, kwok, minio, restic, helm or csi)"; exit 2 ;;
   esac
 done

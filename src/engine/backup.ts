@@ -19,7 +19,7 @@ import type { TreeNode } from '../repository/tree.ts';
 import type { EtcdBackupRequest, EtcdProgress } from '../sources/etcd/backup.ts';
 import { FilesBackup, type FilesProgress } from '../sources/files/backup.ts';
 import { ObjectsBackup, type ObjectsBackupRequest, type ObjectsProgress } from '../sources/objects/backup.ts';
-import { removeLiveSnapshots, type ImageBase, type RbdImageRecord } from '../sources/volumes/rbd/image-backup.ts';
+import { pruneLiveSnapshots, type ImageBase, type RbdImageRecord } from '../sources/volumes/rbd/image-backup.ts';
 import { VolumesBackup, type VolumesBackupRequest, type VolumesProgress } from '../sources/volumes/backup.ts';
 import { volumeNode } from '../sources/volumes/layout.ts';
 import { imageKey, volumesRecord } from '../sources/volumes/record.ts';
@@ -109,7 +109,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
       if (options.volumes !== undefined) {
         const volumes = new VolumesBackup(repository, writer);
         progress.volumes = volumes.progress;
-        const result = await volumes.run({ ...options.volumes, bases: await imageBases(repository) });
+        const result = await volumes.run({ ...options.volumes, bases: await imageBases(repository), ...(options.time !== undefined && { at: options.time }) });
         rootNodes.push(result.node);
         sources.push({ type: 'volumes', record: result.record });
         warnings.push(...result.warnings);
@@ -166,7 +166,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     // Only now, with the snapshot durable, may Ceph drop the older diff bases.
     if (options.volumes !== undefined) {
       for (const image of images) {
-        await removeLiveSnapshots(options.volumes.rbd, image, new Set([image.snapshot])).catch((error: unknown) => {
+        await pruneLiveSnapshots(options.volumes.rbd, image, image.snapshot, options.volumes.liveSnapshots).catch((error: unknown) => {
           warnings.push(`${image.pool}/${image.image}: old Strata snapshots not removed: ${(error as Error).message}`);
         });
       }

@@ -17,6 +17,7 @@ import { backupProgressText, etcdProgressText, formatBytes, objectsProgressText,
 import { withRepository } from '../with-repository.ts';
 import { repeated } from '../option-values.ts';
 import { volumesRecord } from '../../sources/volumes/record.ts';
+import { parseKeepSpec } from '../../core/retention/spec.ts';
 import { addCephOptions, localRbd, volumeSelection, type CephFlags } from '../volume-options.ts';
 
 
@@ -34,6 +35,7 @@ interface BackupFlags extends EtcdFlags, ObjectFilterFlags, CephFlags {
   readonly host?: string;
   readonly parent?: string;
   readonly time?: string;
+  readonly keepLive?: string;
 }
 
 /** Volumes are selected by namespace name: a glob would silently select nothing. */
@@ -63,6 +65,7 @@ export function backupCommand(): Command {
     .option('--volumes', 'back up the data of volumes: those of --workload, --pvc, --include-namespaces or -l (all claims when none is given)', false)
     .option('--workload <ns/kind/name>', 'with --volumes: the volumes of this workload (deployment, statefulset, daemonset, cronjob, job, pod); repeatable', repeated, [])
     .option('--pvc <ns/name>', 'with --volumes: this claim; repeatable', repeated, [])
+    .option('--keep-live <policy>', 'with --volumes: the Strata snapshots Ceph keeps of each RBD image for fast rollback, e.g. daily=7,weekly=4,monthly=6 (default: only the newest, the next diff base)')
     .option('-l, --selector <selector>', 'only API objects with these labels, and with --volumes the workloads with them (app=web,tier!=cache)')
     .option('--force', 'take the etcd snapshot even without quorum, with an alarm raised or with members that disagree (marked dirty)', false)
     .option('--tag <tag>', 'tag the snapshot (repeatable)', repeated, [])
@@ -93,7 +96,8 @@ Volumes (--volumes) are resolved as \`strata volumes ls\` shows. Each Ceph RBD i
 Ceph snapshot (strata-<UTC time>); only what changed since the previous Strata snapshot
 of the image is read (rbd export-diff) and stored as blocks, so every backup is a
 complete image that depends on no other. Older strata- snapshots are removed once the
-backup is stored. Volumes this version cannot read yet (node directories, other CSI
+backup is stored, except those --keep-live keeps (newest of each of the N newest days,
+weeks, months, as \`forget\`; the newest always stays). Volumes this version cannot read yet (node directories, other CSI
 drivers) are recorded and make the snapshot partially failed.
 
 Examples:
@@ -107,6 +111,7 @@ Examples:
   strata backup --repo /var/backups/strata --objects --kubeconfig ~/.kube/config
   strata backup --repo /var/backups/strata --objects --include-namespaces 'shop-*' --exclude-resources secrets
   strata backup --repo /var/backups/strata --volumes --workload shop/statefulset/db --ceph-conf /etc/ceph/ceph.conf
+  strata backup --repo /var/backups/strata --volumes -l backup=daily --keep-live daily=7,weekly=4,monthly=3
   strata backup --repo /var/backups/strata --objects --volumes --include-namespaces shop
 ${EXIT_STATUS_HELP}`,
     )
@@ -127,7 +132,8 @@ ${EXIT_STATUS_HELP}`,
         paths.push(...found.paths);
       }
       if (paths.length === 0 && etcd === undefined && !options.objects && !options.volumes) throw new UsageError('nothing to back up', { hint: 'give --etcd, --objects, --volumes, --control-plane or --files PATH' });
-      if (!options.volumes && (options.workload.length > 0 || options.pvc.length > 0)) throw new UsageError('--workload and --pvc select volumes: give them with --volumes');
+      if (!options.volumes && (options.workload.length > 0 || options.pvc.length > 0 || options.keepLive !== undefined)) throw new UsageError('--workload, --pvc and --keep-live apply to volumes: give them with --volumes');
+      const liveSnapshots = options.keepLive === undefined ? undefined : parseKeepSpec(options.keepLive, '--keep-live');
       const filters = objectFilters(options);
       const time = options.time === undefined ? undefined : recordedTime(options.time);
       const http = options.objects || options.volumes ? new KubeHttp(await connect(global)) : undefined;
@@ -136,6 +142,7 @@ ${EXIT_STATUS_HELP}`,
           http,
           selection: await volumeSelection(http, { workload: options.workload, pvc: options.pvc, namespace: volumeNamespaces(options.includeNamespaces), ...(options.selector !== undefined && { selector: options.selector }) }),
           rbd: localRbd(options),
+          ...(liveSnapshots !== undefined && { liveSnapshots }),
         }
         : undefined;
       await withRepository(global, async (repository) => {

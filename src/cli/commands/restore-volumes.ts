@@ -1,6 +1,9 @@
-/** The `--volumes` half of `strata restore`: RBD images into new images, one line each. */
-import { PartialFailure } from '../../core/errors.ts';
-import { restoreVolumes } from '../../engine/volumes/restore.ts';
+/** The `--volumes` half of `strata restore`: RBD images into new images (or in place), one line each. */
+import { Duration } from '../../core/duration.ts';
+import { PartialFailure, UsageError } from '../../core/errors.ts';
+import { restoreVolumes, type VolumeRestoreResult } from '../../engine/volumes/restore.ts';
+import { connect } from '../../kube/connection.ts';
+import { KubeHttp } from '../../kube/http.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import type { GlobalOptions } from '../global-options.ts';
@@ -13,17 +16,40 @@ export interface VolumesRestoreFlags extends CephFlags {
   readonly pvc: string[];
   readonly targetPool?: string;
   readonly imageSuffix?: string;
+  readonly inPlace: boolean;
+  readonly createPvc: boolean;
+  readonly wait: string;
+}
+
+/** Flags that contradict each other are refused before the repository is opened. */
+export function checkVolumesRestoreFlags(flags: VolumesRestoreFlags): void {
+  if (flags.inPlace && (flags.targetPool !== undefined || flags.imageSuffix !== undefined || flags.createPvc)) {
+    throw new UsageError('--in-place writes over the image each claim used: --target-pool, --image-suffix and --create-pvc are for new images', { hint: 'drop one side' });
+  }
+  if (flags.inPlace && flags.pvc.length === 0) throw new UsageError('--in-place needs the claims named with --pvc ns/name', { hint: 'overwriting every volume of a snapshot at once is too easy to do by mistake' });
+  if (Duration.parse(flags.wait) === undefined) throw new UsageError(`--wait ${flags.wait}: expected a duration such as 90s or 5m`);
+}
+
+function describe(r: VolumeRestoreResult): string {
+  if (r.error !== undefined) return `${r.claim}: ${r.source}: failed`;
+  const parts = [`${r.claim}: ${r.source} → ${r.image} (${formatBytes(r.bytes ?? 0)}, sha256 ${r.sha256!.slice(0, 16)}… verified)`];
+  if (r.safetySnapshot !== undefined) parts.push(`  before: ${r.image}@${r.safetySnapshot}; stopped and started again: ${r.stopped?.join(', ') || 'nothing'}`);
+  if (r.staticClaim !== undefined) parts.push(`  bound to PersistentVolumeClaim ${r.staticClaim.claim} (PersistentVolume ${r.staticClaim.volume})`);
+  return parts.join('\n');
 }
 
 export async function restoreVolumesCommand(repository: Repository, snapshot: StoredSnapshot, flags: VolumesRestoreFlags, global: GlobalOptions): Promise<void> {
+  const http = flags.inPlace || flags.createPvc ? new KubeHttp(await connect(global)) : undefined;
   const results = await restoreVolumes(repository, snapshot, {
     rbd: localRbd(flags),
     claims: flags.pvc,
     ...(flags.targetPool !== undefined && { targetPool: flags.targetPool }),
     ...(flags.imageSuffix !== undefined && { suffix: flags.imageSuffix }),
-  });
+    ...(http !== undefined && flags.inPlace && { inPlace: { http, waitMs: Duration.parse(flags.wait)!.milliseconds } }),
+    ...(http !== undefined && flags.createPvc && { createClaims: { http } }),
+  }).finally(() => http?.close());
   if (global.json) printJson({ snapshot: snapshot.id, volumes: results });
-  else for (const r of results) printLine(r.error === undefined ? `${r.claim}: ${r.source} → ${r.image} (${formatBytes(r.bytes ?? 0)}, sha256 ${r.sha256!.slice(0, 16)}… verified)` : `${r.claim}: ${r.source}: failed`);
+  else for (const r of results) printLine(describe(r));
   const failed = results.filter((r) => r.error !== undefined);
   for (const r of failed) printError(`error: ${r.claim}: ${r.error}`);
   if (failed.length > 0) throw new PartialFailure(`${failed.length} of ${results.length} image(s) could not be restored`, { hint: 'see the errors above; the others are restored' });

@@ -11,7 +11,7 @@ import { addObjectFilterOptions } from '../object-options.ts';
 import { withRepository } from '../with-repository.ts';
 import { commaSeparated, repeated } from '../option-values.ts';
 import { restoreObjectsCommand, type ObjectsRestoreFlags } from './restore-objects.ts';
-import { restoreVolumesCommand, type VolumesRestoreFlags } from './restore-volumes.ts';
+import { checkVolumesRestoreFlags, restoreVolumesCommand, type VolumesRestoreFlags } from './restore-volumes.ts';
 import { addCephOptions } from '../volume-options.ts';
 
 export function restoreCommand(): Command {
@@ -25,6 +25,9 @@ export function restoreCommand(): Command {
     .option('--pvc <ns/name>', 'with --volumes: only this claim\'s image (repeatable)', repeated, [])
     .option('--target-pool <pool>', 'with --volumes: create the images in this pool (default: their own)')
     .option('--image-suffix <suffix>', 'with --volumes: appended to each image name (default: -restored-<snapshot ID>)')
+    .option('--create-pvc', 'with --volumes: bind each new image to a new static PersistentVolume and PersistentVolumeClaim (CLAIM<suffix>) in the --kubeconfig cluster', false)
+    .option('--in-place', 'with --volumes and --pvc: write over the image the claim used, after scaling its workloads to zero (scaled back after); a Ceph snapshot keeps what it held', false)
+    .option('--wait <duration>', 'with --in-place: how long to wait for the claim\'s pods to stop', '5m')
     .addOption(new Option('--existing <policy>', 'objects that exist already: skip, update (server-side apply) or fail').default('skip'))
     .addOption(new Option('--dry-run [mode]', 'print the restore plan and change nothing; --dry-run=server sends every object as a server-side dry run'))
     .option('--namespace-mapping <old:new>', 'restore namespace OLD as NEW, with the references to it (comma-separated or repeated)', commaSeparated, [])
@@ -51,7 +54,13 @@ restored only when named in --include-namespaces; nodes are never created.
 With --volumes, each Ceph RBD image of the snapshot is imported into a new image (never
 over an existing one), fed block by block from the repository, then read back with rbd
 export: the SHA-256 must match what was fed, or the restore fails. Bind the new image to
-a PersistentVolume (see docs/runbooks/volumes-restore.md) to use it.
+a PersistentVolume to use it: --create-pvc makes a static PV (a copy of the backed-up one,
+reclaim policy Retain) and a claim bound to it (see docs/runbooks/volumes-restore.md).
+--in-place writes the backup over the image each --pvc claim used instead: Deployments,
+StatefulSets and ReplicaSets using it are scaled to zero and CronJobs suspended, Strata
+waits (--wait) until no pod uses the claim and the image has no watcher, takes the Ceph
+snapshot strata-pre-restore-<time> of what it held, writes, verifies the SHA-256, and
+scales everything back. A DaemonSet, Job or bare pod using the claim is refused (exit 2).
 
 Examples:
   strata restore latest --repo /var/backups/strata --target /tmp/restore
@@ -61,12 +70,16 @@ Examples:
   strata restore latest --repo /var/backups/strata --objects --include-namespaces shop \
       --namespace-mapping shop:shop-copy --storage-class-mapping standard:fast
   strata restore latest --repo /var/backups/strata --volumes --pvc shop/data-db-0 --ceph-conf /etc/ceph/ceph.conf
+  strata restore 4f2a9c1e --repo /var/backups/strata --volumes --pvc shop/data-db-0 --create-pvc
+  strata restore 4f2a9c1e --repo /var/backups/strata --volumes --pvc shop/data-db-0 --in-place --wait 10m
 ${EXIT_STATUS_HELP}`)
     .action(async (ref: string, options: ObjectsRestoreFlags & VolumesRestoreFlags & { target?: string; include: string[]; objects: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const modes = [options.objects, options.volumes, options.target !== undefined].filter(Boolean).length;
       if (modes > 1) throw new UsageError('--objects restores into a cluster, --volumes into Ceph, --target into a directory: give one of them');
       if (modes === 0) throw new UsageError('restore where? give --target DIR for files, --objects for API objects, or --volumes for volume images');
+      if (options.volumes) checkVolumesRestoreFlags(options);
+      else if (options.inPlace || options.createPvc) throw new UsageError('--in-place and --create-pvc apply to volumes: give them with --volumes');
       const target = options.target;
       await withRepository(global, async (repository) => {
         const snapshot = await findSnapshot(repository, ref);

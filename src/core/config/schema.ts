@@ -4,19 +4,10 @@
  * default an SRE would expect, so `strata config check` can print the normalised result.
  */
 import { z } from 'zod';
-import { count, duration, filePath, name, nonEmptyStrings, secretFile } from './fields.ts';
+import { duration, filePath, name, nonEmptyStrings, secretFile } from './fields.ts';
 import { sourceSchema } from './sources.ts';
 import { cronProblem } from '../schedule/cron.ts';
-import { checkTimeZone } from '../retention/calendar.ts';
-
-function isTimeZone(zone: string): boolean {
-  try {
-    checkTimeZone(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { keepSchema, timeZone } from './keep.ts';
 
 const tlsSchema = z.strictObject({
   /** CA bundle that signed the server certificates. */
@@ -69,9 +60,6 @@ const repositorySchema = z.strictObject({
     .optional(),
 });
 
-const timeZone = () =>
-  z.string({ error: 'expected an IANA time zone such as Europe/Rome' }).refine(isTimeZone, { error: 'expected an IANA time zone such as Europe/Rome or UTC' });
-
 const scheduleSchema = z.strictObject({
   cron: z
     .string({ error: 'expected a cron expression such as "0 1 * * *"' })
@@ -85,15 +73,7 @@ const scheduleSchema = z.strictObject({
   jitter: duration().optional(),
 });
 
-const retentionSchema = z.strictObject({
-  last: count().optional(),
-  hourly: count().optional(),
-  daily: count().optional(),
-  weekly: count().optional(),
-  monthly: count().optional(),
-  yearly: count().optional(),
-  within: duration().optional(),
-  timeZone: timeZone().default('UTC'),
+const retentionSchema = keepSchema.extend({
   /** Snapshots are kept per group of the same values of these (`strata forget --group-by`). */
   groupBy: z.array(z.enum(['plan', 'host', 'sources', 'cluster', 'tags'], { error: 'expected plan, host, sources, cluster or tags' })).default(['plan', 'host', 'sources', 'cluster']),
   /** Prune after a run that forgot snapshots. */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { duration, filePath, nonEmptyStrings } from './fields.ts';
+import { keepSchema } from './keep.ts';
 
 const globs = (what: string) => nonEmptyStrings(what).optional();
 
@@ -39,6 +40,11 @@ const volumesSource = z.strictObject({
   pvcs: nonEmptyStrings('a PVC as namespace/name').optional(),
   mode: z.enum(['auto', 'rbd', 'files', 'csi'], { error: 'expected auto, rbd, files or csi' }).default('auto'),
   volumeSnapshotClass: z.string().optional(),
+  /**
+   * Which Strata snapshots Ceph keeps of each RBD image, for fast rollback (GFS, as
+   * `retention:`); the newest is always kept as the next diff base. Default: only that one.
+   */
+  liveSnapshots: keepSchema.optional(),
   ceph: z
     .strictObject({
       confFile: filePath().optional(),

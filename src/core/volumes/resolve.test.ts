@@ -62,7 +62,7 @@ describe('resolveVolumes', () => {
   it('resolves a Deployment through its template and its pods (ReplicaSet owner), with the volume behind the claim', () => {
     const { volumes, problems } = resolveVolumes(inventory, { workloads: [{ namespace: 'shop', kind: 'Deployment', name: 'web' }] });
     expect(problems).toEqual([]);
-    expect(volumes).toEqual([{ namespace: 'shop', claim: 'uploads', volume: 'pv-uploads', storageClass: 'ceph-rbd', workloads: ['Deployment/web'], pods: ['web-7d9-abcde'], backend: expect.objectContaining({ kind: 'rbd', image: 'csi-vol-uploads' }) }]);
+    expect(volumes).toEqual([{ namespace: 'shop', claim: 'uploads', volume: 'pv-uploads', storageClass: 'ceph-rbd', workloads: ['Deployment/web'], pods: ['web-7d9-abcde'], backend: expect.objectContaining({ kind: 'rbd', image: 'csi-vol-uploads' }), spec: inventory.volumes.find((v) => v.metadata.name === 'pv-uploads')!.spec }]);
   });
 
   it('resolves every replica of a StatefulSet from its claim templates, whether or not a pod runs', () => {

@@ -181,6 +181,7 @@ export function resolveVolumes(inventory: Inventory, selection: VolumeSelection 
       ...base,
       ...(volumeName !== undefined && { volume: volumeName }),
       ...(storageClass !== undefined && { storageClass }),
+      ...(volume !== undefined && { spec: volume.spec }),
       backend: volume !== undefined ? backendOf(volume)
         : { kind: 'unsupported', reason: volumeName === undefined ? `the claim is not bound (${claim.status?.phase ?? 'Pending'})` : `its volume ${volumeName} does not exist` },
     });

@@ -47,8 +47,13 @@ export interface Claim {
 export interface Volume {
   readonly metadata: Meta;
   readonly spec: {
+    readonly capacity?: Readonly<Record<string, string>>;
+    readonly accessModes?: readonly string[];
+    readonly volumeMode?: string;
+    readonly mountOptions?: readonly string[];
+    readonly persistentVolumeReclaimPolicy?: string;
     readonly storageClassName?: string;
-    readonly csi?: { readonly driver: string; readonly volumeHandle: string; readonly volumeAttributes?: Readonly<Record<string, string>> };
+    readonly csi?: { readonly driver: string; readonly volumeHandle: string; readonly fsType?: string; readonly volumeAttributes?: Readonly<Record<string, string>> };
     readonly rbd?: { readonly pool?: string; readonly image: string; readonly monitors?: readonly string[] };
     readonly flexVolume?: { readonly driver: string; readonly options?: Readonly<Record<string, string>> };
     readonly hostPath?: { readonly path: string };
@@ -75,4 +80,6 @@ export interface ResolvedVolume {
   readonly workloads: readonly string[];
   readonly pods: readonly string[];
   readonly backend: Backend;
+  /** The bound PersistentVolume's spec: a restore binds a static copy of it to the restored data. */
+  readonly spec?: Volume['spec'];
 }

@@ -1,9 +1,9 @@
-/** A plan's `retention:` block as the policy `forget` applies. */
-import type { PlanConfig } from '../../core/config/schema.ts';
+/** A keep policy from strata.yaml (a plan's `retention:`, a volumes source's `liveSnapshots:`) as the policy `forget` applies. */
+import type { KeepConfig } from '../../core/config/keep.ts';
 import { Duration } from '../../core/duration.ts';
 import type { RetentionPolicy } from '../../core/retention/policy.ts';
 
-export function retentionPolicy(retention: NonNullable<PlanConfig['retention']>): RetentionPolicy {
+export function retentionPolicy(retention: KeepConfig): RetentionPolicy {
   const within = retention.within === undefined ? undefined : Duration.parse(retention.within);
   return {
     ...(retention.last !== undefined && { last: retention.last }),

@@ -14,6 +14,7 @@ import type { BackupOptions } from '../backup.ts';
 import { parseClaim, parseWorkload } from '../../core/volumes/selection.ts';
 import { narrowByLabels } from '../../sources/volumes/inventory.ts';
 import { LocalRbd } from '../../sources/volumes/rbd/runner.ts';
+import { retentionPolicy } from './retention.ts';
 
 export type PlanSources = Pick<BackupOptions, 'paths' | 'etcd' | 'objects' | 'volumes'> & {
   readonly warnings: readonly string[];
@@ -82,6 +83,7 @@ export async function planSources(config: Config, planName: string, options: { h
           http,
           selection: await narrowByLabels(http, named, source.labelSelector, `${at}.labelSelector`),
           rbd: new LocalRbd({ ...(source.ceph?.confFile !== undefined && { confFile: source.ceph.confFile }), ...(source.ceph?.keyringFile !== undefined && { keyringFile: source.ceph.keyringFile }) }),
+          ...(source.liveSnapshots !== undefined && { liveSnapshots: retentionPolicy(source.liveSnapshots) }),
         };
       } else if (source.type === 'objects') {
         http ??= new KubeHttp(await connect({ kubeconfig: cluster?.kubeconfig, context: cluster?.context }));

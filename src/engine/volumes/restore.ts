@@ -1,14 +1,19 @@
 /**
  * `strata restore ID --volumes`: each RBD image of the snapshot into a new image (by default
  * NAME-restored-SNAPSHOT, in the same pool or --target-pool), verified by SHA-256 read back
- * from Ceph. Existing images are never overwritten. One failure does not stop the others.
+ * from Ceph, optionally bound to a new static PV/PVC. Existing images are never overwritten
+ * unless in place, where what uses the claim is stopped first and started again after.
+ * One failure does not stop the others.
  */
 import { UsageError } from '../../core/errors.ts';
 import { Lock } from '../../repository/lock.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
-import { restoreImage } from '../../sources/volumes/rbd/image-restore.ts';
-import type { RbdRunner } from '../../sources/volumes/rbd/runner.ts';
+import type { KubeHttp } from '../../kube/http.ts';
+import { restoreImage, restoreImageInPlace } from '../../sources/volumes/rbd/image-restore.ts';
+import { imageSpec, type RbdRunner } from '../../sources/volumes/rbd/runner.ts';
+import { quiesceClaim } from './quiesce.ts';
+import { createStaticClaim, type StaticClaim } from './static-claim.ts';
 import { VOLUMES_DIR, volumeNode } from '../../sources/volumes/layout.ts';
 import { requireVolumesRecord } from '../../sources/volumes/record.ts';
 
@@ -19,6 +24,10 @@ export interface VolumesRestoreOptions {
   readonly targetPool?: string;
   /** Appended to each image name (default: -restored-<snapshot id prefix>). */
   readonly suffix?: string;
+  /** Over the image the claim used, after stopping its workloads (waiting up to waitMs for their pods). */
+  readonly inPlace?: { readonly http: KubeHttp; readonly waitMs: number };
+  /** A static PV and PVC (named like the claim, with the suffix) bound to each new image. */
+  readonly createClaims?: { readonly http: KubeHttp };
 }
 
 export interface VolumeRestoreResult {
@@ -27,6 +36,10 @@ export interface VolumeRestoreResult {
   readonly image?: string;
   readonly bytes?: number;
   readonly sha256?: string;
+  /** In place: the Ceph snapshot of what the image held before, and what was stopped meanwhile. */
+  readonly safetySnapshot?: string;
+  readonly stopped?: readonly string[];
+  readonly staticClaim?: StaticClaim;
   readonly error?: string;
 }
 
@@ -45,13 +58,26 @@ export async function restoreVolumes(repository: Repository, snapshot: StoredSna
       const claim = `${volume.namespace}/${volume.claim}`;
       if (wanted.size > 0 && !wanted.has(claim)) continue;
       const image = volume.rbd!;
-      const source = `${image.pool}/${image.radosNamespace === undefined ? '' : `${image.radosNamespace}/`}${image.image}@${image.snapshot}`;
-      const target = { pool: options.targetPool ?? image.pool, ...(image.radosNamespace !== undefined && { radosNamespace: image.radosNamespace }), image: `${image.image}${options.suffix ?? `-restored-${snapshot.id.slice(0, 8)}`}` };
+      const source = imageSpec(image, image.snapshot);
+      const suffix = options.suffix ?? `-restored-${snapshot.id.slice(0, 8)}`;
+      const target = options.inPlace !== undefined ? image : { pool: options.targetPool ?? image.pool, ...(image.radosNamespace !== undefined && { radosNamespace: image.radosNamespace }), image: `${image.image}${suffix}` };
       try {
         const node = await volumeNode(repository, snapshot.tree, volume.namespace, volume.claim);
         if (node === undefined) throw new Error(`the snapshot's tree has no ${VOLUMES_DIR}/${claim}`);
+        if (options.inPlace !== undefined) {
+          const quiesced = await quiesceClaim(options.inPlace.http, volume.namespace, volume.claim, { timeoutMs: options.inPlace.waitMs });
+          try {
+            const restored = await restoreImageInPlace(repository, options.rbd, node, target);
+            results.push({ claim, source, ...restored, stopped: quiesced.stopped });
+          } finally {
+            await quiesced.resume();
+          }
+          continue;
+        }
         const restored = await restoreImage(repository, options.rbd, node, target);
-        results.push({ claim, source, image: restored.image, bytes: restored.bytes, sha256: restored.sha256 });
+        const labels = { 'strata.dev/restored-from': snapshot.id.slice(0, 8) };
+        const staticClaim = options.createClaims === undefined ? undefined : await createStaticClaim(options.createClaims.http, volume, target, `${volume.claim}${suffix}`, labels);
+        results.push({ claim, source, ...restored, ...(staticClaim !== undefined && { staticClaim }) });
       } catch (error) {
         results.push({ claim, source, error: (error as Error).message });
       }

@@ -5,7 +5,9 @@
  * recorded with the reason and makes the snapshot partially failed; the others are stored.
  * Tree: volumes/NAMESPACE/CLAIM, each a file whose content is the image.
  */
+import type { RetentionPolicy } from '../../core/retention/policy.ts';
 import { resolveVolumes, type VolumeSelection } from '../../core/volumes/resolve.ts';
+import type { ResolvedVolume } from '../../core/volumes/types.ts';
 import type { BlobWriter } from '../../repository/blob-writer.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { TreeNode } from '../../repository/tree.ts';
@@ -24,12 +26,28 @@ export interface VolumesBackupRequest {
   /** The previous backup of each image (by imageKey), the diff base. */
   readonly bases: ReadonlyMap<string, ImageBase>;
   readonly blockSize?: number;
+  /** Which Strata snapshots Ceph keeps after the backup (GFS); only the newest when unset. */
+  readonly liveSnapshots?: RetentionPolicy;
+  /** The time to take the Ceph snapshots at (the snapshot's recorded time); now by default. */
+  readonly at?: Date;
 }
 
 export interface VolumesProgress {
   volumes: number;
   volumesDone: number;
   changedBytes: number;
+}
+
+/** What the manifest says of every resolved volume, stored or not. */
+function entryBase(volume: ResolvedVolume): VolumeEntry {
+  const pv = volume.spec === undefined ? undefined : (({ claimRef: _claimRef, ...rest }) => rest)(volume.spec);
+  return {
+    namespace: volume.namespace, claim: volume.claim,
+    ...(volume.volume !== undefined && { volume: volume.volume }),
+    ...(volume.storageClass !== undefined && { storageClass: volume.storageClass }),
+    workloads: volume.workloads, backend: volume.backend,
+    ...(pv !== undefined && { pv }),
+  };
 }
 
 export class VolumesBackup {
@@ -51,7 +69,7 @@ export class VolumesBackup {
     const entries: VolumeEntry[] = [];
     const byNamespace = new Map<string, TreeNode[]>();
     for (const volume of volumes) {
-      const base = { namespace: volume.namespace, claim: volume.claim, ...(volume.volume !== undefined && { volume: volume.volume }), ...(volume.storageClass !== undefined && { storageClass: volume.storageClass }), workloads: volume.workloads, backend: volume.backend };
+      const base = entryBase(volume);
       const label = `${volume.namespace}/${volume.claim}`;
       if (volume.backend.kind !== 'rbd') {
         const reason = volume.backend.kind === 'unsupported' ? volume.backend.reason : `${volume.backend.kind === 'directory' ? 'node directories' : 'CSI snapshots'} are not backed up by this version yet`;
@@ -64,7 +82,7 @@ export class VolumesBackup {
       const image = { pool: volume.backend.pool, image: volume.backend.image, ...(volume.backend.radosNamespace !== undefined && { radosNamespace: volume.backend.radosNamespace }) };
       const source = new RbdImageBackup(request.rbd, this.repository, this.writer);
       try {
-        const result = await source.run(image, volume.claim, request.bases.get(imageKey(image)), request.blockSize === undefined ? {} : { blockSize: request.blockSize });
+        const result = await source.run(image, volume.claim, request.bases.get(imageKey(image)), { ...(request.blockSize !== undefined && { blockSize: request.blockSize }), ...(request.at !== undefined && { at: request.at }) });
         warnings.push(...result.warnings);
         entries.push({ ...base, path: `${VOLUMES_DIR}/${volume.namespace}/${volume.claim}`, rbd: result.record });
         const list = byNamespace.get(volume.namespace) ?? [];

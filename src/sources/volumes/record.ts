@@ -1,6 +1,6 @@
 /** What the `volumes` source records in the snapshot manifest. */
 import { UsageError } from '../../core/errors.ts';
-import type { Backend } from '../../core/volumes/types.ts';
+import type { Backend, Volume } from '../../core/volumes/types.ts';
 import type { SnapshotSource, StoredSnapshot } from '../../repository/snapshot.ts';
 import type { RbdImageRecord } from './rbd/image-backup.ts';
 
@@ -11,6 +11,8 @@ export interface VolumeEntry {
   readonly storageClass?: string;
   readonly workloads: readonly string[];
   readonly backend: Backend;
+  /** The PersistentVolume's spec without its claimRef: what a static copy for the restored data starts from. */
+  readonly pv?: Volume['spec'];
   /** Where it is in the snapshot's tree: volumes/NAMESPACE/CLAIM. */
   readonly path?: string;
   /** For RBD images: the Ceph snapshot, size, block size and diff base. */

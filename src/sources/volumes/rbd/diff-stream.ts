@@ -110,3 +110,26 @@ export async function* readDiffStream(source: AsyncIterable<Uint8Array>, maxPiec
     }
   }
 }
+
+function le64(value: number): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64LE(BigInt(value));
+  return bytes;
+}
+
+/**
+ * Writes a v1 stream that makes an image exactly `size` bytes of `blocks` (in order, from
+ * offset 0): the size record, then each block as a written extent, or a zeroed extent when
+ * it holds only zeros (`rbd import-diff` discards those). No snapshot records: applied to
+ * the image's head, it checks no base and leaves no snapshot behind.
+ */
+export async function* writeImageDiff(size: number, blocks: AsyncIterable<{ readonly data: Buffer; readonly zero: boolean }>): AsyncGenerator<Buffer> {
+  yield Buffer.concat([Buffer.from('rbd diff v1\ns', 'latin1'), le64(size)]);
+  let offset = 0;
+  for await (const block of blocks) {
+    yield Buffer.concat([Buffer.from(block.zero ? 'z' : 'w', 'latin1'), le64(offset), le64(block.data.length)]);
+    if (!block.zero) yield block.data;
+    offset += block.data.length;
+  }
+  yield Buffer.from('e', 'latin1');
+}

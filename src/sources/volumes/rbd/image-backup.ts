@@ -11,7 +11,10 @@ import type { Id } from '../../../repository/hash.ts';
 import type { BlobWriter } from '../../../repository/blob-writer.ts';
 import type { Repository } from '../../../repository/repository.ts';
 import type { TreeNode } from '../../../repository/tree.ts';
+import { decideLiveSnapshots, liveSnapshotName, type LiveDecision } from '../../../core/volumes/live-snapshots.ts';
+import type { RetentionPolicy } from '../../../core/retention/policy.ts';
 import { readDiffStream } from './diff-stream.ts';
+import { isZero } from './zero.ts';
 import { imageSpec, type RbdRunner } from './runner.ts';
 
 export interface RbdImage {
@@ -45,14 +48,8 @@ export interface RbdImageProgress {
 }
 
 export const DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024;
-export const SNAPSHOT_PREFIX = 'strata-';
 /** Marks a block that holds only zeros until its length is known. */
 const ZERO = '';
-
-/** strata-20261124T120000Z: sortable, and recognisable as ours. */
-export function snapshotName(at: Date): string {
-  return `${SNAPSHOT_PREFIX}${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}`;
-}
 
 export async function liveSnapshots(runner: RbdRunner, image: RbdImage): Promise<string[]> {
   const list = JSON.parse(await runner.run(['snap', 'ls', '--format', 'json', imageSpec(image)])) as { name: string }[];
@@ -77,7 +74,7 @@ export class RbdImageBackup {
     const blockSize = options.blockSize ?? base?.blockSize ?? DEFAULT_BLOCK_SIZE;
     const existing = await liveSnapshots(this.runner, image);
     const at = options.at ?? new Date();
-    const snapshot = snapshotName(at);
+    const snapshot = liveSnapshotName(at);
     const usable = base !== undefined && base.blockSize === blockSize && existing.includes(base.snapshot) ? base : undefined;
     if (base !== undefined && usable === undefined) {
       warnings.push(`${imageSpec(image)}: the previous backup's Ceph snapshot ${base.snapshot} is gone; the whole image was read`);
@@ -176,24 +173,12 @@ export class RbdImageBackup {
   }
 }
 
-const ZEROS = Buffer.alloc(1024 * 1024);
-
-/** A native comparison per MiB: a per-byte callback costs seconds per GiB. */
-function isZero(block: Buffer): boolean {
-  for (let at = 0; at < block.length; at += ZEROS.length) {
-    const piece = block.subarray(at, at + ZEROS.length);
-    if (!piece.equals(ZEROS.subarray(0, piece.length))) return false;
-  }
-  return true;
-}
-
-/** Removes Strata's Ceph snapshots of the image except those in `keep` (the next diff base among them). */
-export async function removeLiveSnapshots(runner: RbdRunner, image: RbdImage, keep: ReadonlySet<string>): Promise<string[]> {
-  const removed: string[] = [];
-  for (const name of await liveSnapshots(runner, image)) {
-    if (!name.startsWith(SNAPSHOT_PREFIX) || keep.has(name)) continue;
-    await runner.run(['snap', 'rm', '--no-progress', imageSpec(image, name)]);
-    removed.push(name);
-  }
-  return removed;
+/**
+ * Removes the Strata snapshots of the image that `policy` does not keep; `diffBase`, the
+ * snapshot just backed up, always stays.
+ */
+export async function pruneLiveSnapshots(runner: RbdRunner, image: RbdImage, diffBase: string, policy: RetentionPolicy | undefined): Promise<LiveDecision> {
+  const decision = decideLiveSnapshots(await liveSnapshots(runner, image), diffBase, policy);
+  for (const name of decision.remove) await runner.run(['snap', 'rm', '--no-progress', imageSpec(image, name)]);
+  return decision;
 }

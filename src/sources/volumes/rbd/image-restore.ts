@@ -1,20 +1,30 @@
 /**
- * An RBD image from the repository into Ceph: a new image by default (`rbd import` fed from
- * the stored blocks, each verified by its hash as it is read), then read back with
- * `rbd export` and its SHA-256 compared with what was fed. A restore that Ceph did not
- * store exactly fails instead of reporting success.
+ * An RBD image from the repository into Ceph, fed from the stored blocks (each verified by
+ * its hash as it is read), then read back with `rbd export` and its SHA-256 compared with
+ * what was fed: a restore that Ceph did not store exactly fails instead of reporting success.
+ *
+ * - To a new image (the default): `rbd import`; an existing image is never overwritten.
+ * - In place: the image must exist and have no watchers (nothing maps it). Ceph first takes
+ *   a safety snapshot (`strata-pre-restore-<time>`, outside the GFS names, so no retention
+ *   removes it), then a diff stream that writes every block (`rbd import-diff`) makes the
+ *   head equal the backup, resized to the backup's size.
  */
 import { createHash } from 'node:crypto';
 import { OperationError, UsageError } from '../../../core/errors.ts';
+import { liveSnapshotName } from '../../../core/volumes/live-snapshots.ts';
 import type { Repository } from '../../../repository/repository.ts';
 import type { TreeNode } from '../../../repository/tree.ts';
+import { writeImageDiff } from './diff-stream.ts';
 import type { RbdImage } from './image-backup.ts';
 import { imageSpec, type RbdRunner } from './runner.ts';
+import { isZero } from './zero.ts';
 
 export interface ImageRestoreResult {
   readonly image: string;
   readonly bytes: number;
   readonly sha256: string;
+  /** In place: the Ceph snapshot of what the image held before. */
+  readonly safetySnapshot?: string;
 }
 
 export async function imageExists(runner: RbdRunner, image: RbdImage): Promise<boolean> {
@@ -22,29 +32,56 @@ export async function imageExists(runner: RbdRunner, image: RbdImage): Promise<b
   return names.includes(image.image);
 }
 
-export async function restoreImage(repository: Repository, runner: RbdRunner, node: TreeNode, target: RbdImage): Promise<ImageRestoreResult> {
-  const spec = imageSpec(target);
-  if (await imageExists(runner, target)) {
-    throw new UsageError(`image ${spec} exists already`, { hint: 'restore to a new name (--target-image), or restore in place with --in-place' });
-  }
-  const fed = createHash('sha256');
-  let bytes = 0;
+/** The stored blocks in order, hashed as they go by. */
+function feed(repository: Repository, node: TreeNode) {
+  const hash = createHash('sha256');
+  const fed = { bytes: 0, sha256: () => hash.digest('hex') };
   async function* blocks(): AsyncGenerator<Buffer> {
     for (const id of node.content ?? []) {
       const block = await repository.loadBlob(id);
-      fed.update(block);
-      bytes += block.length;
+      hash.update(block);
+      fed.bytes += block.length;
       yield block;
     }
   }
-  await runner.write(['import', '--no-progress', '-', spec], blocks());
-  const sha256 = fed.digest('hex');
+  return { blocks, fed };
+}
+
+async function verify(runner: RbdRunner, spec: string, node: TreeNode, fed: { bytes: number; sha256: () => string }): Promise<{ bytes: number; sha256: string }> {
+  const sha256 = fed.sha256();
   const read = createHash('sha256');
   const exported = runner.read(['export', '--no-progress', spec, '-']);
   for await (const chunk of exported.output) read.update(chunk as Buffer);
   await exported.done;
   const stored = read.digest('hex');
   if (stored !== sha256) throw new OperationError(`image ${spec}: Ceph holds different bytes than were restored (sha256 ${stored.slice(0, 12)} ≠ ${sha256.slice(0, 12)})`, { hint: 'check the Ceph cluster\'s health; the backup itself verified block by block' });
-  if (bytes !== node.size) throw new OperationError(`image ${spec}: restored ${bytes} bytes, the backup recorded ${node.size ?? 0}`);
-  return { image: spec, bytes, sha256 };
+  if (fed.bytes !== node.size) throw new OperationError(`image ${spec}: restored ${fed.bytes} bytes, the backup recorded ${node.size ?? 0}`);
+  return { bytes: fed.bytes, sha256 };
+}
+
+export async function restoreImage(repository: Repository, runner: RbdRunner, node: TreeNode, target: RbdImage): Promise<ImageRestoreResult> {
+  const spec = imageSpec(target);
+  if (await imageExists(runner, target)) {
+    throw new UsageError(`image ${spec} exists already`, { hint: 'restore to a new name (--image-suffix), or over it with --in-place' });
+  }
+  const { blocks, fed } = feed(repository, node);
+  await runner.write(['import', '--no-progress', '-', spec], blocks());
+  return { image: spec, ...(await verify(runner, spec, node, fed)) };
+}
+
+export async function restoreImageInPlace(repository: Repository, runner: RbdRunner, node: TreeNode, target: RbdImage, at = new Date()): Promise<ImageRestoreResult> {
+  const spec = imageSpec(target);
+  if (!(await imageExists(runner, target))) throw new UsageError(`--in-place: image ${spec} does not exist`, { hint: 'restore without --in-place to create it' });
+  const status = JSON.parse(await runner.run(['status', '--format', 'json', spec])) as { watchers?: { address?: string }[] };
+  if ((status.watchers?.length ?? 0) > 0) {
+    throw new OperationError(`--in-place: image ${spec} is still in use (watched by ${status.watchers!.map((w) => w.address ?? '?').join(', ')})`, { hint: 'unmap it on the node that uses it (a pod that did not stop), then retry' });
+  }
+  const safetySnapshot = liveSnapshotName(at).replace(/^strata-/, 'strata-pre-restore-');
+  await runner.run(['snap', 'create', '--no-progress', imageSpec(target, safetySnapshot)]);
+  const { blocks, fed } = feed(repository, node);
+  async function* tagged() {
+    for await (const data of blocks()) yield { data, zero: isZero(data) };
+  }
+  await runner.write(['import-diff', '--no-progress', '-', spec], writeImageDiff(node.size ?? 0, tagged()));
+  return { image: spec, ...(await verify(runner, spec, node, fed)), safetySnapshot };
 }

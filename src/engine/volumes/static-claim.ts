@@ -1,0 +1,75 @@
+/**
+ * A restored RBD image made usable by a workload: a static PersistentVolume copied from the
+ * backed-up one (same driver, attributes, access modes, capacity and class) pointing at the
+ * new image, with a Retain policy so that deleting the claim never deletes restored data,
+ * pre-bound to a new claim in the original namespace. For ceph-csi the image is named in
+ * volumeAttributes and `staticVolume: "true"` marks it as not provisioned by the driver.
+ */
+import { OperationError, UsageError } from '../../core/errors.ts';
+import type { Volume } from '../../core/volumes/types.ts';
+import { KubeApiError } from '../../kube/errors.ts';
+import type { KubeHttp } from '../../kube/http.ts';
+import type { VolumeEntry } from '../../sources/volumes/record.ts';
+
+export interface StaticClaim {
+  readonly volume: string;
+  readonly claim: string;
+  readonly phase: string;
+}
+
+type Spec = Volume['spec'];
+
+/** The recorded volume spec, pointing at `image` in `pool`. */
+export function pointAt(spec: Spec, pool: string, image: string): Spec {
+  if (spec.csi !== undefined) {
+    return { ...spec, csi: { ...spec.csi, volumeHandle: image, volumeAttributes: { ...spec.csi.volumeAttributes, pool, imageName: image, staticVolume: 'true' } } };
+  }
+  if (spec.rbd !== undefined) return { ...spec, rbd: { ...spec.rbd, pool, image } };
+  if (spec.flexVolume !== undefined) return { ...spec, flexVolume: { ...spec.flexVolume, options: { ...spec.flexVolume.options, pool, image } } };
+  throw new UsageError('the backed-up volume is not an RBD volume');
+}
+
+async function create(http: KubeHttp, path: string, body: unknown, what: string): Promise<void> {
+  try {
+    await http.json(path, { method: 'POST', body });
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 409) throw new UsageError(`${what} exists already`, { hint: 'pick another --image-suffix, or delete it first' });
+    throw error;
+  }
+}
+
+export async function createStaticClaim(http: KubeHttp, entry: VolumeEntry, target: { pool: string; image: string }, name: string, labels: Readonly<Record<string, string>>, timeoutMs = 60_000): Promise<StaticClaim> {
+  if (entry.pv === undefined) throw new UsageError(`${entry.namespace}/${entry.claim}: the snapshot did not record its PersistentVolume`, { hint: 'bind the restored image by hand (docs/runbooks/volumes-restore.md)' });
+  const storage = entry.pv.capacity?.['storage'];
+  const volume = {
+    apiVersion: 'v1', kind: 'PersistentVolume',
+    metadata: { name, labels },
+    spec: {
+      ...pointAt(entry.pv, target.pool, target.image),
+      persistentVolumeReclaimPolicy: 'Retain',
+      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: entry.namespace, name },
+    },
+  };
+  const claim = {
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace: entry.namespace, labels },
+    spec: {
+      accessModes: entry.pv.accessModes ?? ['ReadWriteOnce'],
+      storageClassName: entry.pv.storageClassName ?? '',
+      volumeName: name,
+      ...(entry.pv.volumeMode !== undefined && { volumeMode: entry.pv.volumeMode }),
+      ...(storage !== undefined && { resources: { requests: { storage } } }),
+    },
+  };
+  await create(http, '/api/v1/persistentvolumes', volume, `PersistentVolume ${name}`);
+  await create(http, `/api/v1/namespaces/${encodeURIComponent(entry.namespace)}/persistentvolumeclaims`, claim, `PersistentVolumeClaim ${entry.namespace}/${name}`);
+  const deadline = Date.now() + timeoutMs;
+  let phase = 'Pending';
+  while (Date.now() < deadline) {
+    const current = await http.json<{ status?: { phase?: string } }>(`/api/v1/namespaces/${encodeURIComponent(entry.namespace)}/persistentvolumeclaims/${encodeURIComponent(name)}`);
+    phase = current.status?.phase ?? 'Pending';
+    if (phase === 'Bound') return { volume: name, claim: `${entry.namespace}/${name}`, phase };
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new OperationError(`PersistentVolumeClaim ${entry.namespace}/${name} is ${phase} after ${timeoutMs / 1000}s, not Bound`, { hint: 'is kube-controller-manager running? `kubectl describe pvc` tells why' });
+}
