@@ -113,11 +113,11 @@ spec:
     expect(sha(`${pool}/${image}@${liveSnapshotName(days[2]!)}`)).toBe(atBackup[2]);
 
     // Restore the third backup to a new image bound to a new static PV and claim.
-    const bound = JSON.parse((await s.ok(['restore', saved[2]!.id, '--repo', repo, '--kubeconfig', kc, '--ceph-conf', conf, '--volumes', '--pvc', `${ns}/app-data`, '--image-suffix', '-copy', '--create-pvc', '--json'])).stdout) as { volumes: { image: string; sha256: string; staticClaim: { claim: string; volume: string; phase: string } }[] };
+    const bound = JSON.parse((await s.ok(['restore', saved[2]!.id, '--repo', repo, '--kubeconfig', kc, '--ceph-conf', conf, '--volumes', '--pvc', `${ns}/app-data`, '--image-suffix', '-copy', '--create-pvc', '--json'])).stdout) as { volumes: { image: string; sha256: string; restoredClaim: { claim: string; volume: string; phase: string } }[] };
     const [copy] = bound.volumes;
     expect(copy!.sha256).toBe(atBackup[2]);
     expect(sha(`${pool}/${image}-copy`)).toBe(atBackup[2]);
-    expect(copy!.staticClaim).toEqual({ claim: `${ns}/app-data-copy`, volume: 'app-data-copy', phase: 'Bound' });
+    expect(copy!.restoredClaim).toEqual({ claim: `${ns}/app-data-copy`, volume: 'app-data-copy', phase: 'Bound' });
     const pv = getJson<{ spec: { persistentVolumeReclaimPolicy: string; storageClassName: string; csi: { driver: string; fsType: string; volumeAttributes: Record<string, string> }; claimRef: { name: string } } }>(kc, ['pv', 'app-data-copy']);
     expect(pv.spec.persistentVolumeReclaimPolicy).toBe('Retain');
     expect(pv.spec.csi).toMatchObject({ driver: 'rook-ceph.rbd.csi.ceph.com', fsType: 'ext4', volumeAttributes: { pool, imageName: `${image}-copy`, clusterID: 'rook-ceph', staticVolume: 'true' } });

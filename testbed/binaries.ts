@@ -24,7 +24,7 @@ export function cacheDir(): string {
   return process.env['STRATA_CACHE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'strata');
 }
 
-type Component = 'kubernetes' | 'etcd' | 'kwok' | 'minio' | 'restic' | 'helm';
+type Component = 'kubernetes' | 'etcd' | 'kwok' | 'minio' | 'restic' | 'helm' | 'csi-snapshotter' | 'csi-provisioner';
 
 const VERSION_KEY: Record<Component, string> = {
   kubernetes: 'KUBERNETES_VERSION',
@@ -33,6 +33,8 @@ const VERSION_KEY: Record<Component, string> = {
   minio: 'MINIO_VERSION',
   restic: 'RESTIC_VERSION',
   helm: 'HELM_VERSION',
+  'csi-snapshotter': 'EXTERNAL_SNAPSHOTTER_VERSION',
+  'csi-provisioner': 'EXTERNAL_PROVISIONER_VERSION',
 };
 
 /** The path of `program` from `component`, building the component first if it is not cached. */
@@ -40,7 +42,7 @@ export function binary(component: Component, program: string): string {
   const version = versions()[VERSION_KEY[component]];
   const path = join(cacheDir(), 'bin', `${component}-${version}-r${versions()['BUILD_REVISION']}`, program);
   if (!existsSync(path)) {
-    execFileSync('bash', [join(here, 'build-binaries.sh'), component], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('bash', [join(here, 'build-binaries.sh'), component.startsWith('csi-') ? 'csi' : component], { stdio: ['ignore', 'inherit', 'inherit'] });
   }
   return path;
 }

@@ -1,14 +1,14 @@
 /**
  * testbed up|down|status — runs the test bed by hand (tests use testbed.ts directly).
  *
- *   node testbed/cli.ts up [--name N] [--etcd-members 1|3] [--nodes N] [--minio] [--docker] [--ceph]
+ *   node testbed/cli.ts up [--name N] [--etcd-members 1|3] [--nodes N] [--minio] [--docker] [--ceph] [--csi]
  *   node testbed/cli.ts down [--name N]
  *   node testbed/cli.ts status [--name N]
  */
 import { parseArgs } from 'node:util';
 import { isRunning } from './processes.ts';
 import { readState } from './state.ts';
-import { addCeph, addDocker, addMinio, down, up } from './testbed.ts';
+import { addCeph, addCsi, addDocker, addMinio, down, up } from './testbed.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -20,6 +20,7 @@ const { positionals, values } = parseArgs({
     minio: { type: 'boolean', default: false },
     docker: { type: 'boolean', default: false },
     ceph: { type: 'boolean', default: false },
+    csi: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -36,6 +37,7 @@ async function main(): Promise<number> {
       if (values.minio) state = await addMinio(state);
       if (values.docker) state = await addDocker(state);
       if (values.ceph) state = await addCeph(state);
+      if (values.csi) state = await addCsi(state);
       print(state);
       return 0;
     }
@@ -69,6 +71,7 @@ function print(state: NonNullable<ReturnType<typeof readState>>): void {
   if (state.minio) console.log(`  minio          ${state.minio.endpoint} (access key ${state.minio.accessKey}, secret in ${state.minio.secretKeyFile})`);
   if (state.docker) console.log(`  docker         ${state.docker.host}`);
   if (state.ceph) console.log(`  ceph           rbd -c ${state.ceph.conf} (pool ${state.ceph.pool})`);
+  if (state.csi) console.log(`  csi            driver ${state.csi.driver}, StorageClass and VolumeSnapshotClass ${state.csi.storageClass}`);
   for (const p of state.processes) console.log(`  ${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} ${isRunning(p) ? 'running' : 'STOPPED'}  log ${p.log}`);
 }
 

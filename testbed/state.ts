@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CsiState } from './csi.ts';
 import type { ManagedProcess } from './processes.ts';
 
 export interface EtcdMemberState {
@@ -28,6 +29,7 @@ export interface TestbedState {
   minio?: { readonly endpoint: string; readonly accessKey: string; readonly secretKeyFile: string; readonly process: ManagedProcess };
   docker?: { readonly host: string; readonly process: ManagedProcess };
   ceph?: { readonly conf: string; readonly pool: string; readonly processes: readonly ManagedProcess[] };
+  csi?: CsiState;
 }
 
 export function testbedRoot(): string {

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane } from './control-plane.ts';
 import { startCeph } from './ceph.ts';
+import { startCsi } from './csi.ts';
 import { startDocker } from './docker.ts';
 import { initialCluster, launchEtcd, planEtcd, startEtcd, type PlannedMember } from './etcd.ts';
 import { startKwok } from './kwok.ts';
@@ -25,6 +26,8 @@ export interface UpOptions {
   readonly minio?: boolean;
   readonly docker?: boolean;
   readonly ceph?: boolean;
+  /** CSI snapshots: snapshot CRDs and controller, provisioner and snapshotter sidecars, a hostpath driver. */
+  readonly csi?: boolean;
 }
 
 export async function up(options: UpOptions = {}): Promise<TestbedState> {
@@ -59,6 +62,7 @@ export async function up(options: UpOptions = {}): Promise<TestbedState> {
     if (options.minio) await addMinio(state);
     if (options.docker) await addDocker(state);
     if (options.ceph) await addCeph(state);
+    if (options.csi) await addCsi(state);
     return state;
   } catch (error) {
     await Promise.all(started.map((p) => stopProcess(p)));
@@ -108,6 +112,16 @@ export async function addCeph(state: TestbedState): Promise<TestbedState> {
   const ceph = await startCeph(state.dir);
   state.ceph = ceph;
   state.processes.push(...ceph.processes);
+  writeState(state);
+  return state;
+}
+
+/** Starts the CSI snapshot machinery once per test bed. */
+export async function addCsi(state: TestbedState): Promise<TestbedState> {
+  if (state.csi !== undefined && state.csi.processes.every(isRunning)) return state;
+  const csi = await startCsi(state.dir, state.kubeconfig);
+  state.csi = csi;
+  state.processes.push(...csi.processes);
   writeState(state);
   return state;
 }

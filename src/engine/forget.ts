@@ -35,6 +35,8 @@ export interface ForgetOutcome {
   readonly groups: readonly ForgetGroup[];
   /** Snapshots whose manifests were removed (none on a dry run). */
   readonly removed: readonly Id[];
+  /** Their manifests as they were, for what lives outside the repository (CSI VolumeSnapshots). */
+  readonly removedSnapshots: readonly StoredSnapshot[];
 }
 
 /** "etcd objects files:/etc/kubernetes": what a snapshot holds, as one comparable string. */
@@ -83,6 +85,7 @@ export async function forget(repository: Repository, options: ForgetOptions): Pr
     }
     const groups: ForgetGroup[] = [];
     const removed: Id[] = [];
+    const removedSnapshots: StoredSnapshot[] = [];
     for (const [key, members] of [...grouped].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const byId = new Map(members.map((s) => [s.id, s]));
       const decisions = applyRetention(members.map((s) => ({ id: s.id, time: Date.parse(s.time), held: holds.has(s.id) })), options.policy)
@@ -93,9 +96,10 @@ export async function forget(repository: Repository, options: ForgetOptions): Pr
         if (d.keep) continue;
         await repository.backend.remove(`snapshots/${d.id}`);
         removed.push(d.id);
+        removedSnapshots.push(byId.get(d.id)!);
       }
     }
-    return { groups, removed };
+    return { groups, removed, removedSnapshots };
   } finally {
     await lock?.release();
   }

@@ -1,5 +1,5 @@
 /** `strata backup`: an ad-hoc backup of an etcd snapshot, the control-plane files and local paths. */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { PartialFailure, UsageError } from '../../core/errors.ts';
 import { backup, type BackupProgress } from '../../engine/backup.ts';
 import { etcdConnectionOptions } from '../../sources/etcd/connection.ts';
@@ -17,6 +17,7 @@ import { backupProgressText, etcdProgressText, formatBytes, objectsProgressText,
 import { withRepository } from '../with-repository.ts';
 import { repeated } from '../option-values.ts';
 import { volumesRecord } from '../../sources/volumes/record.ts';
+import type { VolumeMode } from '../../sources/volumes/backup.ts';
 import { parseKeepSpec } from '../../core/retention/spec.ts';
 import { addCephOptions, localRbd, volumeSelection, type CephFlags } from '../volume-options.ts';
 
@@ -36,6 +37,8 @@ interface BackupFlags extends EtcdFlags, ObjectFilterFlags, CephFlags {
   readonly parent?: string;
   readonly time?: string;
   readonly keepLive?: string;
+  readonly volumeMode: string;
+  readonly volumeSnapshotClass?: string;
 }
 
 /** Volumes are selected by namespace name: a glob would silently select nothing. */
@@ -66,6 +69,8 @@ export function backupCommand(): Command {
     .option('--workload <ns/kind/name>', 'with --volumes: the volumes of this workload (deployment, statefulset, daemonset, cronjob, job, pod); repeatable', repeated, [])
     .option('--pvc <ns/name>', 'with --volumes: this claim; repeatable', repeated, [])
     .option('--keep-live <policy>', 'with --volumes: the Strata snapshots Ceph keeps of each RBD image for fast rollback, e.g. daily=7,weekly=4,monthly=6 (default: only the newest, the next diff base)')
+    .addOption(new Option('--volume-mode <mode>', 'with --volumes: auto (RBD images from Ceph, other CSI volumes by VolumeSnapshot), rbd, or csi (VolumeSnapshots only, RBD through ceph-csi too)').choices(['auto', 'rbd', 'csi']).default('auto'))
+    .option('--volume-snapshot-class <name>', 'with --volumes: the VolumeSnapshotClass for CSI snapshots (default: the driver\'s default class)')
     .option('-l, --selector <selector>', 'only API objects with these labels, and with --volumes the workloads with them (app=web,tier!=cache)')
     .option('--force', 'take the etcd snapshot even without quorum, with an alarm raised or with members that disagree (marked dirty)', false)
     .option('--tag <tag>', 'tag the snapshot (repeatable)', repeated, [])
@@ -97,8 +102,11 @@ Ceph snapshot (strata-<UTC time>); only what changed since the previous Strata s
 of the image is read (rbd export-diff) and stored as blocks, so every backup is a
 complete image that depends on no other. Older strata- snapshots are removed once the
 backup is stored, except those --keep-live keeps (newest of each of the N newest days,
-weeks, months, as \`forget\`; the newest always stays). Volumes this version cannot read yet (node directories, other CSI
-drivers) are recorded and make the snapshot partially failed.
+weeks, months, as \`forget\`; the newest always stays). Other CSI volumes (and with --volume-mode csi,
+RBD ones too) get a VolumeSnapshot (strata-CLAIM-<time>) of --volume-snapshot-class or the
+driver's default class; Strata waits until it is readyToUse and records it with its
+content; the data stays with the driver. Volumes that cannot be read are recorded and make
+the snapshot partially failed.
 
 Examples:
   strata backup --repo /var/backups/strata --etcd --control-plane \\
@@ -132,7 +140,7 @@ ${EXIT_STATUS_HELP}`,
         paths.push(...found.paths);
       }
       if (paths.length === 0 && etcd === undefined && !options.objects && !options.volumes) throw new UsageError('nothing to back up', { hint: 'give --etcd, --objects, --volumes, --control-plane or --files PATH' });
-      if (!options.volumes && (options.workload.length > 0 || options.pvc.length > 0 || options.keepLive !== undefined)) throw new UsageError('--workload, --pvc and --keep-live apply to volumes: give them with --volumes');
+      if (!options.volumes && (options.workload.length > 0 || options.pvc.length > 0 || options.keepLive !== undefined || options.volumeSnapshotClass !== undefined)) throw new UsageError('--workload, --pvc, --keep-live and --volume-snapshot-class apply to volumes: give them with --volumes');
       const liveSnapshots = options.keepLive === undefined ? undefined : parseKeepSpec(options.keepLive, '--keep-live');
       const filters = objectFilters(options);
       const time = options.time === undefined ? undefined : recordedTime(options.time);
@@ -143,6 +151,8 @@ ${EXIT_STATUS_HELP}`,
           selection: await volumeSelection(http, { workload: options.workload, pvc: options.pvc, namespace: volumeNamespaces(options.includeNamespaces), ...(options.selector !== undefined && { selector: options.selector }) }),
           rbd: localRbd(options),
           ...(liveSnapshots !== undefined && { liveSnapshots }),
+          mode: options.volumeMode as VolumeMode,
+          ...(options.volumeSnapshotClass !== undefined && { volumeSnapshotClass: { name: options.volumeSnapshotClass, from: '--volume-snapshot-class' } }),
         }
         : undefined;
       await withRepository(global, async (repository) => {

@@ -12,7 +12,10 @@ import { findSnapshot } from '../../repository/snapshots.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import { loadConfig, type GlobalOptions } from '../global-options.ts';
 import { retentionPolicy } from '../../engine/plan/retention.ts';
-import { printJson, printLine } from '../output.ts';
+import { printError, printJson, printLine } from '../output.ts';
+import { deleteForgottenVolumeSnapshots, recordedVolumeSnapshots } from '../../engine/volumes/forgotten-snapshots.ts';
+import { connect } from '../../kube/connection.ts';
+import { KubeHttp } from '../../kube/http.ts';
 import { withRepository } from '../with-repository.ts';
 import { repeated } from '../option-values.ts';
 import { addPruneOptions, printPruneReport, runPrune, type PruneFlags } from './prune.ts';
@@ -34,6 +37,7 @@ interface ForgetFlags extends PruneFlags {
   readonly host: string[];
   readonly tag: string[];
   readonly dryRun: boolean;
+  readonly deleteVolumeSnapshots: boolean;
 }
 
 
@@ -71,9 +75,19 @@ function groupKeys(value: string): GroupKey[] {
   return keys as GroupKey[];
 }
 
+async function withKube<T>(global: GlobalOptions, use: (http: KubeHttp) => Promise<T>): Promise<T> {
+  const http = new KubeHttp(await connect(global));
+  try {
+    return await use(http);
+  } finally {
+    http.close();
+  }
+}
+
 export function forgetCommand(): Command {
   return addPruneOptions(new Command('forget'))
     .description('remove snapshots a retention policy does not keep (restic forget semantics); data goes at the next prune')
+    .option('--delete-volume-snapshots', 'also delete the CSI VolumeSnapshots the forgotten snapshots recorded, in the --kubeconfig cluster', false)
     .option('--plan <name>', "apply this strata.yaml plan's retention: to its snapshots (in its repository unless --repo)")
     .option('--keep-last <n>', 'keep the n newest snapshots')
     .option('--keep-hourly <n>', 'keep the newest snapshot of each of the n newest hours that have one')
@@ -101,6 +115,7 @@ Examples:
   strata forget --repo s3://backups/cp --keep-within 36h --keep-daily 7 --time-zone Europe/Rome --json
   strata forget --repo /var/backups/strata --keep-daily 7 --keep-weekly 4 --prune
   strata forget --plan nightly --config /etc/strata/strata.yaml --prune
+  strata forget --repo /var/backups/strata --keep-daily 7 --delete-volume-snapshots --kubeconfig ~/.kube/config
 ${EXIT_STATUS_HELP}`)
     .action(async (flags: ForgetFlags, command: Command) => {
       let global = command.optsWithGlobals<GlobalOptions>();
@@ -119,7 +134,12 @@ ${EXIT_STATUS_HELP}`)
       await withRepository(global, async (repository) => {
         const outcome = await forget(repository, { policy, groupBy, dryRun: flags.dryRun, hosts: flags.host, tags: flags.tag, ...(flags.plan !== undefined && { plan: flags.plan }) });
         const pruned = flags.prune && !flags.dryRun ? await runPrune(repository, flags, false, global) : undefined;
-        if (global.json) return printJson({ dryRun: flags.dryRun, policy, ...outcome, ...(pruned && { prune: pruned }) });
+        const volumeSnapshots = flags.deleteVolumeSnapshots && recordedVolumeSnapshots(outcome.removedSnapshots).length > 0 ? await withKube(global, (http) => deleteForgottenVolumeSnapshots(http, outcome.removedSnapshots)) : undefined;
+        const left = flags.deleteVolumeSnapshots ? [] : recordedVolumeSnapshots(outcome.removedSnapshots).map((v) => v.name);
+        if (global.json) return printJson({ dryRun: flags.dryRun, policy, groups: outcome.groups, removed: outcome.removed, ...(pruned && { prune: pruned }), ...(volumeSnapshots && { volumeSnapshots }) });
+        for (const name of left) printError(`note: VolumeSnapshot ${name} of a forgotten snapshot is still in the cluster (--delete-volume-snapshots deletes it)`);
+        for (const error of volumeSnapshots?.errors ?? []) printError(`warning: ${error}`);
+        if (volumeSnapshots !== undefined && volumeSnapshots.deleted.length > 0) printLine(`deleted VolumeSnapshots: ${volumeSnapshots.deleted.join(', ')}`);
         for (const group of outcome.groups) {
           const label = Object.entries(group.group).map(([k, v]) => `${k} ${v || '-'}`).join(', ');
           const kept = group.decisions.filter((d) => d.keep).length;

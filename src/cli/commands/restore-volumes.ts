@@ -10,6 +10,7 @@ import type { GlobalOptions } from '../global-options.ts';
 import { printError, printJson, printLine } from '../output.ts';
 import { formatBytes } from '../progress.ts';
 import { localRbd, type CephFlags } from '../volume-options.ts';
+import { requireVolumesRecord } from '../../sources/volumes/record.ts';
 
 export interface VolumesRestoreFlags extends CephFlags {
   readonly volumes: boolean;
@@ -32,21 +33,24 @@ export function checkVolumesRestoreFlags(flags: VolumesRestoreFlags): void {
 
 function describe(r: VolumeRestoreResult): string {
   if (r.error !== undefined) return `${r.claim}: ${r.source}: failed`;
+  if (r.image === undefined) return `${r.claim}: ${r.source} → PersistentVolumeClaim ${r.restoredClaim?.claim ?? '?'} (PersistentVolume ${r.restoredClaim?.volume ?? '?'}, ${r.restoredClaim?.phase ?? '?'})`;
   const parts = [`${r.claim}: ${r.source} → ${r.image} (${formatBytes(r.bytes ?? 0)}, sha256 ${r.sha256!.slice(0, 16)}… verified)`];
   if (r.safetySnapshot !== undefined) parts.push(`  before: ${r.image}@${r.safetySnapshot}; stopped and started again: ${r.stopped?.join(', ') || 'nothing'}`);
-  if (r.staticClaim !== undefined) parts.push(`  bound to PersistentVolumeClaim ${r.staticClaim.claim} (PersistentVolume ${r.staticClaim.volume})`);
+  if (r.restoredClaim !== undefined) parts.push(`  bound to PersistentVolumeClaim ${r.restoredClaim.claim} (PersistentVolume ${r.restoredClaim.volume})`);
   return parts.join('\n');
 }
 
 export async function restoreVolumesCommand(repository: Repository, snapshot: StoredSnapshot, flags: VolumesRestoreFlags, global: GlobalOptions): Promise<void> {
-  const http = flags.inPlace || flags.createPvc ? new KubeHttp(await connect(global)) : undefined;
+  const csi = requireVolumesRecord(snapshot).volumes.some((v) => v.csi !== undefined && (flags.pvc.length === 0 || flags.pvc.includes(`${v.namespace}/${v.claim}`)));
+  const http = flags.inPlace || flags.createPvc || csi ? new KubeHttp(await connect(global)) : undefined;
   const results = await restoreVolumes(repository, snapshot, {
     rbd: localRbd(flags),
     claims: flags.pvc,
     ...(flags.targetPool !== undefined && { targetPool: flags.targetPool }),
     ...(flags.imageSuffix !== undefined && { suffix: flags.imageSuffix }),
-    ...(http !== undefined && flags.inPlace && { inPlace: { http, waitMs: Duration.parse(flags.wait)!.milliseconds } }),
-    ...(http !== undefined && flags.createPvc && { createClaims: { http } }),
+    ...(http !== undefined && { http }),
+    ...(flags.inPlace && { inPlace: { waitMs: Duration.parse(flags.wait)!.milliseconds } }),
+    createClaims: flags.createPvc,
   }).finally(() => http?.close());
   if (global.json) printJson({ snapshot: snapshot.id, volumes: results });
   else for (const r of results) printLine(describe(r));

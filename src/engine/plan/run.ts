@@ -23,6 +23,7 @@ import { configuredRepository } from '../repository/choose.ts';
 import { openRepository } from '../repository/open.ts';
 import { runHook, type HookResult } from './hooks.ts';
 import { retentionPolicy } from './retention.ts';
+import { deleteForgottenVolumeSnapshots, recordedVolumeSnapshots } from '../volumes/forgotten-snapshots.ts';
 import { checkRunnable, planSources } from './sources.ts';
 
 export type RunResult = 'succeeded' | 'partially-failed' | 'failed';
@@ -131,6 +132,11 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
           await (async () => {
             const forgot = await forget(repository, { policy: retentionPolicy(retention), groupBy: retention.groupBy, dryRun: false, plan: planName });
             forgotten = forgot.removed.length;
+            if (recordedVolumeSnapshots(forgot.removedSnapshots).length > 0) {
+              const cleanup = await deleteForgottenVolumeSnapshots(await kube(), forgot.removedSnapshots);
+              if (cleanup.deleted.length > 0) log(`plan ${planName}: deleted VolumeSnapshots ${cleanup.deleted.join(', ')}`);
+              warnings.push(...cleanup.errors, ...cleanup.elsewhere.map((n) => `VolumeSnapshot ${n} was taken on another cluster than plans.${planName}.cluster: not deleted`));
+            }
             if (forgotten > 0 && retention.prune) {
               log(`plan ${planName}: pruning`);
               prunedBytes = (await prune(repository, { dryRun: false, maxUnused: retention.maxUnused / 100, waitMs: 3_600_000 })).freedBytes;

@@ -13,7 +13,9 @@ import type { KubeHttp } from '../../kube/http.ts';
 import { restoreImage, restoreImageInPlace } from '../../sources/volumes/rbd/image-restore.ts';
 import { imageSpec, type RbdRunner } from '../../sources/volumes/rbd/runner.ts';
 import { quiesceClaim } from './quiesce.ts';
-import { createStaticClaim, type StaticClaim } from './static-claim.ts';
+import { createStaticClaim } from './static-claim.ts';
+import { claimFromSnapshot } from './claim-from-snapshot.ts';
+import type { RestoredClaim } from './claims.ts';
 import { VOLUMES_DIR, volumeNode } from '../../sources/volumes/layout.ts';
 import { requireVolumesRecord } from '../../sources/volumes/record.ts';
 
@@ -25,9 +27,11 @@ export interface VolumesRestoreOptions {
   /** Appended to each image name (default: -restored-<snapshot id prefix>). */
   readonly suffix?: string;
   /** Over the image the claim used, after stopping its workloads (waiting up to waitMs for their pods). */
-  readonly inPlace?: { readonly http: KubeHttp; readonly waitMs: number };
+  readonly inPlace?: { readonly waitMs: number };
   /** A static PV and PVC (named like the claim, with the suffix) bound to each new image. */
-  readonly createClaims?: { readonly http: KubeHttp };
+  readonly createClaims?: boolean;
+  /** The cluster, for --in-place, --create-pvc and CSI snapshots (claims are made from them). */
+  readonly http?: KubeHttp;
 }
 
 export interface VolumeRestoreResult {
@@ -39,16 +43,17 @@ export interface VolumeRestoreResult {
   /** In place: the Ceph snapshot of what the image held before, and what was stopped meanwhile. */
   readonly safetySnapshot?: string;
   readonly stopped?: readonly string[];
-  readonly staticClaim?: StaticClaim;
+  /** The claim bound to the restored data: a static PV/PVC for an image, a claim from the VolumeSnapshot for CSI. */
+  readonly restoredClaim?: RestoredClaim;
   readonly error?: string;
 }
 
 export async function restoreVolumes(repository: Repository, snapshot: StoredSnapshot, options: VolumesRestoreOptions): Promise<VolumeRestoreResult[]> {
   const record = requireVolumesRecord(snapshot);
-  const stored = record.volumes.filter((v) => v.rbd !== undefined);
+  const stored = record.volumes.filter((v) => v.rbd !== undefined || v.csi !== undefined);
   const wanted = new Set(options.claims);
   for (const claim of wanted) {
-    if (!stored.some((v) => `${v.namespace}/${v.claim}` === claim)) throw new UsageError(`--pvc ${claim}: snapshot ${snapshot.id.slice(0, 8)} holds no image for it`, { hint: `it holds: ${stored.map((v) => `${v.namespace}/${v.claim}`).join(', ') || 'none'}` });
+    if (!stored.some((v) => `${v.namespace}/${v.claim}` === claim)) throw new UsageError(`--pvc ${claim}: snapshot ${snapshot.id.slice(0, 8)} holds no backup of it`, { hint: `it holds: ${stored.map((v) => `${v.namespace}/${v.claim}`).join(', ') || 'none'}` });
   }
   const lock = await Lock.acquire(repository, 'restore', 'shared');
   try {
@@ -57,15 +62,29 @@ export async function restoreVolumes(repository: Repository, snapshot: StoredSna
     for (const volume of stored) {
       const claim = `${volume.namespace}/${volume.claim}`;
       if (wanted.size > 0 && !wanted.has(claim)) continue;
+      const suffix = options.suffix ?? `-restored-${snapshot.id.slice(0, 8)}`;
+      const labels = { 'strata.dev/restored-from': snapshot.id.slice(0, 8) };
+      if (volume.csi !== undefined) {
+        const source = `VolumeSnapshot ${volume.csi.namespace}/${volume.csi.name}`;
+        try {
+          if (options.inPlace !== undefined) throw new UsageError('a CSI snapshot restores into a new claim, not in place', { hint: 'restore without --in-place and point the workload at the new claim' });
+          if (options.http === undefined) throw new UsageError('restoring a CSI snapshot creates a claim: give --kubeconfig for the cluster');
+          const restoredClaim = await claimFromSnapshot(options.http, volume, `${volume.claim}${suffix}`, labels);
+          results.push({ claim, source, restoredClaim });
+        } catch (error) {
+          results.push({ claim, source, error: (error as Error).message });
+        }
+        continue;
+      }
       const image = volume.rbd!;
       const source = imageSpec(image, image.snapshot);
-      const suffix = options.suffix ?? `-restored-${snapshot.id.slice(0, 8)}`;
       const target = options.inPlace !== undefined ? image : { pool: options.targetPool ?? image.pool, ...(image.radosNamespace !== undefined && { radosNamespace: image.radosNamespace }), image: `${image.image}${suffix}` };
       try {
         const node = await volumeNode(repository, snapshot.tree, volume.namespace, volume.claim);
         if (node === undefined) throw new Error(`the snapshot's tree has no ${VOLUMES_DIR}/${claim}`);
         if (options.inPlace !== undefined) {
-          const quiesced = await quiesceClaim(options.inPlace.http, volume.namespace, volume.claim, { timeoutMs: options.inPlace.waitMs });
+          if (options.http === undefined) throw new UsageError('--in-place stops the claim\'s workloads: give --kubeconfig for the cluster');
+          const quiesced = await quiesceClaim(options.http, volume.namespace, volume.claim, { timeoutMs: options.inPlace.waitMs });
           try {
             const restored = await restoreImageInPlace(repository, options.rbd, node, target);
             results.push({ claim, source, ...restored, stopped: quiesced.stopped });
@@ -75,9 +94,8 @@ export async function restoreVolumes(repository: Repository, snapshot: StoredSna
           continue;
         }
         const restored = await restoreImage(repository, options.rbd, node, target);
-        const labels = { 'strata.dev/restored-from': snapshot.id.slice(0, 8) };
-        const staticClaim = options.createClaims === undefined ? undefined : await createStaticClaim(options.createClaims.http, volume, target, `${volume.claim}${suffix}`, labels);
-        results.push({ claim, source, ...restored, ...(staticClaim !== undefined && { staticClaim }) });
+        const restoredClaim = options.createClaims === true && options.http !== undefined ? await createStaticClaim(options.http, volume, target, `${volume.claim}${suffix}`, labels) : undefined;
+        results.push({ claim, source, ...restored, ...(restoredClaim !== undefined && { restoredClaim }) });
       } catch (error) {
         results.push({ claim, source, error: (error as Error).message });
       }

@@ -5,17 +5,11 @@
  * pre-bound to a new claim in the original namespace. For ceph-csi the image is named in
  * volumeAttributes and `staticVolume: "true"` marks it as not provisioned by the driver.
  */
-import { OperationError, UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../core/errors.ts';
 import type { Volume } from '../../core/volumes/types.ts';
-import { KubeApiError } from '../../kube/errors.ts';
 import type { KubeHttp } from '../../kube/http.ts';
+import { claimsPath, createObject, waitBound, type RestoredClaim } from './claims.ts';
 import type { VolumeEntry } from '../../sources/volumes/record.ts';
-
-export interface StaticClaim {
-  readonly volume: string;
-  readonly claim: string;
-  readonly phase: string;
-}
 
 type Spec = Volume['spec'];
 
@@ -29,16 +23,7 @@ export function pointAt(spec: Spec, pool: string, image: string): Spec {
   throw new UsageError('the backed-up volume is not an RBD volume');
 }
 
-async function create(http: KubeHttp, path: string, body: unknown, what: string): Promise<void> {
-  try {
-    await http.json(path, { method: 'POST', body });
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 409) throw new UsageError(`${what} exists already`, { hint: 'pick another --image-suffix, or delete it first' });
-    throw error;
-  }
-}
-
-export async function createStaticClaim(http: KubeHttp, entry: VolumeEntry, target: { pool: string; image: string }, name: string, labels: Readonly<Record<string, string>>, timeoutMs = 60_000): Promise<StaticClaim> {
+export async function createStaticClaim(http: KubeHttp, entry: VolumeEntry, target: { pool: string; image: string }, name: string, labels: Readonly<Record<string, string>>, timeoutMs = 60_000): Promise<RestoredClaim> {
   if (entry.pv === undefined) throw new UsageError(`${entry.namespace}/${entry.claim}: the snapshot did not record its PersistentVolume`, { hint: 'bind the restored image by hand (docs/runbooks/volumes-restore.md)' });
   const storage = entry.pv.capacity?.['storage'];
   const volume = {
@@ -61,15 +46,7 @@ export async function createStaticClaim(http: KubeHttp, entry: VolumeEntry, targ
       ...(storage !== undefined && { resources: { requests: { storage } } }),
     },
   };
-  await create(http, '/api/v1/persistentvolumes', volume, `PersistentVolume ${name}`);
-  await create(http, `/api/v1/namespaces/${encodeURIComponent(entry.namespace)}/persistentvolumeclaims`, claim, `PersistentVolumeClaim ${entry.namespace}/${name}`);
-  const deadline = Date.now() + timeoutMs;
-  let phase = 'Pending';
-  while (Date.now() < deadline) {
-    const current = await http.json<{ status?: { phase?: string } }>(`/api/v1/namespaces/${encodeURIComponent(entry.namespace)}/persistentvolumeclaims/${encodeURIComponent(name)}`);
-    phase = current.status?.phase ?? 'Pending';
-    if (phase === 'Bound') return { volume: name, claim: `${entry.namespace}/${name}`, phase };
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new OperationError(`PersistentVolumeClaim ${entry.namespace}/${name} is ${phase} after ${timeoutMs / 1000}s, not Bound`, { hint: 'is kube-controller-manager running? `kubectl describe pvc` tells why' });
+  await createObject(http, '/api/v1/persistentvolumes', volume, `PersistentVolume ${name}`);
+  await createObject(http, claimsPath(entry.namespace), claim, `PersistentVolumeClaim ${entry.namespace}/${name}`);
+  return waitBound(http, entry.namespace, name, timeoutMs);
 }

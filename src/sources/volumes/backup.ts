@@ -7,7 +7,9 @@
  */
 import type { RetentionPolicy } from '../../core/retention/policy.ts';
 import { resolveVolumes, type VolumeSelection } from '../../core/volumes/resolve.ts';
-import type { ResolvedVolume } from '../../core/volumes/types.ts';
+import type { Backend, ResolvedVolume } from '../../core/volumes/types.ts';
+import { UsageError } from '../../core/errors.ts';
+import { snapshotClassFor, takeVolumeSnapshot, type VolumeSnapshotRecord } from './csi/volume-snapshot.ts';
 import type { BlobWriter } from '../../repository/blob-writer.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { TreeNode } from '../../repository/tree.ts';
@@ -30,6 +32,12 @@ export interface VolumesBackupRequest {
   readonly liveSnapshots?: RetentionPolicy;
   /** The time to take the Ceph snapshots at (the snapshot's recorded time); now by default. */
   readonly at?: Date;
+  /** How volumes are read: auto (RBD images from Ceph, other CSI volumes by VolumeSnapshot), rbd only, or csi (VolumeSnapshots, RBD through ceph-csi too). */
+  readonly mode?: VolumeMode;
+  /** The VolumeSnapshotClass to use, and the flag or field that named it (for errors). */
+  readonly volumeSnapshotClass?: { readonly name: string; readonly from: string };
+  /** How long a VolumeSnapshot may take to become readyToUse (default 10 minutes). */
+  readonly snapshotTimeoutMs?: number;
 }
 
 export interface VolumesProgress {
@@ -48,6 +56,20 @@ function entryBase(volume: ResolvedVolume): VolumeEntry {
     workloads: volume.workloads, backend: volume.backend,
     ...(pv !== undefined && { pv }),
   };
+}
+
+type Method = { kind: 'rbd' } | { kind: 'csi'; driver: string } | { kind: 'skip'; reason: string };
+
+export type VolumeMode = 'auto' | 'rbd' | 'csi' | 'files';
+
+function methodOf(backend: Backend, mode: VolumeMode): Method {
+  if (backend.kind === 'unsupported') return { kind: 'skip', reason: backend.reason };
+  if (backend.kind === 'directory') return { kind: 'skip', reason: 'node directories are not backed up by this version yet' };
+  const driver = backend.kind === 'csi' ? backend.driver : backend.via === 'csi' ? backend.driver : undefined;
+  if (mode === 'csi') return driver === undefined ? { kind: 'skip', reason: `mode csi: an ${backend.kind === 'rbd' ? `${backend.via} RBD` : backend.kind} volume has no CSI driver to snapshot it` } : { kind: 'csi', driver };
+  if (backend.kind === 'rbd') return { kind: 'rbd' };
+  if (mode === 'rbd') return { kind: 'skip', reason: `mode rbd: a ${backend.driver} volume is not a Ceph RBD image` };
+  return { kind: 'csi', driver: backend.driver };
 }
 
 export class VolumesBackup {
@@ -71,14 +93,28 @@ export class VolumesBackup {
     for (const volume of volumes) {
       const base = entryBase(volume);
       const label = `${volume.namespace}/${volume.claim}`;
-      if (volume.backend.kind !== 'rbd') {
-        const reason = volume.backend.kind === 'unsupported' ? volume.backend.reason : `${volume.backend.kind === 'directory' ? 'node directories' : 'CSI snapshots'} are not backed up by this version yet`;
-        entries.push({ ...base, skipped: reason });
-        warnings.push(`volume ${label}: not backed up: ${reason}`);
+      const method = methodOf(volume.backend, request.mode ?? 'auto');
+      if (method.kind === 'skip') {
+        entries.push({ ...base, skipped: method.reason });
+        warnings.push(`volume ${label}: not backed up: ${method.reason}`);
         failed = true;
         this.progress.volumesDone++;
         continue;
       }
+      if (method.kind === 'csi') {
+        try {
+          const csi = await this.volumeSnapshot(request, volume, method.driver);
+          entries.push({ ...base, csi });
+        } catch (error) {
+          const message = describeKubeError(error);
+          entries.push({ ...base, error: message });
+          warnings.push(`volume ${label}: ${message}`);
+          failed = true;
+        }
+        this.progress.volumesDone++;
+        continue;
+      }
+      if (volume.backend.kind !== 'rbd') continue;
       const image = { pool: volume.backend.pool, image: volume.backend.image, ...(volume.backend.radosNamespace !== undefined && { radosNamespace: volume.backend.radosNamespace }) };
       const source = new RbdImageBackup(request.rbd, this.repository, this.writer);
       try {
@@ -103,5 +139,12 @@ export class VolumesBackup {
     }
     const node: TreeNode = { name: VOLUMES_DIR, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeNs: '0', subtree: await this.writer.saveTree(namespaceNodes) };
     return { node, record: { server: request.http.connection.server, volumes: entries }, warnings, failed };
+  }
+
+  private async volumeSnapshot(request: VolumesBackupRequest, volume: ResolvedVolume, driver: string): Promise<VolumeSnapshotRecord> {
+    const wanted = request.volumeSnapshotClass;
+    const className = await snapshotClassFor(request.http, driver, wanted?.name, wanted?.from ?? '--volume-snapshot-class');
+    if (className === undefined) throw new UsageError(`no VolumeSnapshotClass for driver ${driver} (none is marked default, or several are)`, { hint: 'name one with --volume-snapshot-class or the plan\'s volumeSnapshotClass:' });
+    return takeVolumeSnapshot(request.http, { namespace: volume.namespace, claim: volume.claim, className, driver, at: request.at ?? new Date(), timeoutMs: request.snapshotTimeoutMs ?? 600_000 });
   }
 }

@@ -2,6 +2,7 @@
 import { UsageError } from '../../core/errors.ts';
 import type { Backend, Volume } from '../../core/volumes/types.ts';
 import type { SnapshotSource, StoredSnapshot } from '../../repository/snapshot.ts';
+import type { VolumeSnapshotRecord } from './csi/volume-snapshot.ts';
 import type { RbdImageRecord } from './rbd/image-backup.ts';
 
 export interface VolumeEntry {
@@ -17,6 +18,8 @@ export interface VolumeEntry {
   readonly path?: string;
   /** For RBD images: the Ceph snapshot, size, block size and diff base. */
   readonly rbd?: RbdImageRecord;
+  /** For CSI volumes: the VolumeSnapshot taken and its content (the data stays with the driver). */
+  readonly csi?: VolumeSnapshotRecord;
   /** Why it is not in the snapshot. */
   readonly skipped?: string;
   readonly error?: string;
