@@ -25,7 +25,7 @@ export const claimsPath = (namespace: string, name = '') => `/api/v1/namespaces/
 
 export async function waitBound(http: KubeHttp, namespace: string, name: string, timeoutMs: number): Promise<RestoredClaim> {
   const deadline = Date.now() + timeoutMs;
-  let phase = 'Pending';
+  let phase: string;
   for (;;) {
     const current = await http.json<{ spec?: { volumeName?: string }; status?: { phase?: string } }>(claimsPath(namespace, name));
     phase = current.status?.phase ?? 'Pending';

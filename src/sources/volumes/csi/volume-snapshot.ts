@@ -81,7 +81,7 @@ export async function takeVolumeSnapshot(http: KubeHttp, request: { namespace: s
     },
   });
   const deadline = Date.now() + request.timeoutMs;
-  let snapshot: VolumeSnapshot = {};
+  let snapshot: VolumeSnapshot;
   for (;;) {
     snapshot = await http.json<VolumeSnapshot>(snapshotPath(request.namespace, name));
     if (snapshot.status?.readyToUse === true && snapshot.status.boundVolumeSnapshotContentName !== undefined) break;
