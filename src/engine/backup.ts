@@ -22,6 +22,7 @@ import { ObjectsBackup, type ObjectsBackupRequest, type ObjectsProgress } from '
 import { pruneLiveSnapshots, type ImageBase, type RbdImageRecord } from '../sources/volumes/rbd/image-backup.ts';
 import { VolumesBackup, type VolumesBackupRequest, type VolumesProgress } from '../sources/volumes/backup.ts';
 import { volumeNode } from '../sources/volumes/layout.ts';
+import { backupDirectory } from './volumes/directory-backup.ts';
 import { imageKey, volumesRecord } from '../sources/volumes/record.ts';
 
 export interface BackupProgress {
@@ -39,7 +40,10 @@ export interface BackupOptions {
   /** Every API object the filters select, from this cluster. */
   readonly objects?: Omit<ObjectsBackupRequest, 'signal'>;
   /** The volumes a selection of workloads and claims resolves to. */
-  readonly volumes?: Omit<VolumesBackupRequest, 'bases'>;
+  readonly volumes?: Omit<VolumesBackupRequest, 'bases' | 'directoryBases' | 'readDirectory'> & {
+    /** Where the node's root file system is: node directories are read below it (default /). */
+    readonly hostRoot?: string;
+  };
   readonly tags: readonly string[];
   /** The plan this run belongs to, recorded in the snapshot. */
   readonly plan?: string;
@@ -109,7 +113,13 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
       if (options.volumes !== undefined) {
         const volumes = new VolumesBackup(repository, writer);
         progress.volumes = volumes.progress;
-        const result = await volumes.run({ ...options.volumes, bases: await imageBases(repository), ...(options.time !== undefined && { at: options.time }) });
+        const bases = await volumeBases(repository);
+        const hostRoot = options.volumes.hostRoot ?? '/';
+        const result = await volumes.run({
+          ...options.volumes, bases: bases.images, directoryBases: bases.directories,
+          readDirectory: (request) => backupDirectory(repository, writer, hostRoot, request),
+          ...(options.time !== undefined && { at: options.time }),
+        });
         rootNodes.push(result.node);
         sources.push({ type: 'volumes', record: result.record });
         warnings.push(...result.warnings);
@@ -194,19 +204,26 @@ export async function sourceTree(repository: Repository, root: Id, source: strin
 
 /**
  * The newest stored backup of each RBD image (any snapshot of this repository): the diff
- * base of its next backup, with the blocks it stored.
+ * base of its next backup, with the blocks it stored; and of each claim read as files, the
+ * tree its unchanged files are taken from.
  */
-async function imageBases(repository: Repository): Promise<Map<string, ImageBase>> {
-  const bases = new Map<string, ImageBase>();
+async function volumeBases(repository: Repository): Promise<{ images: Map<string, ImageBase>; directories: Map<string, Id> }> {
+  const images = new Map<string, ImageBase>();
+  const directories = new Map<string, Id>();
   const { snapshots } = await listSnapshots(repository);
   for (const snapshot of [...snapshots].reverse()) {
-    // Older snapshots mostly hold images already found: their trees are not read.
+    // Older snapshots mostly hold volumes already found: their trees are not read.
     for (const entry of volumesRecord(snapshot.sources)?.volumes ?? []) {
-      if (entry.rbd === undefined || bases.has(imageKey(entry.rbd))) continue;
+      const claim = `${entry.namespace}/${entry.claim}`;
+      if (entry.files !== undefined && !directories.has(claim)) {
+        const node = await volumeNode(repository, snapshot.tree, entry.namespace, entry.claim);
+        if (node?.subtree !== undefined) directories.set(claim, node.subtree);
+      }
+      if (entry.rbd === undefined || images.has(imageKey(entry.rbd))) continue;
       const node = await volumeNode(repository, snapshot.tree, entry.namespace, entry.claim);
       if (node?.content === undefined) continue;
-      bases.set(imageKey(entry.rbd), { snapshot: entry.rbd.snapshot, size: entry.rbd.size, blockSize: entry.rbd.blockSize, blocks: node.content });
+      images.set(imageKey(entry.rbd), { snapshot: entry.rbd.snapshot, size: entry.rbd.size, blockSize: entry.rbd.blockSize, blocks: node.content });
     }
   }
-  return bases;
+  return { images, directories };
 }

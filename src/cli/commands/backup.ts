@@ -39,6 +39,7 @@ interface BackupFlags extends EtcdFlags, ObjectFilterFlags, CephFlags {
   readonly keepLive?: string;
   readonly volumeMode: string;
   readonly volumeSnapshotClass?: string;
+  readonly node?: string;
 }
 
 /** Volumes are selected by namespace name: a glob would silently select nothing. */
@@ -62,14 +63,15 @@ export function backupCommand(): Command {
   const command = addCephOptions(addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects and local paths into the repository'))
     .option('--files <path...>', 'files and directories to back up (absolute paths are kept)', [])
     .option('--control-plane', 'add what a control-plane node needs: /etc/kubernetes PKI, kubeconfigs and manifests, kubelet config, the EncryptionConfiguration, /etc/etcd.env', false)
-    .option('--host-root <dir>', "where the node's root file system is (e.g. /host in a pod)", '/')
+    .option('--host-root <dir>', "where the node's root file system is (e.g. /host in a pod): control-plane files and node directories of volumes are read below it", '/')
     .option('--etcd', 'take a verified etcd snapshot (see the --etcd-* options)', false)
     .option('--objects', 'back up every API object (all served types, CRDs and custom resources included) from the --kubeconfig cluster', false)
     .option('--volumes', 'back up the data of volumes: those of --workload, --pvc, --include-namespaces or -l (all claims when none is given)', false)
     .option('--workload <ns/kind/name>', 'with --volumes: the volumes of this workload (deployment, statefulset, daemonset, cronjob, job, pod); repeatable', repeated, [])
     .option('--pvc <ns/name>', 'with --volumes: this claim; repeatable', repeated, [])
     .option('--keep-live <policy>', 'with --volumes: the Strata snapshots Ceph keeps of each RBD image for fast rollback, e.g. daily=7,weekly=4,monthly=6 (default: only the newest, the next diff base)')
-    .addOption(new Option('--volume-mode <mode>', 'with --volumes: auto (RBD images from Ceph, other CSI volumes by VolumeSnapshot), rbd, or csi (VolumeSnapshots only, RBD through ceph-csi too)').choices(['auto', 'rbd', 'csi']).default('auto'))
+    .addOption(new Option('--volume-mode <mode>', 'with --volumes: auto (RBD images from Ceph, node directories as files, other CSI volumes by VolumeSnapshot), rbd, csi (VolumeSnapshots only, RBD through ceph-csi too) or files (node directories only)').choices(['auto', 'rbd', 'csi', 'files']).default('auto'))
+    .option('--node <name>', 'with --volumes: this node\'s name; local volumes pinned to other nodes are left to the agents there')
     .option('--volume-snapshot-class <name>', 'with --volumes: the VolumeSnapshotClass for CSI snapshots (default: the driver\'s default class)')
     .option('-l, --selector <selector>', 'only API objects with these labels, and with --volumes the workloads with them (app=web,tier!=cache)')
     .option('--force', 'take the etcd snapshot even without quorum, with an alarm raised or with members that disagree (marked dirty)', false)
@@ -105,7 +107,9 @@ backup is stored, except those --keep-live keeps (newest of each of the N newest
 weeks, months, as \`forget\`; the newest always stays). Other CSI volumes (and with --volume-mode csi,
 RBD ones too) get a VolumeSnapshot (strata-CLAIM-<time>) of --volume-snapshot-class or the
 driver's default class; Strata waits until it is readyToUse and records it with its
-content; the data stays with the driver. Volumes that cannot be read are recorded and make
+content; the data stays with the driver. Node directories (hostPath and local volumes) are
+read as files below --host-root, incrementally against the claim's previous file-level
+backup (files whose size, mtime and inode are unchanged are not read again). Volumes that cannot be read are recorded and make
 the snapshot partially failed.
 
 Examples:
@@ -121,6 +125,7 @@ Examples:
   strata backup --repo /var/backups/strata --volumes --workload shop/statefulset/db --ceph-conf /etc/ceph/ceph.conf
   strata backup --repo /var/backups/strata --volumes -l backup=daily --keep-live daily=7,weekly=4,monthly=3
   strata backup --repo /var/backups/strata --objects --volumes --include-namespaces shop
+  strata backup --repo /var/backups/strata --volumes --volume-mode files --host-root /host --node "$NODE_NAME"
 ${EXIT_STATUS_HELP}`,
     )
     .action(async (options: BackupFlags, command: Command) => {
@@ -152,6 +157,8 @@ ${EXIT_STATUS_HELP}`,
           rbd: localRbd(options),
           ...(liveSnapshots !== undefined && { liveSnapshots }),
           mode: options.volumeMode as VolumeMode,
+          hostRoot: options.hostRoot,
+          ...(options.node !== undefined && { node: options.node }),
           ...(options.volumeSnapshotClass !== undefined && { volumeSnapshotClass: { name: options.volumeSnapshotClass, from: '--volume-snapshot-class' } }),
         }
         : undefined;

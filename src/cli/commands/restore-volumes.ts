@@ -11,6 +11,7 @@ import { printError, printJson, printLine } from '../output.ts';
 import { formatBytes } from '../progress.ts';
 import { localRbd, type CephFlags } from '../volume-options.ts';
 import { requireVolumesRecord } from '../../sources/volumes/record.ts';
+import { parseClaim } from '../../core/volumes/selection.ts';
 
 export interface VolumesRestoreFlags extends CephFlags {
   readonly volumes: boolean;
@@ -20,6 +21,8 @@ export interface VolumesRestoreFlags extends CephFlags {
   readonly inPlace: boolean;
   readonly createPvc: boolean;
   readonly wait: string;
+  readonly intoPvc?: string;
+  readonly hostRoot: string;
 }
 
 /** Flags that contradict each other are refused before the repository is opened. */
@@ -27,12 +30,14 @@ export function checkVolumesRestoreFlags(flags: VolumesRestoreFlags): void {
   if (flags.inPlace && (flags.targetPool !== undefined || flags.imageSuffix !== undefined || flags.createPvc)) {
     throw new UsageError('--in-place writes over the image each claim used: --target-pool, --image-suffix and --create-pvc are for new images', { hint: 'drop one side' });
   }
+  if (flags.intoPvc !== undefined && (flags.inPlace || flags.pvc.length !== 1)) throw new UsageError('--into-pvc writes one file-level backup into another claim: name exactly one --pvc, without --in-place');
   if (flags.inPlace && flags.pvc.length === 0) throw new UsageError('--in-place needs the claims named with --pvc ns/name', { hint: 'overwriting every volume of a snapshot at once is too easy to do by mistake' });
   if (Duration.parse(flags.wait) === undefined) throw new UsageError(`--wait ${flags.wait}: expected a duration such as 90s or 5m`);
 }
 
 function describe(r: VolumeRestoreResult): string {
   if (r.error !== undefined) return `${r.claim}: ${r.source}: failed`;
+  if (r.restoredInto !== undefined) return `${r.claim}: ${r.source} → PersistentVolumeClaim ${r.restoredInto} (${r.files ?? 0} files, ${formatBytes(r.bytes ?? 0)})${r.stopped === undefined ? '' : `; stopped and started again: ${r.stopped.join(', ') || 'nothing'}`}`;
   if (r.image === undefined) return `${r.claim}: ${r.source} → PersistentVolumeClaim ${r.restoredClaim?.claim ?? '?'} (PersistentVolume ${r.restoredClaim?.volume ?? '?'}, ${r.restoredClaim?.phase ?? '?'})`;
   const parts = [`${r.claim}: ${r.source} → ${r.image} (${formatBytes(r.bytes ?? 0)}, sha256 ${r.sha256!.slice(0, 16)}… verified)`];
   if (r.safetySnapshot !== undefined) parts.push(`  before: ${r.image}@${r.safetySnapshot}; stopped and started again: ${r.stopped?.join(', ') || 'nothing'}`);
@@ -41,7 +46,7 @@ function describe(r: VolumeRestoreResult): string {
 }
 
 export async function restoreVolumesCommand(repository: Repository, snapshot: StoredSnapshot, flags: VolumesRestoreFlags, global: GlobalOptions): Promise<void> {
-  const csi = requireVolumesRecord(snapshot).volumes.some((v) => v.csi !== undefined && (flags.pvc.length === 0 || flags.pvc.includes(`${v.namespace}/${v.claim}`)));
+  const csi = requireVolumesRecord(snapshot).volumes.some((v) => (v.csi !== undefined || v.files !== undefined) && (flags.pvc.length === 0 || flags.pvc.includes(`${v.namespace}/${v.claim}`)));
   const http = flags.inPlace || flags.createPvc || csi ? new KubeHttp(await connect(global)) : undefined;
   const results = await restoreVolumes(repository, snapshot, {
     rbd: localRbd(flags),
@@ -51,6 +56,8 @@ export async function restoreVolumesCommand(repository: Repository, snapshot: St
     ...(http !== undefined && { http }),
     ...(flags.inPlace && { inPlace: { waitMs: Duration.parse(flags.wait)!.milliseconds } }),
     createClaims: flags.createPvc,
+    hostRoot: flags.hostRoot,
+    ...(flags.intoPvc !== undefined && { intoClaim: parseClaim(flags.intoPvc, '--into-pvc') }),
   }).finally(() => http?.close());
   if (global.json) printJson({ snapshot: snapshot.id, volumes: results });
   else for (const r of results) printLine(describe(r));

@@ -27,6 +27,8 @@ export function restoreCommand(): Command {
     .option('--image-suffix <suffix>', 'with --volumes: appended to each image name (default: -restored-<snapshot ID>)')
     .option('--create-pvc', 'with --volumes: bind each new image to a new static PersistentVolume and PersistentVolumeClaim (CLAIM<suffix>) in the --kubeconfig cluster', false)
     .option('--in-place', 'with --volumes and --pvc: write over the image the claim used, after scaling its workloads to zero (scaled back after); a Ceph snapshot keeps what it held', false)
+    .option('--into-pvc <ns/name>', 'with --volumes: write the file-level backup of the one --pvc into this claim (a hostPath or local volume)')
+    .option('--host-root <dir>', 'with --volumes: where the node\'s root file system is, for node directories (e.g. /host in a pod)', '/')
     .option('--wait <duration>', 'with --in-place: how long to wait for the claim\'s pods to stop', '5m')
     .addOption(new Option('--existing <policy>', 'objects that exist already: skip, update (server-side apply) or fail').default('skip'))
     .addOption(new Option('--dry-run [mode]', 'print the restore plan and change nothing; --dry-run=server sends every object as a server-side dry run'))
@@ -61,6 +63,9 @@ StatefulSets and ReplicaSets using it are scaled to zero and CronJobs suspended,
 waits (--wait) until no pod uses the claim and the image has no watcher, takes the Ceph
 snapshot strata-pre-restore-<time> of what it held, writes, verifies the SHA-256, and
 scales everything back. A DaemonSet, Job or bare pod using the claim is refused (exit 2).
+A CSI volume's VolumeSnapshot is restored as a new claim (CLAIM<suffix>) whose dataSource is
+the snapshot. A node directory backed up as files is written into --into-pvc's directory
+(or, with --in-place, the claim's own, its workloads stopped meanwhile), below --host-root.
 
 Examples:
   strata restore latest --repo /var/backups/strata --target /tmp/restore
@@ -72,6 +77,7 @@ Examples:
   strata restore latest --repo /var/backups/strata --volumes --pvc shop/data-db-0 --ceph-conf /etc/ceph/ceph.conf
   strata restore 4f2a9c1e --repo /var/backups/strata --volumes --pvc shop/data-db-0 --create-pvc
   strata restore 4f2a9c1e --repo /var/backups/strata --volumes --pvc shop/data-db-0 --in-place --wait 10m
+  strata restore latest --repo /var/backups/strata --volumes --pvc shop/uploads --into-pvc shop/uploads-copy
 ${EXIT_STATUS_HELP}`)
     .action(async (ref: string, options: ObjectsRestoreFlags & VolumesRestoreFlags & { target?: string; include: string[]; objects: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();

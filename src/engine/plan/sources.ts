@@ -33,7 +33,6 @@ export function checkRunnable(planName: string, plan: PlanConfig): void {
       });
     }
     if (source.type === 'volumes') {
-      if (source.mode === 'files') throw new UsageError(`plans.${planName}.sources[${index}].mode: files is not built yet`, { hint: 'use mode: auto, rbd or csi' });
       if (source.ceph?.toolbox !== undefined) throw new UsageError(`plans.${planName}.sources[${index}].ceph.toolbox: running rbd in the Rook toolbox is not built yet`, { hint: 'give ceph.confFile and ceph.keyringFile to run rbd locally' });
       for (const namespace of source.namespaces ?? []) if (/[*?]/.test(namespace)) throw new UsageError(`plans.${planName}.sources[${index}].namespaces: ${namespace}: volumes are selected by namespace name, not glob`);
     }
@@ -85,6 +84,7 @@ export async function planSources(config: Config, planName: string, options: { h
           rbd: new LocalRbd({ ...(source.ceph?.confFile !== undefined && { confFile: source.ceph.confFile }), ...(source.ceph?.keyringFile !== undefined && { keyringFile: source.ceph.keyringFile }) }),
           ...(source.liveSnapshots !== undefined && { liveSnapshots: retentionPolicy(source.liveSnapshots) }),
           mode: source.mode,
+          hostRoot: options.hostRoot ?? '/',
           ...(source.volumeSnapshotClass !== undefined && { volumeSnapshotClass: { name: source.volumeSnapshotClass, from: `${at}.volumeSnapshotClass` } }),
         };
       } else if (source.type === 'objects') {

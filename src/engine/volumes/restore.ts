@@ -13,6 +13,7 @@ import type { KubeHttp } from '../../kube/http.ts';
 import { restoreImage, restoreImageInPlace } from '../../sources/volumes/rbd/image-restore.ts';
 import { imageSpec, type RbdRunner } from '../../sources/volumes/rbd/runner.ts';
 import { quiesceClaim } from './quiesce.ts';
+import { claimDirectory, restoreDirectory } from './directory-restore.ts';
 import { createStaticClaim } from './static-claim.ts';
 import { claimFromSnapshot } from './claim-from-snapshot.ts';
 import type { RestoredClaim } from './claims.ts';
@@ -30,8 +31,12 @@ export interface VolumesRestoreOptions {
   readonly inPlace?: { readonly waitMs: number };
   /** A static PV and PVC (named like the claim, with the suffix) bound to each new image. */
   readonly createClaims?: boolean;
-  /** The cluster, for --in-place, --create-pvc and CSI snapshots (claims are made from them). */
+  /** The cluster, for --in-place, --create-pvc, CSI snapshots (claims are made from them) and file-level backups (their target claims). */
   readonly http?: KubeHttp;
+  /** File-level backups: the claim to write into (else, with inPlace, the one they came from). */
+  readonly intoClaim?: { readonly namespace: string; readonly name: string };
+  /** Where the node's root file system is, for node directories. */
+  readonly hostRoot?: string;
 }
 
 export interface VolumeRestoreResult {
@@ -45,12 +50,15 @@ export interface VolumeRestoreResult {
   readonly stopped?: readonly string[];
   /** The claim bound to the restored data: a static PV/PVC for an image, a claim from the VolumeSnapshot for CSI. */
   readonly restoredClaim?: RestoredClaim;
+  /** File-level: the claim written into, and what was written. */
+  readonly restoredInto?: string;
+  readonly files?: number;
   readonly error?: string;
 }
 
 export async function restoreVolumes(repository: Repository, snapshot: StoredSnapshot, options: VolumesRestoreOptions): Promise<VolumeRestoreResult[]> {
   const record = requireVolumesRecord(snapshot);
-  const stored = record.volumes.filter((v) => v.rbd !== undefined || v.csi !== undefined);
+  const stored = record.volumes.filter((v) => v.rbd !== undefined || v.csi !== undefined || v.files !== undefined);
   const wanted = new Set(options.claims);
   for (const claim of wanted) {
     if (!stored.some((v) => `${v.namespace}/${v.claim}` === claim)) throw new UsageError(`--pvc ${claim}: snapshot ${snapshot.id.slice(0, 8)} holds no backup of it`, { hint: `it holds: ${stored.map((v) => `${v.namespace}/${v.claim}`).join(', ') || 'none'}` });
@@ -71,6 +79,29 @@ export async function restoreVolumes(repository: Repository, snapshot: StoredSna
           if (options.http === undefined) throw new UsageError('restoring a CSI snapshot creates a claim: give --kubeconfig for the cluster');
           const restoredClaim = await claimFromSnapshot(options.http, volume, `${volume.claim}${suffix}`, labels);
           results.push({ claim, source, restoredClaim });
+        } catch (error) {
+          results.push({ claim, source, error: (error as Error).message });
+        }
+        continue;
+      }
+      if (volume.files !== undefined) {
+        const source = `directory ${volume.files.path}${volume.files.node === undefined ? '' : ` on ${volume.files.node}`}`;
+        try {
+          if (options.http === undefined) throw new UsageError('restoring a file-level backup writes into a claim: give --kubeconfig for the cluster');
+          const into = options.intoClaim ?? (options.inPlace !== undefined ? { namespace: volume.namespace, name: volume.claim } : undefined);
+          if (into === undefined) throw new UsageError(`${claim} was backed up as files: give --into-pvc NS/NAME, or --in-place to write into ${claim}`);
+          const target = await claimDirectory(options.http, into, options.hostRoot ?? '/', options.intoClaim !== undefined ? '--into-pvc' : '--in-place');
+          const node = await volumeNode(repository, snapshot.tree, volume.namespace, volume.claim);
+          if (node === undefined) throw new Error(`the snapshot's tree has no ${VOLUMES_DIR}/${claim}`);
+          const stop = options.inPlace !== undefined ? await quiesceClaim(options.http, into.namespace, into.name, { timeoutMs: options.inPlace.waitMs }) : undefined;
+          let restored;
+          try {
+            restored = await restoreDirectory(repository, node, target);
+          } finally {
+            await stop?.resume();
+          }
+          if (restored.errors.length > 0) throw new Error(`${restored.errors.length} item(s) not restored: ${restored.errors.slice(0, 3).join('; ')}`);
+          results.push({ claim, source, restoredInto: `${into.namespace}/${into.name}`, files: restored.progress.files, bytes: restored.progress.bytes, ...(stop !== undefined && { stopped: stop.stopped }) });
         } catch (error) {
           results.push({ claim, source, error: (error as Error).message });
         }

@@ -60,6 +60,14 @@ export class FilesBackup {
     return { tree, progress: this.progress, warnings: this.warnings, failed: this.failed };
   }
 
+  /** Backs up everything below one directory (a volume's): the tree is the directory's content. */
+  async runDirectory(dir: string, parentTree: Id | undefined, signal?: AbortSignal): Promise<FilesBackupResult> {
+    const walked = await this.directory(dir, { children: undefined }, parentTree, signal);
+    this.progress.walkDone = true;
+    const tree = await walked.done;
+    return { tree, progress: this.progress, warnings: this.warnings, failed: this.failed };
+  }
+
   private warn(message: string): void {
     this.failed = true;
     this.warnings.push(message);

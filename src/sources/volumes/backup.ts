@@ -1,14 +1,16 @@
 /**
- * The `volumes` source: resolve the selection to claims and their volumes, then back up
- * each RBD image from its diff against the previous backup (src/sources/rbd). A volume
- * this version cannot read yet (a node directory, another CSI driver) or one that fails is
- * recorded with the reason and makes the snapshot partially failed; the others are stored.
- * Tree: volumes/NAMESPACE/CLAIM, each a file whose content is the image.
+ * The `volumes` source: resolve the selection to claims and their volumes, then by mode:
+ * each RBD image from its diff against the previous backup (rbd/), other CSI volumes by
+ * VolumeSnapshot (csi/; recorded, the data stays with the driver), node directories as
+ * files (directory/). A volume that cannot be read, or fails, is recorded with the reason
+ * and makes the snapshot partially failed; the others are stored.
+ * Tree: volumes/NAMESPACE/CLAIM, a file whose content is the image, or the directory.
  */
 import type { RetentionPolicy } from '../../core/retention/policy.ts';
 import { resolveVolumes, type VolumeSelection } from '../../core/volumes/resolve.ts';
 import type { Backend, ResolvedVolume } from '../../core/volumes/types.ts';
 import { UsageError } from '../../core/errors.ts';
+import type { Id } from '../../repository/hash.ts';
 import { snapshotClassFor, takeVolumeSnapshot, type VolumeSnapshotRecord } from './csi/volume-snapshot.ts';
 import type { BlobWriter } from '../../repository/blob-writer.ts';
 import type { Repository } from '../../repository/repository.ts';
@@ -19,7 +21,7 @@ import { RbdImageBackup, type ImageBase } from './rbd/image-backup.ts';
 import type { RbdRunner } from './rbd/runner.ts';
 import { readInventory } from './inventory.ts';
 import { VOLUMES_DIR } from './layout.ts';
-import { imageKey, type VolumeEntry, type VolumesRecord } from './record.ts';
+import { imageKey, type DirectoryRecord, type VolumeEntry, type VolumesRecord } from './record.ts';
 
 export interface VolumesBackupRequest {
   readonly http: KubeHttp;
@@ -38,6 +40,28 @@ export interface VolumesBackupRequest {
   readonly volumeSnapshotClass?: { readonly name: string; readonly from: string };
   /** How long a VolumeSnapshot may take to become readyToUse (default 10 minutes). */
   readonly snapshotTimeoutMs?: number;
+  /** Reads node directories as files (the engine lends the `files` source's walker); without one they are skipped. */
+  readonly readDirectory?: (request: DirectoryReadRequest) => Promise<DirectoryRead>;
+  /** This node's name: local volumes pinned to another node are left to that node's agent. */
+  readonly node?: string;
+  /** The previous file-level backup of each claim ("namespace/claim"): its tree, for unchanged files. */
+  readonly directoryBases?: ReadonlyMap<string, Id>;
+}
+
+export interface DirectoryReadRequest {
+  readonly claim: string;
+  readonly path: string;
+  readonly node?: string;
+  /** The claim's previous file-level backup: unchanged files are taken from it. */
+  readonly parentTree: Id | undefined;
+}
+
+export interface DirectoryRead {
+  /** The directory, named after the claim. */
+  readonly node: TreeNode;
+  readonly record: DirectoryRecord;
+  readonly warnings: readonly string[];
+  readonly failed: boolean;
 }
 
 export interface VolumesProgress {
@@ -58,13 +82,16 @@ function entryBase(volume: ResolvedVolume): VolumeEntry {
   };
 }
 
-type Method = { kind: 'rbd' } | { kind: 'csi'; driver: string } | { kind: 'skip'; reason: string };
+type Method = { kind: 'rbd' } | { kind: 'csi'; driver: string } | { kind: 'files'; path: string; node?: string } | { kind: 'skip'; reason: string };
 
 export type VolumeMode = 'auto' | 'rbd' | 'csi' | 'files';
 
 function methodOf(backend: Backend, mode: VolumeMode): Method {
   if (backend.kind === 'unsupported') return { kind: 'skip', reason: backend.reason };
-  if (backend.kind === 'directory') return { kind: 'skip', reason: 'node directories are not backed up by this version yet' };
+  if (backend.kind === 'directory') {
+    return mode === 'auto' || mode === 'files' ? { kind: 'files', path: backend.path, ...(backend.node !== undefined && { node: backend.node }) } : { kind: 'skip', reason: `mode ${mode}: a ${backend.via} directory is read as files (mode auto or files)` };
+  }
+  if (mode === 'files') return { kind: 'skip', reason: 'mode files reads node directories (hostPath, local); this volume is not one' };
   const driver = backend.kind === 'csi' ? backend.driver : backend.via === 'csi' ? backend.driver : undefined;
   if (mode === 'csi') return driver === undefined ? { kind: 'skip', reason: `mode csi: an ${backend.kind === 'rbd' ? `${backend.via} RBD` : backend.kind} volume has no CSI driver to snapshot it` } : { kind: 'csi', driver };
   if (backend.kind === 'rbd') return { kind: 'rbd' };
@@ -107,6 +134,29 @@ export class VolumesBackup {
           entries.push({ ...base, csi });
         } catch (error) {
           const message = describeKubeError(error);
+          entries.push({ ...base, error: message });
+          warnings.push(`volume ${label}: ${message}`);
+          failed = true;
+        }
+        this.progress.volumesDone++;
+        continue;
+      }
+      if (method.kind === 'files') {
+        if (method.node !== undefined && request.node !== undefined && method.node !== request.node) {
+          entries.push({ ...base, skipped: `on node ${method.node}: backed up by the agent there` });
+          this.progress.volumesDone++;
+          continue;
+        }
+        try {
+          if (request.readDirectory === undefined) throw new Error('this run reads no node directories');
+          const result = await request.readDirectory({ claim: volume.claim, path: method.path, ...(method.node !== undefined && { node: method.node }), parentTree: request.directoryBases?.get(label) });
+          warnings.push(...result.warnings.map((w) => `volume ${label}: ${w}`));
+          failed ||= result.failed;
+          entries.push({ ...base, path: `${VOLUMES_DIR}/${label}`, files: result.record });
+          byNamespace.set(volume.namespace, [...(byNamespace.get(volume.namespace) ?? []), result.node]);
+          this.progress.changedBytes += result.record.bytes;
+        } catch (error) {
+          const message = (error as Error).message;
           entries.push({ ...base, error: message });
           warnings.push(`volume ${label}: ${message}`);
           failed = true;

@@ -5,6 +5,18 @@ import type { SnapshotSource, StoredSnapshot } from '../../repository/snapshot.t
 import type { VolumeSnapshotRecord } from './csi/volume-snapshot.ts';
 import type { RbdImageRecord } from './rbd/image-backup.ts';
 
+/** A node directory read as files. */
+export interface DirectoryRecord {
+  /** The directory as the volume names it (hostPath / local path). */
+  readonly path: string;
+  readonly node?: string;
+  readonly files: number;
+  readonly dirs: number;
+  readonly bytes: number;
+  /** Whether a previous backup of the claim was compared against (unchanged files not read). */
+  readonly incremental: boolean;
+}
+
 export interface VolumeEntry {
   readonly namespace: string;
   readonly claim: string;
@@ -18,6 +30,8 @@ export interface VolumeEntry {
   readonly path?: string;
   /** For RBD images: the Ceph snapshot, size, block size and diff base. */
   readonly rbd?: RbdImageRecord;
+  /** For node directories read as files: what was read. */
+  readonly files?: DirectoryRecord;
   /** For CSI volumes: the VolumeSnapshot taken and its content (the data stays with the driver). */
   readonly csi?: VolumeSnapshotRecord;
   /** Why it is not in the snapshot. */
