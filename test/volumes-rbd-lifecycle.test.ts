@@ -166,4 +166,61 @@ spec:
     const intact = JSON.parse((await s.ok(['restore', saved[2]!.id, '--repo', repo, '--ceph-conf', conf, '--volumes', '--image-suffix', '-intact', '--json'])).stdout) as { volumes: { sha256: string }[] };
     expect(intact.volumes[0]!.sha256).toBe(atBackup[2]);
   }, 400_000);
+
+  it('runs rbd in a Rook toolbox pod through the API server\'s pods/exec, streaming both ways', async () => {
+    // KWOK serves this pod's exec by running the command on this machine (testbed/kwok-stages.yaml), as the toolbox would in its pod.
+    const ns = cluster().namespace;
+    const kc = cluster().bed.kubeconfig;
+    const { conf, pool } = cluster().bed.ceph!;
+    const rbd = (args: readonly string[]) => execFileSync('rbd', ['-c', conf, ...args], { maxBuffer: 256 * MiB, stdio: ['ignore', 'pipe', 'pipe'] });
+    const sha = (spec: string) => createHash('sha256').update(rbd(['export', '--no-progress', spec, '-'])).digest('hex');
+    const image = `tools-${ns}`;
+    const file = join(cluster().bed.dir, `${image}.img`);
+    writeFileSync(file, Buffer.concat([randomBytes(5 * MiB), Buffer.alloc(3 * MiB)]));
+    rbd(['import', '--no-progress', file, `${pool}/${image}`]);
+    kubectl(kc, ['apply', '-f', '-'], `
+apiVersion: v1
+kind: Pod
+metadata: { name: rook-ceph-tools-0, namespace: ${ns}, labels: { app: rook-ceph-tools } }
+spec: { containers: [{ name: tools, image: rook/ceph }] }
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: ${ns}-tools }
+spec:
+  capacity: { storage: 8Mi }
+  accessModes: [ReadWriteOnce]
+  storageClassName: rbd-${ns}
+  claimRef: { namespace: ${ns}, name: tools-data }
+  csi: { driver: rbd.csi.ceph.com, volumeHandle: opaque-${ns}, volumeAttributes: { pool: ${pool}, imageName: ${image} } }
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: tools-data, namespace: ${ns} }
+spec: { accessModes: [ReadWriteOnce], storageClassName: rbd-${ns}, volumeName: ${ns}-tools, resources: { requests: { storage: 8Mi } } }
+`);
+    await eventually('the toolbox to run and the claim to bind', () => getJson<{ status: { phase: string } }>(kc, ['pod', 'rook-ceph-tools-0', '-n', ns]).status.phase === 'Running'
+      && getJson<{ status: { phase: string } }>(kc, ['pvc', 'tools-data', '-n', ns]).status.phase === 'Bound');
+    const toolboxRepo = `${s.dir}/repo-toolbox`;
+    await s.ok(['init', '--repo', toolboxRepo]);
+    // No --ceph-conf on this side: the path is the pod's, passed to rbd there.
+    const viaToolbox = ['--kubeconfig', kc, '--ceph-toolbox', ns, '--ceph-conf', conf];
+    const first = JSON.parse((await s.ok(['backup', '--repo', toolboxRepo, ...viaToolbox, '--volumes', '--pvc', `${ns}/tools-data`, '--json'])).stdout) as Saved;
+    const atFirst = sha(`${pool}/${image}`);
+    rbd(['bench', '--io-type', 'write', '--io-size', '64K', '--io-total', '512K', '--io-pattern', 'rand', image, '--pool', pool]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = JSON.parse((await s.ok(['backup', '--repo', toolboxRepo, ...viaToolbox, '--volumes', '--pvc', `${ns}/tools-data`, '--json'])).stdout) as Saved;
+    const atSecond = sha(`${pool}/${image}`);
+    const volumes = (x: Saved) => x.sources.find((src) => src.type === 'volumes')!.record!.volumes as unknown as { rbd: { snapshot: string; base: string | null } }[];
+    expect(volumes(second)[0]!.rbd.base).toBe(volumes(first)[0]!.rbd.snapshot);
+    for (const [saved, expected, suffix] of [[first, atFirst, '-t1'], [second, atSecond, '-t2']] as const) {
+      // restore feeds rbd import through the exec stream's standard input, closed by v5.channel.k8s.io.
+      const out = JSON.parse((await s.ok(['restore', saved.id, '--repo', toolboxRepo, ...viaToolbox, '--volumes', '--image-suffix', suffix, '--json'])).stdout) as { volumes: { sha256: string }[] };
+      expect(out.volumes[0]!.sha256).toBe(expected);
+      expect(sha(`${pool}/${image}${suffix}`)).toBe(expected);
+    }
+    const noToolbox = await s.run(['backup', '--repo', toolboxRepo, '--kubeconfig', kc, '--ceph-toolbox', ns, '--ceph-toolbox-selector', 'app=missing', '--volumes', '--pvc', `${ns}/tools-data`]);
+    expect(noToolbox.code).toBe(3);
+    expect(noToolbox.stderr).toContain(`no running Rook toolbox pod in ${ns} matches app=missing`);
+  }, 300_000);
 });

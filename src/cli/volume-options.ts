@@ -8,7 +8,8 @@ import type { VolumeSelection } from '../core/volumes/resolve.ts';
 import { parseClaim, parseWorkload } from '../core/volumes/selection.ts';
 import type { KubeHttp } from '../kube/http.ts';
 import { narrowByLabels } from '../sources/volumes/inventory.ts';
-import { LocalRbd } from '../sources/volumes/rbd/runner.ts';
+import { LocalRbd, type RbdRunner } from '../sources/volumes/rbd/runner.ts';
+import { ROOK_TOOLBOX_SELECTOR, ToolboxRbd } from '../sources/volumes/rbd/toolbox.ts';
 
 export interface VolumesFlags {
   readonly workload: string[];
@@ -26,19 +27,30 @@ export interface CephFlags {
   readonly cephConf?: string;
   readonly cephKeyring?: string;
   readonly cephId?: string;
+  readonly cephToolbox?: string;
+  readonly cephToolboxSelector: string;
 }
 
 export function addCephOptions(command: Command): Command {
   return command
     .option('--ceph-conf <path>', 'ceph.conf for rbd (default: /etc/ceph/ceph.conf)')
     .option('--ceph-keyring <path>', 'the Ceph keyring for rbd')
-    .option('--ceph-id <id>', 'the Ceph client id (client.ID) for rbd');
+    .option('--ceph-id <id>', 'the Ceph client id (client.ID) for rbd')
+    .option('--ceph-toolbox <namespace>', 'run rbd in the Rook toolbox pod of this namespace (pods/exec), not on this machine; --ceph-conf and --ceph-keyring are then paths in the pod')
+    .option('--ceph-toolbox-selector <selector>', 'with --ceph-toolbox: the toolbox pods\' labels', ROOK_TOOLBOX_SELECTOR);
 }
 
-export function localRbd(flags: CephFlags): LocalRbd {
-  return new LocalRbd({
+/** Whether rbd runs in the cluster, so that the command needs a connection to it. */
+export const needsCluster = (flags: CephFlags): boolean => flags.cephToolbox !== undefined;
+
+/** rbd on this machine, or in the Rook toolbox with --ceph-toolbox (then `http` is required). */
+export function rbdRunner(flags: CephFlags, http: KubeHttp | undefined): RbdRunner {
+  const connection = {
     ...(flags.cephConf !== undefined && { confFile: flags.cephConf }),
     ...(flags.cephKeyring !== undefined && { keyringFile: flags.cephKeyring }),
     ...(flags.cephId !== undefined && { id: flags.cephId }),
-  });
+  };
+  if (flags.cephToolbox === undefined) return new LocalRbd(connection);
+  if (http === undefined) throw new Error('--ceph-toolbox needs the cluster connection');
+  return new ToolboxRbd(http, { namespace: flags.cephToolbox, selector: flags.cephToolboxSelector }, connection);
 }

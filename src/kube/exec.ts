@@ -2,9 +2,11 @@
  * Runs a command in a pod's container through the API server's `pods/exec` WebSocket (the
  * channel protocol kubectl speaks: v5/v4.channel.k8s.io). The command is an argument list,
  * never a shell string. Frames carry a channel byte: 1 stdout, 2 stderr, 3 the final
- * metav1.Status (Success, or Failure with the exit code or the reason).
+ * metav1.Status (Success, or Failure with the exit code or the reason); channel 0 carries
+ * standard input, and v5's channel 255 closes it. Standard output can be a byte stream
+ * (openExec: `rbd export-diff` from the Rook toolbox) or collected text (execInPod: hooks).
  */
-import type { Duplex } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { KubeHttp } from './http.ts';
 
 export interface ExecRequest {
@@ -34,69 +36,127 @@ interface ExecStatus {
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 /** Output kept per stream: hooks print progress, not data. */
 const KEEP = 64 * 1024;
+/** Standard input goes out in frames of at most this many bytes (a 16-bit WebSocket length). */
+const STDIN_FRAME = 60 * 1024;
+/** v5's channel for closing a stream: payload [0] closes standard input. */
+const CLOSE_CHANNEL = 255;
 
-export async function execInPod(http: KubeHttp, request: ExecRequest): Promise<ExecResult> {
+export interface ExecStreamRequest {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container?: string;
+  readonly command: readonly string[];
+  /** Whether the command reads standard input (written with `write`, closed with `end`). */
+  readonly stdin: boolean;
+}
+
+/** A command running in a pod, its standard output as a byte stream. */
+export interface ExecStream {
+  readonly stdout: Readable;
+  /** Sends bytes to the command's standard input; resolves when the socket took them. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Closes standard input (v5.channel.k8s.io; the command then sees end of file). */
+  end(): void;
+  /** Settles when the command ended: its result and the tail of its standard error. */
+  readonly done: Promise<{ ok: boolean; outcome: string; stderr: string }>;
+  /** Drops the connection (the command in the pod may go on). */
+  close(reason?: string): void;
+}
+
+export async function openExec(http: KubeHttp, request: ExecStreamRequest): Promise<ExecStream> {
   const query: [string, string][] = [['stdout', 'true'], ['stderr', 'true']];
+  if (request.stdin) query.push(['stdin', 'true']);
   if (request.container !== undefined) query.push(['container', request.container]);
   for (const arg of request.command) query.push(['command', arg]);
   const path = `/api/v1/namespaces/${encodeURIComponent(request.namespace)}/pods/${encodeURIComponent(request.pod)}/exec`;
-  const { socket, head } = await http.upgrade(path, query, PROTOCOLS);
-  return readChannels(socket, head, request);
-}
-
-function readChannels(socket: Duplex, head: Buffer, request: ExecRequest): Promise<ExecResult> {
-  return new Promise((resolve) => {
-    let buffered = head;
-    let stdout = '';
-    let stderr = '';
-    let status: ExecStatus | undefined;
-    let settled = false;
-    const finish = (forced?: string) => {
+  const { socket, head, protocol } = await http.upgrade(path, query, PROTOCOLS);
+  if (request.stdin && protocol !== 'v5.channel.k8s.io') {
+    socket.destroy();
+    throw new Error(`pods/exec of ${request.namespace}/${request.pod}: the API server speaks ${protocol || 'no known protocol'}, which cannot close standard input (v5.channel.k8s.io, Kubernetes ≥ 1.29, is needed)`);
+  }
+  if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
+  const stdout = new PassThrough();
+  let stderr = '';
+  let status: ExecStatus | undefined;
+  let settled = false;
+  let resolveDone: (value: { ok: boolean; outcome: string; stderr: string }) => void = () => undefined;
+  const done = new Promise<{ ok: boolean; outcome: string; stderr: string }>((resolve) => (resolveDone = resolve));
+  const finish = (forced?: string) => {
+    if (settled) return;
+    settled = true;
+    socket.destroy();
+    stdout.end();
+    resolveDone({ ...outcomeOf(status, forced), stderr });
+  };
+  // Back pressure: a slow reader of stdout pauses the socket, and so the command in the pod.
+  stdout.on('drain', () => socket.resume());
+  let buffered = head;
+  const frame = (opcode: number, payload: Buffer) => {
+    if (opcode === 8) return finish();
+    if (opcode === 9) return void socket.write(maskedFrame(10, payload));
+    if ((opcode !== 1 && opcode !== 2) || payload.length === 0) return;
+    const channel = payload[0];
+    const data = payload.subarray(1);
+    if (channel === 1) {
+      if (data.length > 0 && !stdout.write(data)) socket.pause();
+    } else if (channel === 2) stderr = (stderr + data.toString('utf8')).slice(-KEEP);
+    else if (channel === 3 && data.length > 0) {
+      try {
+        status = JSON.parse(data.toString('utf8')) as ExecStatus;
+      } catch {
+        status = { status: 'Failure', message: data.toString('utf8') };
+      }
+    }
+  };
+  const parse = () => {
+    for (;;) {
+      const parsed = nextFrame(buffered);
+      if (parsed === undefined) return;
+      buffered = buffered.subarray(parsed.size);
+      frame(parsed.opcode, parsed.payload);
       if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve({ ...outcomeOf(status, forced), stdout, stderr });
-    };
-    const timer = setTimeout(() => finish(`timed out after ${Math.round(request.timeoutMs / 1000)}s (connection closed; the process in the pod may still run)`), request.timeoutMs);
-    const onAbort = () => finish('interrupted');
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const frame = (opcode: number, payload: Buffer) => {
-      if (opcode === 8) return finish();
-      if (opcode === 9) return void socket.write(maskedFrame(10, payload));
-      if ((opcode !== 1 && opcode !== 2) || payload.length === 0) return;
-      const channel = payload[0];
-      const data = payload.subarray(1).toString('utf8');
-      if (channel === 1) stdout = (stdout + data).slice(-KEEP);
-      else if (channel === 2) stderr = (stderr + data).slice(-KEEP);
-      else if (channel === 3 && data.length > 0) {
-        try {
-          status = JSON.parse(data) as ExecStatus;
-        } catch {
-          status = { status: 'Failure', message: data };
-        }
-      }
-    };
-    const parse = () => {
-      for (;;) {
-        const parsed = nextFrame(buffered);
-        if (parsed === undefined) return;
-        buffered = buffered.subarray(parsed.size);
-        frame(parsed.opcode, parsed.payload);
-        if (settled) return;
-      }
-    };
-    socket.on('data', (chunk: Buffer) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      parse();
-    });
-    socket.on('end', () => finish());
-    socket.on('close', () => finish());
-    socket.on('error', (error) => finish(`connection failed: ${error.message}`));
+    }
+  };
+  socket.on('data', (chunk: Buffer) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     parse();
   });
+  socket.on('end', () => finish());
+  socket.on('close', () => finish());
+  socket.on('error', (error) => finish(`connection failed: ${error.message}`));
+  parse();
+  const send = (payload: Buffer) => new Promise<void>((resolve, reject) => {
+    if (settled) return reject(new Error(`the command in ${request.namespace}/${request.pod} ended before reading all of its input`));
+    socket.write(maskedFrame(2, payload), (error) => (error ? reject(error) : resolve()));
+  });
+  return {
+    stdout,
+    async write(chunk) {
+      for (let at = 0; at < chunk.length; at += STDIN_FRAME) await send(Buffer.concat([Buffer.from([0]), chunk.subarray(at, at + STDIN_FRAME)]));
+    },
+    end() {
+      if (!settled) socket.write(maskedFrame(2, Buffer.from([CLOSE_CHANNEL, 0])));
+    },
+    done,
+    close: (reason) => finish(reason ?? 'closed'),
+  };
+}
+
+export async function execInPod(http: KubeHttp, request: ExecRequest): Promise<ExecResult> {
+  const exec = await openExec(http, { ...request, stdin: false });
+  let stdout = '';
+  exec.stdout.setEncoding('utf8').on('data', (text: string) => (stdout = (stdout + text).slice(-KEEP)));
+  const drained = new Promise((resolve) => exec.stdout.on('end', resolve));
+  const timer = setTimeout(() => exec.close(`timed out after ${Math.round(request.timeoutMs / 1000)}s (connection closed; the process in the pod may still run)`), request.timeoutMs);
+  const onAbort = () => exec.close('interrupted');
+  request.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const [result] = await Promise.all([exec.done, drained]);
+    return { ok: result.ok, outcome: result.outcome, stdout, stderr: result.stderr };
+  } finally {
+    clearTimeout(timer);
+    request.signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 function outcomeOf(status: ExecStatus | undefined, forced: string | undefined): { ok: boolean; outcome: string } {

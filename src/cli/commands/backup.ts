@@ -19,7 +19,7 @@ import { repeated } from '../option-values.ts';
 import { volumesRecord } from '../../sources/volumes/record.ts';
 import type { VolumeMode } from '../../sources/volumes/backup.ts';
 import { parseKeepSpec } from '../../core/retention/spec.ts';
-import { addCephOptions, localRbd, volumeSelection, type CephFlags } from '../volume-options.ts';
+import { addCephOptions, rbdRunner, volumeSelection, type CephFlags } from '../volume-options.ts';
 
 
 interface BackupFlags extends EtcdFlags, ObjectFilterFlags, CephFlags {
@@ -154,7 +154,7 @@ ${EXIT_STATUS_HELP}`,
         ? {
           http,
           selection: await volumeSelection(http, { workload: options.workload, pvc: options.pvc, namespace: volumeNamespaces(options.includeNamespaces), ...(options.selector !== undefined && { selector: options.selector }) }),
-          rbd: localRbd(options),
+          rbd: rbdRunner(options, http),
           ...(liveSnapshots !== undefined && { liveSnapshots }),
           mode: options.volumeMode as VolumeMode,
           hostRoot: options.hostRoot,

@@ -9,7 +9,7 @@ import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printError, printJson, printLine } from '../output.ts';
 import { formatBytes } from '../progress.ts';
-import { localRbd, type CephFlags } from '../volume-options.ts';
+import { needsCluster, rbdRunner, type CephFlags } from '../volume-options.ts';
 import { requireVolumesRecord } from '../../sources/volumes/record.ts';
 import { parseClaim } from '../../core/volumes/selection.ts';
 
@@ -47,9 +47,9 @@ function describe(r: VolumeRestoreResult): string {
 
 export async function restoreVolumesCommand(repository: Repository, snapshot: StoredSnapshot, flags: VolumesRestoreFlags, global: GlobalOptions): Promise<void> {
   const csi = requireVolumesRecord(snapshot).volumes.some((v) => (v.csi !== undefined || v.files !== undefined) && (flags.pvc.length === 0 || flags.pvc.includes(`${v.namespace}/${v.claim}`)));
-  const http = flags.inPlace || flags.createPvc || csi ? new KubeHttp(await connect(global)) : undefined;
+  const http = flags.inPlace || flags.createPvc || csi || needsCluster(flags) ? new KubeHttp(await connect(global)) : undefined;
   const results = await restoreVolumes(repository, snapshot, {
-    rbd: localRbd(flags),
+    rbd: rbdRunner(flags, http),
     claims: flags.pvc,
     ...(flags.targetPool !== undefined && { targetPool: flags.targetPool }),
     ...(flags.imageSuffix !== undefined && { suffix: flags.imageSuffix }),

@@ -49,7 +49,8 @@ const volumesSource = z.strictObject({
     .strictObject({
       confFile: filePath().optional(),
       keyringFile: filePath().optional(),
-      toolbox: z.strictObject({ namespace: z.string(), selector: z.string() }).optional(),
+      /** Run rbd in the Rook toolbox pod (pods/exec); confFile and keyringFile are then paths in the pod. */
+      toolbox: z.strictObject({ namespace: z.string().min(1), selector: z.string().min(1).default('app=rook-ceph-tools'), container: z.string().min(1).optional() }).optional(),
     })
     .optional(),
 });

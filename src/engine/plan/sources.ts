@@ -13,7 +13,8 @@ import { discoverControlPlane } from '../../sources/files/control-plane.ts';
 import type { BackupOptions } from '../backup.ts';
 import { parseClaim, parseWorkload } from '../../core/volumes/selection.ts';
 import { narrowByLabels } from '../../sources/volumes/inventory.ts';
-import { LocalRbd } from '../../sources/volumes/rbd/runner.ts';
+import { LocalRbd, type RbdRunner } from '../../sources/volumes/rbd/runner.ts';
+import { ToolboxRbd } from '../../sources/volumes/rbd/toolbox.ts';
 import { retentionPolicy } from './retention.ts';
 
 export type PlanSources = Pick<BackupOptions, 'paths' | 'etcd' | 'objects' | 'volumes'> & {
@@ -33,13 +34,18 @@ export function checkRunnable(planName: string, plan: PlanConfig): void {
       });
     }
     if (source.type === 'volumes') {
-      if (source.ceph?.toolbox !== undefined) throw new UsageError(`plans.${planName}.sources[${index}].ceph.toolbox: running rbd in the Rook toolbox is not built yet`, { hint: 'give ceph.confFile and ceph.keyringFile to run rbd locally' });
       for (const namespace of source.namespaces ?? []) if (/[*?]/.test(namespace)) throw new UsageError(`plans.${planName}.sources[${index}].namespaces: ${namespace}: volumes are selected by namespace name, not glob`);
     }
     if (source.type === 'files' && source.exclude !== undefined) {
       throw new UsageError(`plans.${planName}.sources[${index}].exclude: excluding files is not supported yet`, { hint: 'list the paths to back up instead' });
     }
   });
+}
+
+/** rbd with the plan's Ceph settings: in the Rook toolbox when `ceph.toolbox` is set, else on this machine. */
+function rbdFor(http: KubeHttp, ceph: Extract<SourceConfig, { type: 'volumes' }>['ceph']): RbdRunner {
+  const connection = { ...(ceph?.confFile !== undefined && { confFile: ceph.confFile }), ...(ceph?.keyringFile !== undefined && { keyringFile: ceph.keyringFile }) };
+  return ceph?.toolbox === undefined ? new LocalRbd(connection) : new ToolboxRbd(http, ceph.toolbox, connection);
 }
 
 export async function planSources(config: Config, planName: string, options: { hostRoot?: string } = {}): Promise<PlanSources> {
@@ -81,7 +87,7 @@ export async function planSources(config: Config, planName: string, options: { h
         volumes = {
           http,
           selection: await narrowByLabels(http, named, source.labelSelector, `${at}.labelSelector`),
-          rbd: new LocalRbd({ ...(source.ceph?.confFile !== undefined && { confFile: source.ceph.confFile }), ...(source.ceph?.keyringFile !== undefined && { keyringFile: source.ceph.keyringFile }) }),
+          rbd: rbdFor(http, source.ceph),
           ...(source.liveSnapshots !== undefined && { liveSnapshots: retentionPolicy(source.liveSnapshots) }),
           mode: source.mode,
           hostRoot: options.hostRoot ?? '/',

@@ -3,7 +3,11 @@
  * its hash as it is read), then read back with `rbd export` and its SHA-256 compared with
  * what was fed: a restore that Ceph did not store exactly fails instead of reporting success.
  *
- * - To a new image (the default): `rbd import`; an existing image is never overwritten.
+ * - To a new image (the default): `rbd create` at the backup's size, then the blocks as a diff
+ *   stream (`rbd import-diff`, zero blocks left unallocated); an existing image is never
+ *   overwritten, and a new one whose restore failed is removed. The diff stream ends with its
+ *   own end record, so rbd never waits for end of file: through pods/exec in the Rook
+ *   toolbox that matters, as not every kubelet passes the close of standard input on.
  * - In place: the image must exist and have no watchers (nothing maps it). Ceph first takes
  *   a safety snapshot (`strata-pre-restore-<time>`, outside the GFS names, so no retention
  *   removes it), then a diff stream that writes every block (`rbd import-diff`) makes the
@@ -59,14 +63,30 @@ async function verify(runner: RbdRunner, spec: string, node: TreeNode, fed: { by
   return { bytes: fed.bytes, sha256 };
 }
 
+/** The stored blocks as a diff stream that writes the whole image (zero blocks as zeroed extents). */
+function imageDiff(repository: Repository, node: TreeNode) {
+  const { blocks, fed } = feed(repository, node);
+  async function* tagged() {
+    for await (const data of blocks()) yield { data, zero: isZero(data) };
+  }
+  return { stream: writeImageDiff(node.size ?? 0, tagged()), fed };
+}
+
 export async function restoreImage(repository: Repository, runner: RbdRunner, node: TreeNode, target: RbdImage): Promise<ImageRestoreResult> {
   const spec = imageSpec(target);
   if (await imageExists(runner, target)) {
     throw new UsageError(`image ${spec} exists already`, { hint: 'restore to a new name (--image-suffix), or over it with --in-place' });
   }
-  const { blocks, fed } = feed(repository, node);
-  await runner.write(['import', '--no-progress', '-', spec], blocks());
-  return { image: spec, ...(await verify(runner, spec, node, fed)) };
+  await runner.run(['create', '--size', `${node.size ?? 0}B`, spec]);
+  try {
+    const { stream, fed } = imageDiff(repository, node);
+    await runner.write(['import-diff', '--no-progress', '-', spec], stream);
+    return { image: spec, ...(await verify(runner, spec, node, fed)) };
+  } catch (error) {
+    // Half an image is worse than none: the next attempt can use the same name.
+    await runner.run(['rm', '--no-progress', spec]).catch(() => undefined);
+    throw error;
+  }
 }
 
 export async function restoreImageInPlace(repository: Repository, runner: RbdRunner, node: TreeNode, target: RbdImage, at = new Date()): Promise<ImageRestoreResult> {
@@ -78,10 +98,7 @@ export async function restoreImageInPlace(repository: Repository, runner: RbdRun
   }
   const safetySnapshot = liveSnapshotName(at).replace(/^strata-/, 'strata-pre-restore-');
   await runner.run(['snap', 'create', '--no-progress', imageSpec(target, safetySnapshot)]);
-  const { blocks, fed } = feed(repository, node);
-  async function* tagged() {
-    for await (const data of blocks()) yield { data, zero: isZero(data) };
-  }
-  await runner.write(['import-diff', '--no-progress', '-', spec], writeImageDiff(node.size ?? 0, tagged()));
+  const { stream, fed } = imageDiff(repository, node);
+  await runner.write(['import-diff', '--no-progress', '-', spec], stream);
   return { image: spec, ...(await verify(runner, spec, node, fed)), safetySnapshot };
 }

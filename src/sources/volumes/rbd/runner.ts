@@ -37,13 +37,7 @@ export class LocalRbd implements RbdRunner {
   }
 
   private argv(args: readonly string[]): string[] {
-    const c = this.connection;
-    return [
-      ...(c.confFile !== undefined ? ['--conf', c.confFile] : []),
-      ...(c.keyringFile !== undefined ? ['--keyring', c.keyringFile] : []),
-      ...(c.id !== undefined ? ['--id', c.id] : []),
-      ...args,
-    ];
+    return [...connectionArgs(this.connection), ...args];
   }
 
   private start(args: readonly string[], stdin: 'ignore' | 'pipe') {
@@ -54,7 +48,7 @@ export class LocalRbd implements RbdRunner {
       child.on('error', (error) => reject(new OperationError(`rbd ${args[0] ?? ''}: cannot run ${this.connection.program ?? 'rbd'}: ${error.message}`, { hint: 'install ceph-common, or run rbd through the Rook toolbox (ceph.toolbox in the plan)' })));
       child.on('close', (code, signal) => {
         if (code === 0) resolve();
-        else reject(new OperationError(`rbd ${args.join(' ')}: ${stderr.trim().split('\n').filter((l) => !/% complete/.test(l)).at(-1) ?? (signal === null ? `exit ${code}` : `killed by ${signal}`)}`));
+        else reject(rbdFailure(args, stderr, signal === null ? `exit ${code}` : `killed by ${signal}`));
       });
     });
     return { child, done };
@@ -89,6 +83,20 @@ export class LocalRbd implements RbdRunner {
     const error = await failed;
     if (error !== undefined) throw error;
   }
+}
+
+/** The error for a failed rbd command: its last line of standard error that is not progress. */
+export function rbdFailure(args: readonly string[], stderr: string, otherwise: string, where = ''): OperationError {
+  return new OperationError(`rbd ${args.join(' ')}${where}: ${stderr.trim().split('\n').filter((l) => l !== '' && !/% complete/.test(l)).at(-1) ?? otherwise}`);
+}
+
+/** The connection arguments rbd takes before the command. */
+export function connectionArgs(c: RbdConnection): string[] {
+  return [
+    ...(c.confFile !== undefined ? ['--conf', c.confFile] : []),
+    ...(c.keyringFile !== undefined ? ['--keyring', c.keyringFile] : []),
+    ...(c.id !== undefined ? ['--id', c.id] : []),
+  ];
 }
 
 /** pool[/namespace]/image[@snapshot], as rbd spells an image spec. */
