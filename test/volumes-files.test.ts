@@ -12,12 +12,13 @@ import { scratch } from './helpers/repo.ts';
 import { useCluster } from './helpers/testbed.ts';
 import { eventually, getJson, kubectl } from './helpers/workloads.ts';
 
-interface Saved { id: string; result: string; summary: { newBytes: number }; sources: { type: string; record?: { volumes: { claim: string; path?: string; files?: { path: string; files: number; incremental: boolean } }[] } }[] }
+interface Saved { id: string; result: string; summary: { newBytes: number }; sources: { type: string; record?: { volumes: { claim: string; path?: string; skipped?: string; files?: { path: string; node?: string; files: number; incremental: boolean } }[] } }[] }
 
 describe('volumes: node directories as files', () => {
   const cluster = useCluster({ name: 'volumes-files', nodes: 1 });
   const s = scratch();
   const repo = `${s.dir}/repo`;
+  const entry = (x: Saved) => x.sources.find((src) => src.type === 'volumes')!.record!.volumes[0]!;
 
   it('backs up a hostPath volume incrementally and restores it into another claim and in place', async () => {
     const ns = cluster().namespace;
@@ -56,7 +57,6 @@ spec:
     await eventually('the claims to bind', () => getJson<{ items: { status: { phase: string } }[] }>(kc, ['pvc', '-n', ns]).items.every((c) => c.status.phase === 'Bound'));
     await s.ok(['init', '--repo', repo]);
     const backup = async () => JSON.parse((await s.ok(['backup', '--repo', repo, '--kubeconfig', kc, '--volumes', '--workload', `${ns}/deployment/web`, '--json'])).stdout) as Saved;
-    const entry = (x: Saved) => x.sources.find((src) => src.type === 'volumes')!.record!.volumes[0]!;
 
     const first = await backup();
     const atFirst = describeTree(source);
@@ -101,5 +101,66 @@ spec:
     const now = describeTree(source);
     for (const [path, description] of atFirst) if (path !== '/') expect(now.get(path), path).toEqual(description);
     expect(getJson<{ spec: { replicas: number } }>(kc, ['deployment', 'web', '-n', ns]).spec.replicas).toBe(1);
+  }, 300_000);
+
+  it('reads a mounted volume where the kubelet mounts it, on the agent\'s node only', async () => {
+    // The kubelet's layout under a host root made for the test (KWOK mounts nothing): pods/UID/volumes/kubernetes.io~csi/PV/mount.
+    const ns = cluster().namespace;
+    const kc = cluster().bed.kubeconfig;
+    kubectl(kc, ['apply', '-f', '-'], `
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: ${ns}-db }
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteOnce]
+  storageClassName: rbd-${ns}
+  claimRef: { namespace: ${ns}, name: db-data }
+  csi: { driver: rbd.csi.ceph.com, volumeHandle: opaque-${ns}, volumeAttributes: { pool: rbd, imageName: db-${ns} } }
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: db-data, namespace: ${ns} }
+spec: { accessModes: [ReadWriteOnce], storageClassName: rbd-${ns}, volumeName: ${ns}-db, resources: { requests: { storage: 1Gi } } }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: db-0, namespace: ${ns} }
+spec: { containers: [{ name: db, image: postgres }], volumes: [{ name: data, persistentVolumeClaim: { claimName: db-data } }] }
+`);
+    await eventually('the pod to run', () => getJson<{ status: { phase: string } }>(kc, ['pod', 'db-0', '-n', ns]).status.phase === 'Running');
+    const pod = getJson<{ metadata: { uid: string }; spec: { nodeName: string } }>(kc, ['pod', 'db-0', '-n', ns]);
+    const hostRoot = join(s.dir, 'host');
+    const mount = join(hostRoot, 'var/lib/kubelet/pods', pod.metadata.uid, 'volumes/kubernetes.io~csi', `${ns}-db`, 'mount');
+    generateTree(mount, { smallFiles: 60, largeFiles: 1, largeSize: 256 * 1024 }, 31);
+    const agentRepo = join(s.dir, 'agent-repo');
+    await s.ok(['init', '--repo', agentRepo]);
+    const config = join(s.dir, 'agent.yaml');
+    writeFileSync(config, `
+repositories:
+  main: { url: ${agentRepo}, passwordFile: ${s.passwordFile} }
+clusters:
+  bed: { kubeconfig: ${kc} }
+plans:
+  agent:
+    cluster: bed
+    repository: main
+    sources: [{ type: volumes, namespaces: [${ns}], mode: files }]
+`);
+    const run = JSON.parse((await s.ok(['run', 'agent', '--config', config, '--host-root', hostRoot, '--node', pod.spec.nodeName, '--json'])).stdout) as { result: string; snapshot: string };
+    expect(run.result).toBe('succeeded');
+    const saved = JSON.parse((await s.ok(['show', run.snapshot, '--repo', agentRepo, '--json'])).stdout) as Saved;
+    expect(entry(saved)).toMatchObject({ claim: 'db-data', files: { path: `/var/lib/kubelet/pods/${pod.metadata.uid}/volumes/kubernetes.io~csi/${ns}-db/mount`, node: pod.spec.nodeName } });
+    const out = join(s.dir, 'agent-restore');
+    await s.ok(['restore', run.snapshot, '--repo', agentRepo, '--target', out, '--include', `/volumes/${ns}/db-data`]);
+    const restored = describeTree(join(out, 'volumes', ns, 'db-data'));
+    const original = describeTree(mount);
+    restored.delete('/'); original.delete('/');
+    expect(restored).toEqual(original);
+
+    // Another node's agent leaves it to this one: recorded, not a failure.
+    const other = JSON.parse((await s.ok(['backup', '--repo', agentRepo, '--kubeconfig', kc, '--volumes', '--pvc', `${ns}/db-data`, '--volume-mode', 'files', '--host-root', hostRoot, '--node', 'some-other-node', '--json'])).stdout) as Saved & { sources: { record?: { volumes: { skipped?: string }[] } }[] };
+    expect(other.result).toBe('completed');
+    expect(entry(other)).toMatchObject({ skipped: `mounted on ${pod.spec.nodeName}: backed up by the agent there` });
   }, 300_000);
 });

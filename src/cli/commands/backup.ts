@@ -17,7 +17,7 @@ import { backupProgressText, etcdProgressText, formatBytes, objectsProgressText,
 import { withRepository } from '../with-repository.ts';
 import { repeated } from '../option-values.ts';
 import { volumesRecord } from '../../sources/volumes/record.ts';
-import type { VolumeMode } from '../../sources/volumes/backup.ts';
+import type { VolumeMode } from '../../core/volumes/method.ts';
 import { parseKeepSpec } from '../../core/retention/spec.ts';
 import { addCephOptions, rbdRunner, volumeSelection, type CephFlags } from '../volume-options.ts';
 

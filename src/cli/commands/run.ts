@@ -20,7 +20,8 @@ export function runCommand(): Command {
     .description("run a plan from strata.yaml once: hooks, backup, retention (forget, prune), replication")
     .argument('<plan>', 'a name under plans: in strata.yaml')
     .option('--host <name>', 'host name to record in the snapshot (default: this host)')
-    .option('--host-root <dir>', "where the node's root file system is, for files sources (e.g. /host in a pod)", '/')
+    .option('--host-root <dir>', "where the node's root file system is, for files sources and volumes read as files (e.g. /host in a pod)", '/')
+    .option('--node <name>', 'this node\'s name: volumes sources read as files only what is on it (a per-node agent)')
     .addHelpText('after', `
 The steps, each recorded in the run's report (--json):
   1. pre hooks (argument lists, no shell; onError: fail stops the run, continue goes on);
@@ -35,11 +36,12 @@ Examples:
   strata run nightly --config /etc/strata/strata.yaml
   strata run control-plane --host-root /host --json
 ${EXIT_STATUS_HELP}`)
-    .action(async (planName: string, options: { host?: string; hostRoot: string }, command: Command) => {
+    .action(async (planName: string, options: { host?: string; hostRoot: string; node?: string }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const { config } = loadConfig(global);
       const run = await runPlan(config, planName, {
         hostRoot: options.hostRoot,
+        ...(options.node !== undefined && { node: options.node }),
         ...(options.host !== undefined && { host: options.host }),
         log: (message) => {
           if (global.logLevel === 'info' || global.logLevel === 'debug') printError(message);

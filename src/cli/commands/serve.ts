@@ -16,6 +16,7 @@ interface ServeFlags {
   readonly listen: string;
   readonly host?: string;
   readonly hostRoot: string;
+  readonly node?: string;
   readonly lease?: string;
   readonly identity: string;
   readonly leaseDuration: string;
@@ -43,7 +44,8 @@ export function serveCommand(): Command {
     .option('--plan <name>', 'only this plan (repeatable; default: every plan with a schedule)', repeated, [])
     .option('--listen <host:port>', 'HTTP address', '127.0.0.1:9464')
     .option('--host <name>', 'host name recorded in snapshots; give a stable one when replicas come and go (default: this host)')
-    .option('--host-root <dir>', "where the node's root file system is, for files sources", '/')
+    .option('--host-root <dir>', "where the node's root file system is, for files sources and volumes read as files", '/')
+    .option('--node <name>', 'this node\'s name: volumes sources read as files only what is on it (the per-node agent DaemonSet)')
     .option('--lease <namespace/name>', 'elect one leader among replicas through this coordination.k8s.io Lease (--kubeconfig or in-cluster)')
     .option('--identity <id>', 'this replica in the Lease (default: host name and PID)', `${hostname()}-${process.pid}`)
     .option('--lease-duration <duration>', 'how long a leader that stopped renewing keeps the Lease', '15s')
@@ -93,6 +95,7 @@ ${EXIT_STATUS_HELP}`)
         listenPort: listen.port,
         host: flags.host ?? hostname(),
         hostRoot: flags.hostRoot,
+        ...(flags.node !== undefined && { node: flags.node }),
         ...(lease && { lease }),
         ...(flags.history !== undefined && { historyFile: flags.history }),
         retries,

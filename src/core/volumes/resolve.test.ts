@@ -17,7 +17,7 @@ const inventory: Inventory = {
     { kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ops' }, spec: { selector: { matchLabels: { app: 'agent' } }, template: { spec: {} } } },
   ],
   pods: [
-    { metadata: { name: 'web-7d9-abcde', namespace: 'shop', labels: { app: 'web', hash: '7d9' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d9' }] }, spec: { volumes: [{ name: 'uploads', persistentVolumeClaim: { claimName: 'uploads' } }] }, status: { phase: 'Running' } },
+    { metadata: { name: 'web-7d9-abcde', uid: 'uid-web', namespace: 'shop', labels: { app: 'web', hash: '7d9' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d9' }] }, spec: { nodeName: 'node-1', volumes: [{ name: 'uploads', persistentVolumeClaim: { claimName: 'uploads' } }] }, status: { phase: 'Running' } },
     { metadata: { name: 'db-0', namespace: 'shop', labels: { app: 'db' }, ownerReferences: [{ kind: 'StatefulSet', name: 'db' }] }, spec: { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } }] } },
     { metadata: { name: 'debug', namespace: 'ops' }, spec: { volumes: [{ name: 'scratch', ephemeral: { volumeClaimTemplate: {} } }, { name: 'cache', persistentVolumeClaim: { claimName: 'cache' } }] } },
   ],
@@ -62,7 +62,7 @@ describe('resolveVolumes', () => {
   it('resolves a Deployment through its template and its pods (ReplicaSet owner), with the volume behind the claim', () => {
     const { volumes, problems } = resolveVolumes(inventory, { workloads: [{ namespace: 'shop', kind: 'Deployment', name: 'web' }] });
     expect(problems).toEqual([]);
-    expect(volumes).toEqual([{ namespace: 'shop', claim: 'uploads', volume: 'pv-uploads', storageClass: 'ceph-rbd', workloads: ['Deployment/web'], pods: ['web-7d9-abcde'], backend: expect.objectContaining({ kind: 'rbd', image: 'csi-vol-uploads' }), spec: inventory.volumes.find((v) => v.metadata.name === 'pv-uploads')!.spec }]);
+    expect(volumes).toEqual([{ namespace: 'shop', claim: 'uploads', volume: 'pv-uploads', storageClass: 'ceph-rbd', workloads: ['Deployment/web'], pods: ['web-7d9-abcde'], mounts: [{ pod: 'web-7d9-abcde', uid: 'uid-web', node: 'node-1' }], backend: expect.objectContaining({ kind: 'rbd', image: 'csi-vol-uploads' }), spec: inventory.volumes.find((v) => v.metadata.name === 'pv-uploads')!.spec }]);
   });
 
   it('resolves every replica of a StatefulSet from its claim templates, whether or not a pod runs', () => {

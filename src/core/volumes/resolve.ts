@@ -7,7 +7,7 @@
  * in-tree `rbd` source; the CSI volumeHandle is never parsed. Pure: the caller lists.
  */
 import { selectorMatches } from './selector.ts';
-import type { Backend, Claim, Pod, PodSpec, ResolvedVolume, Volume, Workload } from './types.ts';
+import type { Backend, Claim, Mount, Pod, PodSpec, ResolvedVolume, Volume, Workload } from './types.ts';
 
 export interface Inventory {
   readonly workloads: readonly Workload[];
@@ -108,12 +108,15 @@ export function resolveVolumes(inventory: Inventory, selection: VolumeSelection 
   const claims = new Map(inventory.claims.map((c) => [key(c.metadata.namespace ?? '', c.metadata.name), c]));
   const volumes = new Map(inventory.volumes.map((v) => [v.metadata.name, v]));
   const byKindName = new Map(inventory.workloads.map((w) => [`${w.kind}/${w.metadata.namespace ?? ''}/${w.metadata.name}`, w]));
-  const users = new Map<string, { workloads: Set<string>; pods: Set<string> }>();
-  const use = (claimKey: string, workload?: string, pod?: string) => {
+  const users = new Map<string, { workloads: Set<string>; pods: Set<string>; mounts: Mount[] }>();
+  const use = (claimKey: string, workload?: string, pod?: Pod) => {
     let entry = users.get(claimKey);
-    if (entry === undefined) users.set(claimKey, (entry = { workloads: new Set(), pods: new Set() }));
+    if (entry === undefined) users.set(claimKey, (entry = { workloads: new Set(), pods: new Set(), mounts: [] }));
     if (workload !== undefined) entry.workloads.add(workload);
-    if (pod !== undefined) entry.pods.add(pod);
+    if (pod !== undefined && !entry.pods.has(pod.metadata.name)) {
+      entry.pods.add(pod.metadata.name);
+      entry.mounts.push({ pod: pod.metadata.name, ...(pod.metadata.uid !== undefined && { uid: pod.metadata.uid }), ...(pod.spec.nodeName !== undefined && { node: pod.spec.nodeName }) });
+    }
   };
   /** The claims each top-level workload (and bare pod) uses, by "Kind/namespace/name". */
   const claimsBy = new Map<string, Set<string>>();
@@ -137,7 +140,7 @@ export function resolveVolumes(inventory: Inventory, selection: VolumeSelection 
     const selectors = topLevel.filter((w) => (w.metadata.namespace ?? '') === namespace && w !== owner && w.kind !== 'CronJob' && selectorMatches(w.spec.selector, pod.metadata.labels));
     for (const name of claimsOf(pod.spec, pod.metadata.name)) {
       const claimKey = key(namespace, name);
-      use(claimKey, undefined, pod.metadata.name);
+      use(claimKey, undefined, pod);
       add(`Pod/${namespace}/${pod.metadata.name}`, claimKey);
       for (const w of owner === undefined ? selectors : [owner, ...selectors]) {
         use(claimKey, `${w.kind}/${w.metadata.name}`);
@@ -168,7 +171,7 @@ export function resolveVolumes(inventory: Inventory, selection: VolumeSelection 
     const claim = claims.get(claimKey);
     const [namespace, name] = claimKey.split('/') as [string, string];
     const who = users.get(claimKey);
-    const base = { namespace, claim: name, workloads: [...(who?.workloads ?? [])].sort(), pods: [...(who?.pods ?? [])].sort() };
+    const base = { namespace, claim: name, workloads: [...(who?.workloads ?? [])].sort(), pods: [...(who?.pods ?? [])].sort(), mounts: [...(who?.mounts ?? [])].sort((a, b) => (a.pod < b.pod ? -1 : 1)) };
     if (claim === undefined) {
       // A claim a workload names but that does not exist (yet): said once, in the list.
       if (!(selection.claims ?? []).some((c) => key(c.namespace, c.name) === claimKey)) resolved.push({ ...base, backend: { kind: 'unsupported', reason: 'the claim does not exist' } });

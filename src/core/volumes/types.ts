@@ -70,6 +70,13 @@ export type Backend =
   | { readonly kind: 'csi'; readonly driver: string; readonly volumeHandle: string }
   | { readonly kind: 'unsupported'; readonly reason: string };
 
+/** A pod that uses a claim, and where the kubelet mounts it (pod UID, node). */
+export interface Mount {
+  readonly pod: string;
+  readonly uid?: string;
+  readonly node?: string;
+}
+
 export interface ResolvedVolume {
   readonly namespace: string;
   readonly claim: string;
@@ -79,6 +86,7 @@ export interface ResolvedVolume {
   /** The workloads ("StatefulSet/db") and pods that use it. */
   readonly workloads: readonly string[];
   readonly pods: readonly string[];
+  readonly mounts: readonly Mount[];
   readonly backend: Backend;
   /** The bound PersistentVolume's spec: a restore binds a static copy of it to the restored data. */
   readonly spec?: Volume['spec'];

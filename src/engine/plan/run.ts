@@ -55,6 +55,8 @@ export interface RunOptions {
   /** Host name recorded in the snapshot (serve passes a stable one; pods come and go). */
   readonly host?: string;
   readonly hostRoot?: string;
+  /** This node's name, for volumes read as files by a per-node agent. */
+  readonly node?: string;
   readonly signal?: AbortSignal;
   readonly log?: (message: string) => void;
 }
@@ -104,7 +106,7 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
   try {
     if (await runHooks('pre', {})) {
       log(`plan ${planName}: backing up`);
-      const sources = await planSources(config, planName, options.hostRoot === undefined ? {} : { hostRoot: options.hostRoot });
+      const sources = await planSources(config, planName, { ...(options.hostRoot !== undefined && { hostRoot: options.hostRoot }), ...(options.node !== undefined && { node: options.node }) });
       warnings.push(...sources.warnings);
       const choice = configuredRepository(config, plan.repository);
       const repository = await openRepository(choice.address, choice.credentials);

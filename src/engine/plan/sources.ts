@@ -48,7 +48,7 @@ function rbdFor(http: KubeHttp, ceph: Extract<SourceConfig, { type: 'volumes' }>
   return ceph?.toolbox === undefined ? new LocalRbd(connection) : new ToolboxRbd(http, ceph.toolbox, connection);
 }
 
-export async function planSources(config: Config, planName: string, options: { hostRoot?: string } = {}): Promise<PlanSources> {
+export async function planSources(config: Config, planName: string, options: { hostRoot?: string; node?: string } = {}): Promise<PlanSources> {
   const plan = config.plans[planName];
   if (plan === undefined) throw new UsageError(`plan "${planName}" is not under plans: in strata.yaml (have: ${Object.keys(config.plans).join(', ') || 'none'})`);
   checkRunnable(planName, plan);
@@ -91,6 +91,7 @@ export async function planSources(config: Config, planName: string, options: { h
           ...(source.liveSnapshots !== undefined && { liveSnapshots: retentionPolicy(source.liveSnapshots) }),
           mode: source.mode,
           hostRoot: options.hostRoot ?? '/',
+          ...(options.node !== undefined && { node: options.node }),
           ...(source.volumeSnapshotClass !== undefined && { volumeSnapshotClass: { name: source.volumeSnapshotClass, from: `${at}.volumeSnapshotClass` } }),
         };
       } else if (source.type === 'objects') {

@@ -33,6 +33,7 @@ export interface ServeOptions {
   /** Host name recorded in snapshots: stable across replicas and restarts. */
   readonly host: string;
   readonly hostRoot?: string;
+  readonly node?: string;
   readonly lease?: { readonly http: KubeHttp; readonly namespace: string; readonly name: string; readonly identity: string; readonly durationMs: number; readonly renewMs: number };
   readonly historyFile?: string;
   readonly retries?: number;
@@ -146,6 +147,7 @@ export class Serve {
       const record = await runPlan(this.options.config, plan, {
         trigger, attempt, signal, host: this.options.host,
         ...(this.options.hostRoot !== undefined && { hostRoot: this.options.hostRoot }),
+        ...(this.options.node !== undefined && { node: this.options.node }),
         log: this.options.log,
       });
       this.history.add(record);

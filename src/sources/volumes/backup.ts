@@ -8,7 +8,8 @@
  */
 import type { RetentionPolicy } from '../../core/retention/policy.ts';
 import { resolveVolumes, type VolumeSelection } from '../../core/volumes/resolve.ts';
-import type { Backend, ResolvedVolume } from '../../core/volumes/types.ts';
+import type { ResolvedVolume } from '../../core/volumes/types.ts';
+import { volumeMethod, type VolumeMode } from '../../core/volumes/method.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { Id } from '../../repository/hash.ts';
 import { snapshotClassFor, takeVolumeSnapshot, type VolumeSnapshotRecord } from './csi/volume-snapshot.ts';
@@ -82,23 +83,6 @@ function entryBase(volume: ResolvedVolume): VolumeEntry {
   };
 }
 
-type Method = { kind: 'rbd' } | { kind: 'csi'; driver: string } | { kind: 'files'; path: string; node?: string } | { kind: 'skip'; reason: string };
-
-export type VolumeMode = 'auto' | 'rbd' | 'csi' | 'files';
-
-function methodOf(backend: Backend, mode: VolumeMode): Method {
-  if (backend.kind === 'unsupported') return { kind: 'skip', reason: backend.reason };
-  if (backend.kind === 'directory') {
-    return mode === 'auto' || mode === 'files' ? { kind: 'files', path: backend.path, ...(backend.node !== undefined && { node: backend.node }) } : { kind: 'skip', reason: `mode ${mode}: a ${backend.via} directory is read as files (mode auto or files)` };
-  }
-  if (mode === 'files') return { kind: 'skip', reason: 'mode files reads node directories (hostPath, local); this volume is not one' };
-  const driver = backend.kind === 'csi' ? backend.driver : backend.via === 'csi' ? backend.driver : undefined;
-  if (mode === 'csi') return driver === undefined ? { kind: 'skip', reason: `mode csi: an ${backend.kind === 'rbd' ? `${backend.via} RBD` : backend.kind} volume has no CSI driver to snapshot it` } : { kind: 'csi', driver };
-  if (backend.kind === 'rbd') return { kind: 'rbd' };
-  if (mode === 'rbd') return { kind: 'skip', reason: `mode rbd: a ${backend.driver} volume is not a Ceph RBD image` };
-  return { kind: 'csi', driver: backend.driver };
-}
-
 export class VolumesBackup {
   readonly progress: VolumesProgress = { volumes: 0, volumesDone: 0, changedBytes: 0 };
   private readonly repository: Repository;
@@ -120,7 +104,12 @@ export class VolumesBackup {
     for (const volume of volumes) {
       const base = entryBase(volume);
       const label = `${volume.namespace}/${volume.claim}`;
-      const method = methodOf(volume.backend, request.mode ?? 'auto');
+      const method = volumeMethod(volume, request.mode ?? 'auto', request.node);
+      if (method.kind === 'elsewhere') {
+        entries.push({ ...base, skipped: method.reason });
+        this.progress.volumesDone++;
+        continue;
+      }
       if (method.kind === 'skip') {
         entries.push({ ...base, skipped: method.reason });
         warnings.push(`volume ${label}: not backed up: ${method.reason}`);
@@ -142,11 +131,6 @@ export class VolumesBackup {
         continue;
       }
       if (method.kind === 'files') {
-        if (method.node !== undefined && request.node !== undefined && method.node !== request.node) {
-          entries.push({ ...base, skipped: `on node ${method.node}: backed up by the agent there` });
-          this.progress.volumesDone++;
-          continue;
-        }
         try {
           if (request.readDirectory === undefined) throw new Error('this run reads no node directories');
           const result = await request.readDirectory({ claim: volume.claim, path: method.path, ...(method.node !== undefined && { node: method.node }), parentTree: request.directoryBases?.get(label) });
