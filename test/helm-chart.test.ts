@@ -101,4 +101,35 @@ describe('Helm chart', () => {
     expect(find(docs, 'ConfigMap', '-config').data['strata.yaml']).not.toContain('not-in-the-configmap');
     expect(find(docs, 'Secret', '-repository').stringData.password).toBe('not-in-the-configmap');
   }, 120_000);
+
+  it('the volume agent runs the files plan on every node with the kubelet\'s pods read-only, and only there', async () => {
+    const ns = cluster().namespace;
+    const { text, docs } = render('strata', ns, [
+      'volumeAgent.enabled=true',
+      'volumeAgent.hostPaths[0]=/mnt/disks',
+      'repositorySecret.existingSecret=strata-repo',
+      'config.plans.volume-files.repository=main',
+      'config.plans.volume-files.sources[0].type=volumes',
+      'config.plans.volume-files.sources[0].mode=files',
+      'config.plans.volume-files.schedule.cron=0 2 * * *',
+    ]);
+    expect(kubectl(cluster().bed.kubeconfig, ['apply', '--dry-run=server', '-n', ns, '-f', '-'], text)).toMatch(/daemonset\.apps\/strata-volume-agent created \(server dry run\)/);
+    const agent = find(docs, 'DaemonSet', '-volume-agent').spec.template.spec;
+    const container = agent.containers[0];
+    expect(container.args).toEqual(expect.arrayContaining(['serve', '--plan=volume-files', '--host-root=/host', '--node=$(NODE_NAME)', '--host=$(NODE_NAME)']));
+    expect(container.args.some((a: string) => a.startsWith('--lease'))).toBe(false); // every node runs its own
+    expect(container.securityContext).toMatchObject({ privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'], add: ['DAC_READ_SEARCH'] } });
+    const mounts = Object.fromEntries(container.volumeMounts.map((m: { name: string; mountPath: string; readOnly?: boolean }) => [m.mountPath, m.readOnly === true]));
+    expect(mounts).toMatchObject({ '/host/var/lib/kubelet/pods': true, '/host/mnt/disks': true });
+    expect(agent.volumes.filter((v: { hostPath?: unknown }) => v.hostPath !== undefined).map((v: { hostPath: { path: string } }) => v.hostPath.path).sort()).toEqual(['/mnt/disks', '/var/lib/kubelet/pods']);
+    // The serve Deployment runs the other scheduled plans, not the agent's.
+    const serveArgs = find(docs, 'Deployment', '-serve').spec.template.spec.containers[0].args as string[];
+    expect(serveArgs.filter((a) => a.startsWith('--plan='))).toEqual(['--plan=objects']);
+    const file = join(s.dir, 'agent-strata.yaml');
+    writeFileSync(file, find(docs, 'ConfigMap', '-config').data['strata.yaml'] as string);
+    await s.ok(['config', 'check', '--config', file]);
+    // In cronjob mode the agent's plan gets no CronJob either.
+    const cron = render('strata', ns, ['mode=cronjob', 'volumeAgent.enabled=true', 'config.plans.volume-files.repository=main', 'config.plans.volume-files.sources[0].type=volumes', 'config.plans.volume-files.schedule.cron=0 2 * * *']);
+    expect(cron.docs.filter((d) => d.kind === 'CronJob').map((d) => d.metadata.name)).toEqual(['strata-objects']);
+  }, 120_000);
 });
