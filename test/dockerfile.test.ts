@@ -7,11 +7,11 @@
  * dependency, a missing file or a wrong entrypoint fails it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -50,6 +50,7 @@ describe('Dockerfile', () => {
 
   it('its recipe builds an image whose entrypoint runs as the image user with production dependencies only', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'strata-image-'));
+    onTestFinished(() => rmSync(scratch, { recursive: true, force: true }));
     const buildDir = join(scratch, 'build');
     const appDir = join(scratch, 'app');
     mkdirSync(buildDir);

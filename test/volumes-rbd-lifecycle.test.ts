@@ -209,10 +209,15 @@ spec: { accessModes: [ReadWriteOnce], storageClassName: rbd-${ns}, volumeName: $
     const atFirst = sha(`${pool}/${image}`);
     rbd(['bench', '--io-type', 'write', '--io-size', '64K', '--io-total', '512K', '--io-pattern', 'rand', image, '--pool', pool]);
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const second = JSON.parse((await s.ok(['backup', '--repo', toolboxRepo, ...viaToolbox, '--volumes', '--pvc', `${ns}/tools-data`, '--json'])).stdout) as Saved;
+    // The second with 64 KiB blocks: a full read (said), stored at the new size.
+    const second = JSON.parse((await s.ok(['backup', '--repo', toolboxRepo, ...viaToolbox, '--volumes', '--pvc', `${ns}/tools-data`, '--rbd-block-size', '64KiB', '--json'])).stdout) as Saved & { warnings: string[] };
+    expect(second.warnings.join()).toContain('the block size changed (4194304 → 65536 bytes); the whole image was read');
     const atSecond = sha(`${pool}/${image}`);
-    const volumes = (x: Saved) => x.sources.find((src) => src.type === 'volumes')!.record!.volumes as unknown as { rbd: { snapshot: string; base: string | null } }[];
-    expect(volumes(second)[0]!.rbd.base).toBe(volumes(first)[0]!.rbd.snapshot);
+    const volumes = (x: Saved) => x.sources.find((src) => src.type === 'volumes')!.record!.volumes as unknown as { rbd: { snapshot: string; base: string | null; blockSize: number } }[];
+    expect(volumes(second)[0]!.rbd).toMatchObject({ base: null, blockSize: 65536 });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // Ceph snapshot names have one-second resolution
+    const third = JSON.parse((await s.ok(['backup', '--repo', toolboxRepo, ...viaToolbox, '--volumes', '--pvc', `${ns}/tools-data`, '--rbd-block-size', '64KiB', '--json'])).stdout) as Saved;
+    expect(volumes(third)[0]!.rbd.base).toBe(volumes(second)[0]!.rbd.snapshot);
     for (const [saved, expected, suffix] of [[first, atFirst, '-t1'], [second, atSecond, '-t2']] as const) {
       // restore feeds rbd import through the exec stream's standard input, closed by v5.channel.k8s.io.
       const out = JSON.parse((await s.ok(['restore', saved.id, '--repo', toolboxRepo, ...viaToolbox, '--volumes', '--image-suffix', suffix, '--json'])).stdout) as { volumes: { sha256: string }[] };

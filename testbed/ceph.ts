@@ -55,6 +55,8 @@ mon allow pool size one = true
 mon allow pool delete = true
 mon warn on pool no redundancy = false
 mon data avail warn = 1
+# A nearly full disk (a CI machine's) must not stop the test bed: memstore keeps data in memory.
+mon data avail crit = 0
 osd objectstore = memstore
 memstore device bytes = ${3 * 1024 ** 3}
 rados osd op timeout = 60

@@ -1,8 +1,20 @@
-/** A scratch folder with a password file and a strata runner bound to them. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+/**
+ * A scratch folder with a password file and a strata runner bound to them. Every folder a
+ * test file made is removed after that file (STRATA_TEST_KEEP=1 keeps them for a look):
+ * a full run writes gigabytes, and the test bed's Ceph refuses to start on a full disk.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { strata, type CliResult } from './strata.ts';
+
+const made: string[] = [];
+// Registered once per test file (vitest evaluates helpers per file): it runs after the file's tests.
+afterAll(() => {
+  if (process.env['STRATA_TEST_KEEP'] === '1') return;
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 export interface Scratch {
   readonly dir: string;
@@ -15,6 +27,7 @@ export interface Scratch {
 
 export function scratch(password = 'a-long-test-password'): Scratch {
   const dir = mkdtempSync(join(tmpdir(), 'strata-test-'));
+  made.push(dir);
   const passwordFile = join(dir, 'password');
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   const run = (args: readonly string[], env: NodeJS.ProcessEnv = {}) => strata(args, { env: { STRATA_PASSWORD_FILE: passwordFile, STRATA_PASSWORD: '', ...env }, timeoutMs: 300_000 });

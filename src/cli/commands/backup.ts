@@ -19,6 +19,7 @@ import { repeated } from '../option-values.ts';
 import { volumesRecord } from '../../sources/volumes/record.ts';
 import type { VolumeMode } from '../../core/volumes/method.ts';
 import { parseKeepSpec } from '../../core/retention/spec.ts';
+import { blockSizeOf } from '../../core/volumes/block-size.ts';
 import { addCephOptions, rbdRunner, volumeSelection, type CephFlags } from '../volume-options.ts';
 
 
@@ -40,6 +41,7 @@ interface BackupFlags extends EtcdFlags, ObjectFilterFlags, CephFlags {
   readonly volumeMode: string;
   readonly volumeSnapshotClass?: string;
   readonly node?: string;
+  readonly rbdBlockSize?: string;
 }
 
 /** Volumes are selected by namespace name: a glob would silently select nothing. */
@@ -71,6 +73,7 @@ export function backupCommand(): Command {
     .option('--pvc <ns/name>', 'with --volumes: this claim; repeatable', repeated, [])
     .option('--keep-live <policy>', 'with --volumes: the Strata snapshots Ceph keeps of each RBD image for fast rollback, e.g. daily=7,weekly=4,monthly=6 (default: only the newest, the next diff base)')
     .addOption(new Option('--volume-mode <mode>', 'with --volumes: auto (RBD images from Ceph, node directories as files, other CSI volumes by VolumeSnapshot), rbd, csi (VolumeSnapshots only, RBD through ceph-csi too) or files (node directories only)').choices(['auto', 'rbd', 'csi', 'files']).default('auto'))
+    .option('--rbd-block-size <size>', 'with --volumes: the block RBD images are stored in (a power of two, 64KiB to 32MiB; default 4MiB). Smaller blocks keep scattered small writes small in the repository, at more index entries per GiB')
     .option('--node <name>', 'with --volumes: this node\'s name; local volumes pinned to other nodes are left to the agents there')
     .option('--volume-snapshot-class <name>', 'with --volumes: the VolumeSnapshotClass for CSI snapshots (default: the driver\'s default class)')
     .option('-l, --selector <selector>', 'only API objects with these labels, and with --volumes the workloads with them (app=web,tier!=cache)')
@@ -157,6 +160,7 @@ ${EXIT_STATUS_HELP}`,
           rbd: rbdRunner(options, http),
           ...(liveSnapshots !== undefined && { liveSnapshots }),
           mode: options.volumeMode as VolumeMode,
+          ...(options.rbdBlockSize !== undefined && { blockSize: blockSizeOf(options.rbdBlockSize, '--rbd-block-size') }),
           hostRoot: options.hostRoot,
           ...(options.node !== undefined && { node: options.node }),
           ...(options.volumeSnapshotClass !== undefined && { volumeSnapshotClass: { name: options.volumeSnapshotClass, from: '--volume-snapshot-class' } }),

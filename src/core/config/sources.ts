@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { duration, filePath, nonEmptyStrings } from './fields.ts';
 import { keepSchema } from './keep.ts';
+import { isBlockSize } from '../volumes/block-size.ts';
 
 const globs = (what: string) => nonEmptyStrings(what).optional();
 
@@ -40,6 +41,11 @@ const volumesSource = z.strictObject({
   pvcs: nonEmptyStrings('a PVC as namespace/name').optional(),
   mode: z.enum(['auto', 'rbd', 'files', 'csi'], { error: 'expected auto, rbd, files or csi' }).default('auto'),
   volumeSnapshotClass: z.string().optional(),
+  /** The block RBD images are stored in (64KiB to 32MiB, a power of two; default 4MiB). */
+  rbdBlockSize: z
+    .string({ error: 'expected a size such as 64KiB or 4MiB' })
+    .refine(isBlockSize, { error: 'expected a power of two from 64KiB to 32MiB, such as 64KiB or 4MiB' })
+    .optional(),
   /**
    * Which Strata snapshots Ceph keeps of each RBD image, for fast rollback (GFS, as
    * `retention:`); the newest is always kept as the next diff base. Default: only that one.

@@ -16,6 +16,7 @@ import { narrowByLabels } from '../../sources/volumes/inventory.ts';
 import { LocalRbd, type RbdRunner } from '../../sources/volumes/rbd/runner.ts';
 import { ToolboxRbd } from '../../sources/volumes/rbd/toolbox.ts';
 import { retentionPolicy } from './retention.ts';
+import { blockSizeOf } from '../../core/volumes/block-size.ts';
 
 export type PlanSources = Pick<BackupOptions, 'paths' | 'etcd' | 'objects' | 'volumes'> & {
   readonly warnings: readonly string[];
@@ -90,6 +91,7 @@ export async function planSources(config: Config, planName: string, options: { h
           rbd: rbdFor(http, source.ceph),
           ...(source.liveSnapshots !== undefined && { liveSnapshots: retentionPolicy(source.liveSnapshots) }),
           mode: source.mode,
+          ...(source.rbdBlockSize !== undefined && { blockSize: blockSizeOf(source.rbdBlockSize, `${at}.rbdBlockSize`) }),
           hostRoot: options.hostRoot ?? '/',
           ...(options.node !== undefined && { node: options.node }),
           ...(source.volumeSnapshotClass !== undefined && { volumeSnapshotClass: { name: source.volumeSnapshotClass, from: `${at}.volumeSnapshotClass` } }),

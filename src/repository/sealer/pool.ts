@@ -15,8 +15,11 @@ const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './w
 const BATCH_FILES = 128;
 const BATCH_BYTES = 16 * 1024 * 1024;
 
+/** A file to read and chunk, or a block of bytes to seal whole. */
+type Job = { readonly file: FileJob } | { readonly block: Uint8Array };
+
 interface QueuedFile {
-  readonly job: FileJob;
+  readonly job: Job;
   readonly size: number;
   readonly resolve: (result: FileResult) => void;
   readonly reject: (error: unknown) => void;
@@ -52,9 +55,25 @@ export class SealerPool {
   chunkFile(path: string, size: number): Promise<FileResult> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.queue.push({ job: { path }, size, resolve, reject });
+      this.queue.push({ job: { file: { path } }, size, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /**
+   * The blob ID of one block, sealed whole by a worker (no chunking: image blocks are
+   * already the unit). The block's memory is handed to the worker when the Buffer owns all
+   * of it, so the caller must not use it afterwards.
+   */
+  async sealBlock(block: Uint8Array): Promise<string> {
+    if (this.failure !== undefined) throw this.failure;
+    // A small Buffer may share Node's pool: transferring that would detach every other one.
+    const own = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength ? block : new Uint8Array(block);
+    const result = await new Promise<FileResult>((resolve, reject) => {
+      this.queue.push({ job: { block: own }, size: own.length, resolve, reject });
+      this.dispatch();
+    });
+    return result.content[0]!;
   }
 
   get queued(): number {
@@ -75,7 +94,9 @@ export class SealerPool {
     while (this.idle.length > 0 && this.queued > 0) {
       const batch: QueuedFile[] = [];
       let bytes = 0;
-      while (this.queued > 0 && batch.length < BATCH_FILES && (batch.length === 0 || bytes + this.queue[this.head]!.size <= BATCH_BYTES)) {
+      const blocks = 'block' in this.queue[this.head]!.job;
+      // A batch is all files or all blocks: one message type per task.
+      while (this.queued > 0 && batch.length < BATCH_FILES && 'block' in this.queue[this.head]!.job === blocks && (batch.length === 0 || bytes + this.queue[this.head]!.size <= BATCH_BYTES)) {
         const next = this.queue[this.head++]!;
         batch.push(next);
         bytes += next.size;
@@ -108,7 +129,7 @@ export class SealerPool {
   }
 
   /** One task: answer the worker's queries and take its blobs until it is done. */
-  private converse(worker: Worker, files: readonly FileJob[]): Promise<readonly FileResult[]> {
+  private converse(worker: Worker, jobs: readonly Job[]): Promise<readonly FileResult[]> {
     return new Promise((resolve, reject) => {
       const onMessage = (message: FromWorker): void => {
         void this.handle(worker, message).then((done) => {
@@ -123,7 +144,9 @@ export class SealerPool {
       };
       worker.on('message', onMessage);
       worker.once('error', reject);
-      worker.postMessage({ type: 'task', files } satisfies ToWorker);
+      const blocks = jobs.flatMap((j) => ('block' in j ? [j.block] : []));
+      if (blocks.length > 0) worker.postMessage({ type: 'blocks', blocks } satisfies ToWorker, blocks.map((b) => b.buffer as ArrayBuffer));
+      else worker.postMessage({ type: 'task', files: jobs.map((j) => (j as { file: FileJob }).file) } satisfies ToWorker);
     });
   }
 

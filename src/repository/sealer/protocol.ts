@@ -22,6 +22,8 @@ export interface SealedBlobRef {
 export type ToWorker =
   | { readonly type: 'init'; readonly key: Uint8Array; readonly chunker: ChunkerParameters }
   | { readonly type: 'task'; readonly files: readonly FileJob[] }
+  /** Whole blocks (fixed-size image blocks), one blob each, not cut by the chunker. */
+  | { readonly type: 'blocks'; readonly blocks: readonly Uint8Array[] }
   | { readonly type: 'need'; readonly need: readonly boolean[] }
   | { readonly type: 'ack' };
 

@@ -1,6 +1,6 @@
 /**
- * A sealing worker: reads files, cuts them into chunks, hashes, compresses and encrypts the
- * chunks the repository does not have yet. Runs off the main thread so both cores work.
+ * A sealing worker: reads files and cuts them into chunks (or takes whole blocks handed to
+ * it), hashes, compresses and encrypts the chunks the repository does not have yet. Runs off the main thread so both cores work.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
@@ -135,9 +135,15 @@ async function main(): Promise<void> {
   const round = new Round(init.key);
   for (;;) {
     const task = await receive();
-    if (task.type !== 'task') throw new Error(`expected a task, got ${task.type}`);
     const files: FileResult[] = [];
-    for (const job of task.files as FileJob[]) files.push(await chunkFile(job.path, chunker, round, buffer));
+    if (task.type === 'blocks') {
+      for (const block of task.blocks) {
+        files.push({ content: [round.add(block)], size: block.length });
+        if (round.full) await round.flush();
+      }
+    } else if (task.type === 'task') {
+      for (const job of task.files as FileJob[]) files.push(await chunkFile(job.path, chunker, round, buffer));
+    } else throw new Error(`expected a task, got ${task.type}`);
     await round.flush();
     send({ type: 'done', files });
   }

@@ -9,9 +9,10 @@
 import type { RetentionPolicy } from '../../core/retention/policy.ts';
 import { resolveVolumes, type VolumeSelection } from '../../core/volumes/resolve.ts';
 import type { ResolvedVolume } from '../../core/volumes/types.ts';
-import { volumeMethod, type VolumeMode } from '../../core/volumes/method.ts';
+import { volumeMethod, type Method, type VolumeMode } from '../../core/volumes/method.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { Id } from '../../repository/hash.ts';
+import { SealerPool } from '../../repository/sealer/pool.ts';
 import { snapshotClassFor, takeVolumeSnapshot, type VolumeSnapshotRecord } from './csi/volume-snapshot.ts';
 import type { BlobWriter } from '../../repository/blob-writer.ts';
 import type { Repository } from '../../repository/repository.ts';
@@ -83,6 +84,16 @@ function entryBase(volume: ResolvedVolume): VolumeEntry {
   };
 }
 
+/** What backing up one volume gave. */
+interface Outcome {
+  readonly entry: Partial<VolumeEntry>;
+  readonly node?: TreeNode;
+  readonly warnings?: readonly string[];
+  readonly failed?: boolean;
+  /** Bytes read (changed, for images). */
+  readonly bytes?: number;
+}
+
 export class VolumesBackup {
   readonly progress: VolumesProgress = { volumes: 0, volumesDone: 0, changedBytes: 0 };
   private readonly repository: Repository;
@@ -101,71 +112,29 @@ export class VolumesBackup {
     this.progress.volumes = volumes.length;
     const entries: VolumeEntry[] = [];
     const byNamespace = new Map<string, TreeNode[]>();
-    for (const volume of volumes) {
-      const base = entryBase(volume);
-      const label = `${volume.namespace}/${volume.claim}`;
-      const method = volumeMethod(volume, request.mode ?? 'auto', request.node);
-      if (method.kind === 'elsewhere') {
-        entries.push({ ...base, skipped: method.reason });
-        this.progress.volumesDone++;
-        continue;
-      }
-      if (method.kind === 'skip') {
-        entries.push({ ...base, skipped: method.reason });
-        warnings.push(`volume ${label}: not backed up: ${method.reason}`);
-        failed = true;
-        this.progress.volumesDone++;
-        continue;
-      }
-      if (method.kind === 'csi') {
+    // Image blocks are sealed by worker threads while rbd streams; started at the first image.
+    let pool: SealerPool | undefined;
+    const sealer = () => (pool ??= new SealerPool(this.repository, this.writer));
+    try {
+      for (const volume of volumes) {
+        const label = `${volume.namespace}/${volume.claim}`;
         try {
-          const csi = await this.volumeSnapshot(request, volume, method.driver);
-          entries.push({ ...base, csi });
+          const outcome = await this.backUp(request, volume, volumeMethod(volume, request.mode ?? 'auto', request.node), sealer);
+          entries.push({ ...entryBase(volume), ...outcome.entry });
+          warnings.push(...(outcome.warnings ?? []).map((w) => `volume ${label}: ${w}`));
+          failed ||= outcome.failed ?? false;
+          if (outcome.node !== undefined) byNamespace.set(volume.namespace, [...(byNamespace.get(volume.namespace) ?? []), outcome.node]);
+          this.progress.changedBytes += outcome.bytes ?? 0;
         } catch (error) {
           const message = describeKubeError(error);
-          entries.push({ ...base, error: message });
+          entries.push({ ...entryBase(volume), error: message });
           warnings.push(`volume ${label}: ${message}`);
           failed = true;
         }
         this.progress.volumesDone++;
-        continue;
       }
-      if (method.kind === 'files') {
-        try {
-          if (request.readDirectory === undefined) throw new Error('this run reads no node directories');
-          const result = await request.readDirectory({ claim: volume.claim, path: method.path, ...(method.node !== undefined && { node: method.node }), parentTree: request.directoryBases?.get(label) });
-          warnings.push(...result.warnings.map((w) => `volume ${label}: ${w}`));
-          failed ||= result.failed;
-          entries.push({ ...base, path: `${VOLUMES_DIR}/${label}`, files: result.record });
-          byNamespace.set(volume.namespace, [...(byNamespace.get(volume.namespace) ?? []), result.node]);
-          this.progress.changedBytes += result.record.bytes;
-        } catch (error) {
-          const message = (error as Error).message;
-          entries.push({ ...base, error: message });
-          warnings.push(`volume ${label}: ${message}`);
-          failed = true;
-        }
-        this.progress.volumesDone++;
-        continue;
-      }
-      if (volume.backend.kind !== 'rbd') continue;
-      const image = { pool: volume.backend.pool, image: volume.backend.image, ...(volume.backend.radosNamespace !== undefined && { radosNamespace: volume.backend.radosNamespace }) };
-      const source = new RbdImageBackup(request.rbd, this.repository, this.writer);
-      try {
-        const result = await source.run(image, volume.claim, request.bases.get(imageKey(image)), { ...(request.blockSize !== undefined && { blockSize: request.blockSize }), ...(request.at !== undefined && { at: request.at }) });
-        warnings.push(...result.warnings);
-        entries.push({ ...base, path: `${VOLUMES_DIR}/${volume.namespace}/${volume.claim}`, rbd: result.record });
-        const list = byNamespace.get(volume.namespace) ?? [];
-        list.push(result.node);
-        byNamespace.set(volume.namespace, list);
-        this.progress.changedBytes += result.record.changedBytes;
-      } catch (error) {
-        const message = describeKubeError(error);
-        entries.push({ ...base, error: message });
-        warnings.push(`volume ${label}: ${message}`);
-        failed = true;
-      }
-      this.progress.volumesDone++;
+    } finally {
+      await pool?.close();
     }
     const namespaceNodes: TreeNode[] = [];
     for (const [namespace, nodes] of [...byNamespace].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -173,6 +142,31 @@ export class VolumesBackup {
     }
     const node: TreeNode = { name: VOLUMES_DIR, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeNs: '0', subtree: await this.writer.saveTree(namespaceNodes) };
     return { node, record: { server: request.http.connection.server, volumes: entries }, warnings, failed };
+  }
+
+  /** One volume by its method: what its manifest entry adds, and its node in the tree if stored here. */
+  private async backUp(request: VolumesBackupRequest, volume: ResolvedVolume, method: Method, sealer: () => SealerPool): Promise<Outcome> {
+    switch (method.kind) {
+      case 'elsewhere':
+        return { entry: { skipped: method.reason } };
+      case 'skip':
+        return { entry: { skipped: method.reason }, warnings: [`not backed up: ${method.reason}`], failed: true };
+      case 'csi':
+        return { entry: { csi: await this.volumeSnapshot(request, volume, method.driver) } };
+      case 'files': {
+        if (request.readDirectory === undefined) throw new Error('this run reads no node directories');
+        const label = `${volume.namespace}/${volume.claim}`;
+        const result = await request.readDirectory({ claim: volume.claim, path: method.path, ...(method.node !== undefined && { node: method.node }), parentTree: request.directoryBases?.get(label) });
+        return { entry: { path: `${VOLUMES_DIR}/${label}`, files: result.record }, node: result.node, warnings: result.warnings, failed: result.failed, bytes: result.record.bytes };
+      }
+      case 'rbd': {
+        if (volume.backend.kind !== 'rbd') throw new Error('not an RBD volume');
+        const image = { pool: volume.backend.pool, image: volume.backend.image, ...(volume.backend.radosNamespace !== undefined && { radosNamespace: volume.backend.radosNamespace }) };
+        const source = new RbdImageBackup(request.rbd, this.repository, this.writer, sealer());
+        const result = await source.run(image, volume.claim, request.bases.get(imageKey(image)), { ...(request.blockSize !== undefined && { blockSize: request.blockSize }), ...(request.at !== undefined && { at: request.at }) });
+        return { entry: { path: `${VOLUMES_DIR}/${volume.namespace}/${volume.claim}`, rbd: result.record }, node: result.node, warnings: result.warnings, bytes: result.record.changedBytes };
+      }
+    }
   }
 
   private async volumeSnapshot(request: VolumesBackupRequest, volume: ResolvedVolume, driver: string): Promise<VolumeSnapshotRecord> {

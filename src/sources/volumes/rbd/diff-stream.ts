@@ -4,7 +4,8 @@
  * records (written extent 'w' with its bytes, zeroed extent 'z') and the end 'e'. In v2
  * every record but the end carries its length after the tag, so unknown records can be
  * skipped. Integers are little-endian. Written extents are handed out in pieces of at most
- * `maxPiece` bytes, so a large extent never has to sit in memory whole.
+ * `maxPiece` bytes, as they arrive (slices of the stream's own chunks, not copies), so a
+ * large extent never has to sit in memory whole.
  */
 
 export type DiffRecord =
@@ -48,6 +49,26 @@ class Reader {
     this.chunks = rest.length > 0 ? [rest] : [];
     this.available -= count;
     this.position += count;
+    return out;
+  }
+
+  /** Between 1 and `max` bytes, from the first buffered chunk: no copy when data is written on. */
+  async some(max: number, what: string): Promise<Buffer> {
+    if (this.available === 0) {
+      const next = await this.source.next();
+      if (next.done !== true) {
+        const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+        this.chunks.push(chunk);
+        this.available += chunk.length;
+      }
+    }
+    const first = this.chunks[0];
+    if (first === undefined) throw new DiffFormatError(`rbd diff stream ends inside ${what} at byte ${this.position}`);
+    const out = first.subarray(0, Math.min(max, first.length));
+    if (out.length === first.length) this.chunks.shift();
+    else this.chunks[0] = first.subarray(out.length);
+    this.available -= out.length;
+    this.position += out.length;
     return out;
   }
 
@@ -97,9 +118,9 @@ export async function* readDiffStream(source: AsyncIterable<Uint8Array>, maxPiec
           break;
         }
         for (let done = 0; done < length;) {
-          const piece = Math.min(maxPiece, length - done);
-          yield { kind: 'write', offset: offset + done, data: await reader.exactly(piece, 'written data') };
-          done += piece;
+          const data = await reader.some(Math.min(maxPiece, length - done), 'written data');
+          yield { kind: 'write', offset: offset + done, data };
+          done += data.length;
         }
         break;
       }

@@ -48,6 +48,13 @@ export interface RbdImageProgress {
 }
 
 export const DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024;
+/** Blocks being sealed at once: enough to keep every sealing worker busy while rbd streams. */
+const MAX_IN_FLIGHT = 16;
+
+/** Seals a block off the main thread (the repository's SealerPool); it may take the block's memory. */
+export interface BlockSealer {
+  sealBlock(block: Uint8Array): Promise<Id>;
+}
 /** Marks a block that holds only zeros until its length is known. */
 const ZERO = '';
 
@@ -61,12 +68,14 @@ export class RbdImageBackup {
   private readonly repository: Repository;
   private readonly writer: BlobWriter;
   readonly progress: RbdImageProgress = { changedBytes: 0, blocksStored: 0 };
-  private readonly zeroIds = new Map<number, Id>();
+  private readonly zeroIds = new Map<number, Promise<Id>>();
+  private readonly sealer: BlockSealer | undefined;
 
-  constructor(runner: RbdRunner, repository: Repository, writer: BlobWriter) {
+  constructor(runner: RbdRunner, repository: Repository, writer: BlobWriter, sealer?: BlockSealer) {
     this.runner = runner;
     this.repository = repository;
     this.writer = writer;
+    this.sealer = sealer;
   }
 
   async run(image: RbdImage, name: string, base: ImageBase | undefined, options: { blockSize?: number; at?: Date } = {}): Promise<{ node: TreeNode; record: RbdImageRecord; warnings: string[] }> {
@@ -77,7 +86,9 @@ export class RbdImageBackup {
     const snapshot = liveSnapshotName(at);
     const usable = base !== undefined && base.blockSize === blockSize && existing.includes(base.snapshot) ? base : undefined;
     if (base !== undefined && usable === undefined) {
-      warnings.push(`${imageSpec(image)}: the previous backup's Ceph snapshot ${base.snapshot} is gone; the whole image was read`);
+      warnings.push(base.blockSize !== blockSize
+        ? `${imageSpec(image)}: the block size changed (${base.blockSize} → ${blockSize} bytes); the whole image was read`
+        : `${imageSpec(image)}: the previous backup's Ceph snapshot ${base.snapshot} is gone; the whole image was read`);
     }
     if (existing.includes(snapshot)) throw new Error(`${imageSpec(image, snapshot)} exists already: two backups in the same second`);
     await this.runner.run(['snap', 'create', '--no-progress', imageSpec(image, snapshot)]);
@@ -99,19 +110,29 @@ export class RbdImageBackup {
       dirty.set(index, buffer);
       return buffer;
     };
+    /** Blocks being sealed; the stream goes on meanwhile, up to MAX_IN_FLIGHT of them. */
+    const inFlight = new Set<Promise<void>>();
     /** Stores the dirty blocks before `limit` (the stream is past them). */
     const flush = async (limit: number): Promise<void> => {
       for (const index of [...dirty.keys()].sort((a, b) => a - b)) {
         if (index >= limit) break;
-        blocks[index] = await this.store(dirty.get(index)!);
+        const block = dirty.get(index)!;
         dirty.delete(index);
-        this.progress.blocksStored++;
+        const into = blocks;
+        const stored: Promise<void> = this.store(block).then((id) => {
+          into[index] = id;
+          this.progress.blocksStored++;
+        }).finally(() => inFlight.delete(stored));
+        stored.catch(() => undefined); // awaited below; marked handled so a failure cannot crash the run
+        inFlight.add(stored);
+        if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
       }
     };
     let flushedBelow = 0;
     try {
       for await (const record of readDiffStream(diff.output)) {
         if (record.kind === 'size') {
+          await Promise.all(inFlight);
           const oldSize = size;
           size = record.bytes;
           const count = Math.ceil(size / blockSize);
@@ -146,6 +167,7 @@ export class RbdImageBackup {
         }
       }
       await flush(Number.MAX_SAFE_INTEGER);
+      await Promise.all(inFlight);
       for (let i = 0; i < blocks.length; i++) if (blocks[i] === ZERO) blocks[i] = await this.zeroBlock(blockLength(i));
     } catch (error) {
       diff.output.destroy();
@@ -162,13 +184,14 @@ export class RbdImageBackup {
   }
 
   private async store(block: Buffer): Promise<Id> {
-    return isZero(block) ? this.zeroBlock(block.length) : this.writer.saveData(block);
+    if (isZero(block)) return this.zeroBlock(block.length);
+    return this.sealer === undefined ? this.writer.saveData(block) : this.sealer.sealBlock(block);
   }
 
   /** The blob of `length` zeros, made once: a sparse terabyte costs no terabyte of memset. */
-  private async zeroBlock(length: number): Promise<Id> {
+  private zeroBlock(length: number): Promise<Id> {
     let id = this.zeroIds.get(length);
-    if (id === undefined) this.zeroIds.set(length, (id = await this.writer.saveData(Buffer.alloc(length))));
+    if (id === undefined) this.zeroIds.set(length, (id = this.writer.saveData(Buffer.alloc(length))));
     return id;
   }
 }
