@@ -51,6 +51,12 @@ export function etcdProgressText(p: { member: string; bytes: number; expected: n
   return `[${formatSeconds(elapsedMs / 1000)}] etcd snapshot from ${p.member}: ${formatBytes(p.bytes)} of ${formatBytes(p.expected)}, ${formatBytes(rate)}/s${eta}`;
 }
 
+export function volumeRestoreProgressText(p: { claim: string; bytes: number; total: number }, elapsedMs: number): string {
+  const rate = p.bytes / Math.max(elapsedMs / 1000, 0.001);
+  const eta = rate > 0 && p.total > p.bytes ? `, ETA ${formatSeconds((p.total - p.bytes) / rate)}` : '';
+  return `[${formatSeconds(elapsedMs / 1000)}] restoring ${p.claim}: ${formatBytes(p.bytes)} of ${formatBytes(p.total)}, ${formatBytes(rate)}/s${eta}`;
+}
+
 export function objectsProgressText(p: { typesTotal: number; typesDone: number; objects: number; skipped: number }, elapsedMs: number): string {
   const rate = p.objects / Math.max(elapsedMs / 1000, 0.001);
   return `[${formatSeconds(elapsedMs / 1000)}] API objects: ${p.typesDone} of ${p.typesTotal} types listed, ${p.objects} objects (${p.skipped} skipped), ${rate.toFixed(0)} objects/s`;

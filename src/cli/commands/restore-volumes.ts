@@ -8,7 +8,7 @@ import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printError, printJson, printLine } from '../output.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes, progressLine, volumeRestoreProgressText } from '../progress.ts';
 import { needsCluster, rbdRunner, type CephFlags } from '../volume-options.ts';
 import { requireVolumesRecord } from '../../sources/volumes/record.ts';
 import { parseClaim } from '../../core/volumes/selection.ts';
@@ -48,7 +48,16 @@ function describe(r: VolumeRestoreResult): string {
 export async function restoreVolumesCommand(repository: Repository, snapshot: StoredSnapshot, flags: VolumesRestoreFlags, global: GlobalOptions): Promise<void> {
   const csi = requireVolumesRecord(snapshot).volumes.some((v) => (v.csi !== undefined || v.files !== undefined) && (flags.pvc.length === 0 || flags.pvc.includes(`${v.namespace}/${v.claim}`)));
   const http = flags.inPlace || flags.createPvc || csi || needsCluster(flags) ? new KubeHttp(await connect(global)) : undefined;
+  const progress = { claim: '', bytes: 0, total: 0 };
+  const line = progressLine(global.progress && !global.json);
+  let started = Date.now();
+  let claim = '';
+  const ticker = setInterval(() => {
+    if (progress.claim !== claim) [claim, started] = [progress.claim, Date.now()];
+    if (claim !== '') line.update(volumeRestoreProgressText(progress, Date.now() - started));
+  }, 250);
   const results = await restoreVolumes(repository, snapshot, {
+    progress,
     rbd: rbdRunner(flags, http),
     claims: flags.pvc,
     ...(flags.targetPool !== undefined && { targetPool: flags.targetPool }),
@@ -58,7 +67,11 @@ export async function restoreVolumesCommand(repository: Repository, snapshot: St
     createClaims: flags.createPvc,
     hostRoot: flags.hostRoot,
     ...(flags.intoPvc !== undefined && { intoClaim: parseClaim(flags.intoPvc, '--into-pvc') }),
-  }).finally(() => http?.close());
+  }).finally(() => {
+    clearInterval(ticker);
+    line.done();
+    http?.close();
+  });
   if (global.json) printJson({ snapshot: snapshot.id, volumes: results });
   else for (const r of results) printLine(describe(r));
   const failed = results.filter((r) => r.error !== undefined);

@@ -37,6 +37,14 @@ export interface VolumesRestoreOptions {
   readonly intoClaim?: { readonly namespace: string; readonly name: string };
   /** Where the node's root file system is, for node directories. */
   readonly hostRoot?: string;
+  /** Updated as images are fed to Ceph, for a progress display. */
+  readonly progress?: VolumesRestoreProgress;
+}
+
+export interface VolumesRestoreProgress {
+  claim: string;
+  bytes: number;
+  total: number;
 }
 
 export interface VolumeRestoreResult {
@@ -109,6 +117,9 @@ export async function restoreVolumes(repository: Repository, snapshot: StoredSna
       }
       const image = volume.rbd!;
       const source = imageSpec(image, image.snapshot);
+      const progress = options.progress;
+      if (progress !== undefined) Object.assign(progress, { claim, bytes: 0, total: image.size });
+      const onBytes = progress === undefined ? undefined : (bytes: number) => (progress.bytes = bytes);
       const target = options.inPlace !== undefined ? image : { pool: options.targetPool ?? image.pool, ...(image.radosNamespace !== undefined && { radosNamespace: image.radosNamespace }), image: `${image.image}${suffix}` };
       try {
         const node = await volumeNode(repository, snapshot.tree, volume.namespace, volume.claim);
@@ -117,14 +128,14 @@ export async function restoreVolumes(repository: Repository, snapshot: StoredSna
           if (options.http === undefined) throw new UsageError('--in-place stops the claim\'s workloads: give --kubeconfig for the cluster');
           const quiesced = await quiesceClaim(options.http, volume.namespace, volume.claim, { timeoutMs: options.inPlace.waitMs });
           try {
-            const restored = await restoreImageInPlace(repository, options.rbd, node, target);
+            const restored = await restoreImageInPlace(repository, options.rbd, node, target, onBytes);
             results.push({ claim, source, ...restored, stopped: quiesced.stopped });
           } finally {
             await quiesced.resume();
           }
           continue;
         }
-        const restored = await restoreImage(repository, options.rbd, node, target);
+        const restored = await restoreImage(repository, options.rbd, node, target, onBytes);
         const restoredClaim = options.createClaims === true && options.http !== undefined ? await createStaticClaim(options.http, volume, target, `${volume.claim}${suffix}`, labels) : undefined;
         results.push({ claim, source, ...restored, ...(restoredClaim !== undefined && { restoredClaim }) });
       } catch (error) {

@@ -36,8 +36,11 @@ export async function imageExists(runner: RbdRunner, image: RbdImage): Promise<b
   return names.includes(image.image);
 }
 
+/** Bytes fed so far, for a progress display. */
+export type OnBytes = (bytes: number) => void;
+
 /** The stored blocks in order, hashed as they go by. */
-function feed(repository: Repository, node: TreeNode) {
+function feed(repository: Repository, node: TreeNode, onBytes?: OnBytes) {
   const hash = createHash('sha256');
   const fed = { bytes: 0, sha256: () => hash.digest('hex') };
   async function* blocks(): AsyncGenerator<Buffer> {
@@ -45,6 +48,7 @@ function feed(repository: Repository, node: TreeNode) {
       const block = await repository.loadBlob(id);
       hash.update(block);
       fed.bytes += block.length;
+      onBytes?.(fed.bytes);
       yield block;
     }
   }
@@ -64,22 +68,22 @@ async function verify(runner: RbdRunner, spec: string, node: TreeNode, fed: { by
 }
 
 /** The stored blocks as a diff stream that writes the whole image (zero blocks as zeroed extents). */
-function imageDiff(repository: Repository, node: TreeNode) {
-  const { blocks, fed } = feed(repository, node);
+function imageDiff(repository: Repository, node: TreeNode, onBytes?: OnBytes) {
+  const { blocks, fed } = feed(repository, node, onBytes);
   async function* tagged() {
     for await (const data of blocks()) yield { data, zero: isZero(data) };
   }
   return { stream: writeImageDiff(node.size ?? 0, tagged()), fed };
 }
 
-export async function restoreImage(repository: Repository, runner: RbdRunner, node: TreeNode, target: RbdImage): Promise<ImageRestoreResult> {
+export async function restoreImage(repository: Repository, runner: RbdRunner, node: TreeNode, target: RbdImage, onBytes?: OnBytes): Promise<ImageRestoreResult> {
   const spec = imageSpec(target);
   if (await imageExists(runner, target)) {
     throw new UsageError(`image ${spec} exists already`, { hint: 'restore to a new name (--image-suffix), or over it with --in-place' });
   }
   await runner.run(['create', '--size', `${node.size ?? 0}B`, spec]);
   try {
-    const { stream, fed } = imageDiff(repository, node);
+    const { stream, fed } = imageDiff(repository, node, onBytes);
     await runner.write(['import-diff', '--no-progress', '-', spec], stream);
     return { image: spec, ...(await verify(runner, spec, node, fed)) };
   } catch (error) {
@@ -89,7 +93,7 @@ export async function restoreImage(repository: Repository, runner: RbdRunner, no
   }
 }
 
-export async function restoreImageInPlace(repository: Repository, runner: RbdRunner, node: TreeNode, target: RbdImage, at = new Date()): Promise<ImageRestoreResult> {
+export async function restoreImageInPlace(repository: Repository, runner: RbdRunner, node: TreeNode, target: RbdImage, onBytes?: OnBytes, at = new Date()): Promise<ImageRestoreResult> {
   const spec = imageSpec(target);
   if (!(await imageExists(runner, target))) throw new UsageError(`--in-place: image ${spec} does not exist`, { hint: 'restore without --in-place to create it' });
   const status = JSON.parse(await runner.run(['status', '--format', 'json', spec])) as { watchers?: { address?: string }[] };
@@ -98,7 +102,7 @@ export async function restoreImageInPlace(repository: Repository, runner: RbdRun
   }
   const safetySnapshot = liveSnapshotName(at).replace(/^strata-/, 'strata-pre-restore-');
   await runner.run(['snap', 'create', '--no-progress', imageSpec(target, safetySnapshot)]);
-  const { stream, fed } = imageDiff(repository, node);
+  const { stream, fed } = imageDiff(repository, node, onBytes);
   await runner.write(['import-diff', '--no-progress', '-', spec], stream);
   return { image: spec, ...(await verify(runner, spec, node, fed)), safetySnapshot };
 }
