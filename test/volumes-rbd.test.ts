@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratch } from './helpers/repo.ts';
@@ -133,6 +133,8 @@ spec:
     expect(saved.map((x) => x.result)).toEqual(['completed', 'completed', 'completed']);
     expect(entries(saved[0]!).map((v) => v.claim)).toEqual(['data-db-0', 'web-data']);
     expect(entries(saved[0]!).every((v) => v.rbd!.base === null)).toBe(true);
+    // Every image of one backup is snapshotted first, together: one Ceph snapshot name for all.
+    for (const backup of saved) expect(new Set(entries(backup).map((v) => v.rbd!.snapshot)).size).toBe(1);
     for (const round of [1, 2]) {
       for (const v of entries(saved[round]!)) expect(v.rbd!.base).toBe(entries(saved[round - 1]!).find((p) => p.claim === v.claim)!.rbd!.snapshot);
     }
@@ -162,6 +164,7 @@ spec:
 
     // The same volumes as a plan of strata.yaml: `strata run` backs them up from the last diff base.
     const config = join(s.dir, 'strata.yaml');
+    const hookLog = join(s.dir, 'hooks.log');
     writeFileSync(config, `
 repositories:
   main: { url: ${repo}, passwordFile: ${s.passwordFile} }
@@ -172,6 +175,10 @@ plans:
     cluster: bed
     repository: main
     sources: [{ type: volumes, workloads: [${ns}/deployment/web], liveSnapshots: { last: 2 }, ceph: { confFile: ${conf} } }]
+    hooks:
+      pre: [{ command: [sh, -c, 'echo pre >> ${hookLog}'] }]
+      afterSnapshot: [{ command: [sh, -c, 'echo after-snapshot >> ${hookLog}; rbd -c ${conf} snap ls --format json ${pool}/${images.web} >> ${hookLog}'] }]
+      post: [{ command: [sh, -c, 'echo post >> ${hookLog}'] }]
 `);
     const run = JSON.parse((await s.ok(['run', 'volumes', '--config', config, '--json'])).stdout) as { result: string; snapshot: string };
     expect(run.result).toBe('succeeded');
@@ -179,6 +186,10 @@ plans:
     expect(planned.plan).toBe('volumes');
     const previousBase = entries(saved[2]!).find((v) => v.claim === 'web-data')!.rbd!.snapshot;
     expect(entries(planned).map((v) => [v.claim, v.rbd!.base])).toEqual([['web-data', previousBase]]);
+    // afterSnapshot hooks run between pre and post, once the run's Ceph snapshot exists (a freeze's thaw).
+    const log = readFileSync(hookLog, 'utf8').split('\n');
+    expect(log.filter((l) => /^[a-z-]+$/.test(l))).toEqual(['pre', 'after-snapshot', 'post']);
+    expect(log[2]).toContain(entries(planned)[0]!.rbd!.snapshot);
     // The plan's liveSnapshots (last: 2) keeps the previous base in Ceph beside the new one.
     expect((JSON.parse(rbd(['snap', 'ls', '--format', 'json', `${pool}/${images.web}`]).toString()) as { name: string }[]).map((x) => x.name)).toEqual([previousBase, entries(planned)[0]!.rbd!.snapshot]);
 

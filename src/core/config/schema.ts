@@ -111,6 +111,8 @@ const planSchema = z.strictObject({
   hooks: z
     .strictObject({
       pre: z.array(hookSchema).default([]),
+      /** Right after the volumes' snapshots are taken, before their data is read: thaw what pre froze. */
+      afterSnapshot: z.array(hookSchema).default([]),
       post: z.array(hookSchema).default([]),
     })
     .optional(),

@@ -1,6 +1,7 @@
 /**
  * One run of a plan, as `strata run`, a systemd timer and `strata serve` do it: pre hooks,
- * the backup, then retention (forget, and prune when something was forgotten), then
+ * the backup (afterSnapshot hooks run once its volumes' snapshots are taken, before their
+ * data is read: the thaw of a freeze), then retention (forget, and prune when something was forgotten), then
  * replication to the plan's other repositories, then post hooks (always, with the result).
  * Each step's outcome goes into the run record; a failure stops the steps after it, except
  * the post hooks.
@@ -88,7 +89,7 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
   const cluster = plan.cluster === undefined ? undefined : config.clusters[plan.cluster];
   const kube = () => (connection ??= connect({ kubeconfig: cluster?.kubeconfig, context: cluster?.context }).then((c) => new KubeHttp(c)));
 
-  const runHooks = async (which: 'pre' | 'post', extra: Record<string, string>): Promise<boolean> => {
+  const runHooks = async (which: 'pre' | 'afterSnapshot' | 'post', extra: Record<string, string>): Promise<boolean> => {
     for (const hook of plan.hooks?.[which] ?? []) {
       const outcome = await runHook(hook, { env: { ...env, ...extra, STRATA_HOOK: which }, kube, ...(options.signal && { signal: options.signal }) });
       hooks.push(outcome);
@@ -115,7 +116,7 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
           paths: sources.paths,
           ...(sources.etcd && { etcd: sources.etcd }),
           ...(sources.objects && { objects: sources.objects }),
-          ...(sources.volumes && { volumes: sources.volumes }),
+          ...(sources.volumes && { volumes: { ...sources.volumes, afterSnapshots: async () => void (await runHooks('afterSnapshot', {})) } }),
           tags: plan.tags,
           plan: planName,
           host: options.host ?? hostname(),

@@ -8,7 +8,7 @@
  */
 import type { RetentionPolicy } from '../../core/retention/policy.ts';
 import { resolveVolumes, type VolumeSelection } from '../../core/volumes/resolve.ts';
-import type { ResolvedVolume } from '../../core/volumes/types.ts';
+import type { Backend, ResolvedVolume } from '../../core/volumes/types.ts';
 import { volumeMethod, type Method, type VolumeMode } from '../../core/volumes/method.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { Id } from '../../repository/hash.ts';
@@ -19,7 +19,7 @@ import type { Repository } from '../../repository/repository.ts';
 import type { TreeNode } from '../../repository/tree.ts';
 import { describeKubeError } from '../../kube/connection.ts';
 import type { KubeHttp } from '../../kube/http.ts';
-import { RbdImageBackup, type ImageBase } from './rbd/image-backup.ts';
+import { RbdImageBackup, takeImageSnapshot, type ImageBase, type RbdImage, type TakenSnapshot } from './rbd/image-backup.ts';
 import type { RbdRunner } from './rbd/runner.ts';
 import { readInventory } from './inventory.ts';
 import { VOLUMES_DIR } from './layout.ts';
@@ -40,6 +40,8 @@ export interface VolumesBackupRequest {
   readonly mode?: VolumeMode;
   /** The VolumeSnapshotClass to use, and the flag or field that named it (for errors). */
   readonly volumeSnapshotClass?: { readonly name: string; readonly from: string };
+  /** Called once every snapshot is taken, before data is read (a plan's afterSnapshot hooks: thaw). */
+  readonly afterSnapshots?: () => Promise<void>;
   /** How long a VolumeSnapshot may take to become readyToUse (default 10 minutes). */
   readonly snapshotTimeoutMs?: number;
   /** Reads node directories as files (the engine lends the `files` source's walker); without one they are skipped. */
@@ -84,6 +86,10 @@ function entryBase(volume: ResolvedVolume): VolumeEntry {
   };
 }
 
+function rbdImage(backend: Extract<Backend, { kind: 'rbd' }>): RbdImage {
+  return { pool: backend.pool, image: backend.image, ...(backend.radosNamespace !== undefined && { radosNamespace: backend.radosNamespace }) };
+}
+
 /** What backing up one volume gave. */
 interface Outcome {
   readonly entry: Partial<VolumeEntry>;
@@ -115,11 +121,28 @@ export class VolumesBackup {
     // Image blocks are sealed by worker threads while rbd streams; started at the first image.
     let pool: SealerPool | undefined;
     const sealer = () => (pool ??= new SealerPool(this.repository, this.writer));
+    const planned = volumes.map((volume) => ({ volume, method: volumeMethod(volume, request.mode ?? 'auto', request.node) }));
+    // Every snapshot first, one right after another, before any data is read: the volumes
+    // of one workload are taken together, and a freeze need only last this long (the
+    // plan's afterSnapshot hooks thaw right after). Failures are reported with their volume.
+    const taken = new Map<ResolvedVolume, Promise<TakenSnapshot | VolumeSnapshotRecord>>();
+    const at = request.at ?? new Date(); // one name for all of them: strata-<time>
+    for (const { volume, method } of planned) {
+      let snapshot: Promise<TakenSnapshot | VolumeSnapshotRecord>;
+      if (method.kind === 'csi') snapshot = this.volumeSnapshot(request, volume, method.driver, at);
+      else if (method.kind === 'rbd' && volume.backend.kind === 'rbd') {
+        const image = rbdImage(volume.backend);
+        snapshot = takeImageSnapshot(request.rbd, image, request.bases.get(imageKey(image)), { ...(request.blockSize !== undefined && { blockSize: request.blockSize }), at });
+      } else continue;
+      await snapshot.catch(() => undefined);
+      taken.set(volume, snapshot);
+    }
+    await request.afterSnapshots?.();
     try {
-      for (const volume of volumes) {
+      for (const { volume, method } of planned) {
         const label = `${volume.namespace}/${volume.claim}`;
         try {
-          const outcome = await this.backUp(request, volume, volumeMethod(volume, request.mode ?? 'auto', request.node), sealer);
+          const outcome = await this.backUp(request, volume, method, sealer, taken.get(volume));
           entries.push({ ...entryBase(volume), ...outcome.entry });
           warnings.push(...(outcome.warnings ?? []).map((w) => `volume ${label}: ${w}`));
           failed ||= outcome.failed ?? false;
@@ -145,14 +168,15 @@ export class VolumesBackup {
   }
 
   /** One volume by its method: what its manifest entry adds, and its node in the tree if stored here. */
-  private async backUp(request: VolumesBackupRequest, volume: ResolvedVolume, method: Method, sealer: () => SealerPool): Promise<Outcome> {
+  private async backUp(request: VolumesBackupRequest, volume: ResolvedVolume, method: Method, sealer: () => SealerPool, taken: Promise<TakenSnapshot | VolumeSnapshotRecord> | undefined): Promise<Outcome> {
     switch (method.kind) {
       case 'elsewhere':
         return { entry: { skipped: method.reason } };
       case 'skip':
         return { entry: { skipped: method.reason }, warnings: [`not backed up: ${method.reason}`], failed: true };
       case 'csi':
-        return { entry: { csi: await this.volumeSnapshot(request, volume, method.driver) } };
+        if (taken === undefined) throw new Error('no VolumeSnapshot was taken of it');
+        return { entry: { csi: (await taken) as VolumeSnapshotRecord } };
       case 'files': {
         if (request.readDirectory === undefined) throw new Error('this run reads no node directories');
         const label = `${volume.namespace}/${volume.claim}`;
@@ -160,19 +184,18 @@ export class VolumesBackup {
         return { entry: { path: `${VOLUMES_DIR}/${label}`, files: result.record }, node: result.node, warnings: result.warnings, failed: result.failed, bytes: result.record.bytes };
       }
       case 'rbd': {
-        if (volume.backend.kind !== 'rbd') throw new Error('not an RBD volume');
-        const image = { pool: volume.backend.pool, image: volume.backend.image, ...(volume.backend.radosNamespace !== undefined && { radosNamespace: volume.backend.radosNamespace }) };
+        if (taken === undefined) throw new Error('no Ceph snapshot was taken of it');
         const source = new RbdImageBackup(request.rbd, this.repository, this.writer, sealer());
-        const result = await source.run(image, volume.claim, request.bases.get(imageKey(image)), { ...(request.blockSize !== undefined && { blockSize: request.blockSize }), ...(request.at !== undefined && { at: request.at }) });
+        const result = await source.read((await taken) as TakenSnapshot, volume.claim);
         return { entry: { path: `${VOLUMES_DIR}/${volume.namespace}/${volume.claim}`, rbd: result.record }, node: result.node, warnings: result.warnings, bytes: result.record.changedBytes };
       }
     }
   }
 
-  private async volumeSnapshot(request: VolumesBackupRequest, volume: ResolvedVolume, driver: string): Promise<VolumeSnapshotRecord> {
+  private async volumeSnapshot(request: VolumesBackupRequest, volume: ResolvedVolume, driver: string, at: Date): Promise<VolumeSnapshotRecord> {
     const wanted = request.volumeSnapshotClass;
     const className = await snapshotClassFor(request.http, driver, wanted?.name, wanted?.from ?? '--volume-snapshot-class');
     if (className === undefined) throw new UsageError(`no VolumeSnapshotClass for driver ${driver} (none is marked default, or several are)`, { hint: 'name one with --volume-snapshot-class or the plan\'s volumeSnapshotClass:' });
-    return takeVolumeSnapshot(request.http, { namespace: volume.namespace, claim: volume.claim, className, driver, at: request.at ?? new Date(), timeoutMs: request.snapshotTimeoutMs ?? 600_000 });
+    return takeVolumeSnapshot(request.http, { namespace: volume.namespace, claim: volume.claim, className, driver, at, timeoutMs: request.snapshotTimeoutMs ?? 600_000 });
   }
 }

@@ -63,6 +63,39 @@ export async function liveSnapshots(runner: RbdRunner, image: RbdImage): Promise
   return list.map((s) => s.name);
 }
 
+/** A Ceph snapshot taken for a backup, and the diff base it will be read against. */
+export interface TakenSnapshot {
+  readonly image: RbdImage;
+  readonly snapshot: string;
+  readonly at: Date;
+  readonly blockSize: number;
+  /** The previous backup, when Ceph still has its snapshot and the block size is the same. */
+  readonly usable: ImageBase | undefined;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Takes the Ceph snapshot a backup of the image reads (strata-<time>). Separate from the
+ * read so that every image of a backup is snapshotted first, within moments: the volumes
+ * of one workload are then taken together, and a freeze hook need only cover this part.
+ */
+export async function takeImageSnapshot(runner: RbdRunner, image: RbdImage, base: ImageBase | undefined, options: { blockSize?: number; at?: Date } = {}): Promise<TakenSnapshot> {
+  const warnings: string[] = [];
+  const blockSize = options.blockSize ?? base?.blockSize ?? DEFAULT_BLOCK_SIZE;
+  const existing = await liveSnapshots(runner, image);
+  const at = options.at ?? new Date();
+  const snapshot = liveSnapshotName(at);
+  const usable = base !== undefined && base.blockSize === blockSize && existing.includes(base.snapshot) ? base : undefined;
+  if (base !== undefined && usable === undefined) {
+    warnings.push(base.blockSize !== blockSize
+      ? `${imageSpec(image)}: the block size changed (${base.blockSize} → ${blockSize} bytes); the whole image was read`
+      : `${imageSpec(image)}: the previous backup's Ceph snapshot ${base.snapshot} is gone; the whole image was read`);
+  }
+  if (existing.includes(snapshot)) throw new Error(`${imageSpec(image, snapshot)} exists already: two backups in the same second`);
+  await runner.run(['snap', 'create', '--no-progress', imageSpec(image, snapshot)]);
+  return { image, snapshot, at, blockSize, usable, warnings };
+}
+
 export class RbdImageBackup {
   private readonly runner: RbdRunner;
   private readonly repository: Repository;
@@ -79,20 +112,13 @@ export class RbdImageBackup {
   }
 
   async run(image: RbdImage, name: string, base: ImageBase | undefined, options: { blockSize?: number; at?: Date } = {}): Promise<{ node: TreeNode; record: RbdImageRecord; warnings: string[] }> {
-    const warnings: string[] = [];
-    const blockSize = options.blockSize ?? base?.blockSize ?? DEFAULT_BLOCK_SIZE;
-    const existing = await liveSnapshots(this.runner, image);
-    const at = options.at ?? new Date();
-    const snapshot = liveSnapshotName(at);
-    const usable = base !== undefined && base.blockSize === blockSize && existing.includes(base.snapshot) ? base : undefined;
-    if (base !== undefined && usable === undefined) {
-      warnings.push(base.blockSize !== blockSize
-        ? `${imageSpec(image)}: the block size changed (${base.blockSize} → ${blockSize} bytes); the whole image was read`
-        : `${imageSpec(image)}: the previous backup's Ceph snapshot ${base.snapshot} is gone; the whole image was read`);
-    }
-    if (existing.includes(snapshot)) throw new Error(`${imageSpec(image, snapshot)} exists already: two backups in the same second`);
-    await this.runner.run(['snap', 'create', '--no-progress', imageSpec(image, snapshot)]);
+    return this.read(await takeImageSnapshot(this.runner, image, base, options), name);
+  }
 
+  /** Reads what changed up to a snapshot takeImageSnapshot took, into blocks. */
+  async read(taken: TakenSnapshot, name: string): Promise<{ node: TreeNode; record: RbdImageRecord; warnings: string[] }> {
+    const { image, snapshot, usable, blockSize, at } = taken;
+    const warnings = [...taken.warnings];
     const diff = this.runner.read(['export-diff', '--no-progress', ...(usable ? ['--from-snap', usable.snapshot] : []), imageSpec(image, snapshot), '-']);
     const finished = diff.done.catch((error: unknown) => error);
     let size = usable?.size ?? 0;
