@@ -1,9 +1,10 @@
 /**
- * `strata restore ID --volumes`: each RBD image of the snapshot into a new image (by default
- * NAME-restored-SNAPSHOT, in the same pool or --target-pool), verified by SHA-256 read back
- * from Ceph, optionally bound to a new static PV/PVC. Existing images are never overwritten
- * unless in place, where what uses the claim is stopped first and started again after.
- * One failure does not stop the others.
+ * `strata restore ID --volumes`, by how each volume was backed up: an RBD image into a new
+ * image (NAME-restored-SNAPSHOT, in the same pool or --target-pool), verified by SHA-256
+ * read back from Ceph, optionally bound to a new static PV/PVC, or in place; a CSI
+ * VolumeSnapshot as a new claim made from it; files into a claim's directory. In place,
+ * what uses the claim is stopped first and started again after. One failure does not stop
+ * the others.
  */
 import { UsageError } from '../../core/errors.ts';
 import { Lock } from '../../repository/lock.ts';
@@ -18,7 +19,8 @@ import { createStaticClaim } from './static-claim.ts';
 import { claimFromSnapshot } from './claim-from-snapshot.ts';
 import type { RestoredClaim } from './claims.ts';
 import { VOLUMES_DIR, volumeNode } from '../../sources/volumes/layout.ts';
-import { requireVolumesRecord } from '../../sources/volumes/record.ts';
+import type { TreeNode } from '../../repository/tree.ts';
+import { requireVolumesRecord, type VolumeEntry } from '../../sources/volumes/record.ts';
 
 export interface VolumesRestoreOptions {
   readonly rbd: RbdRunner;
@@ -78,66 +80,10 @@ export async function restoreVolumes(repository: Repository, snapshot: StoredSna
     for (const volume of stored) {
       const claim = `${volume.namespace}/${volume.claim}`;
       if (wanted.size > 0 && !wanted.has(claim)) continue;
-      const suffix = options.suffix ?? `-restored-${snapshot.id.slice(0, 8)}`;
-      const labels = { 'strata.dev/restored-from': snapshot.id.slice(0, 8) };
-      if (volume.csi !== undefined) {
-        const source = `VolumeSnapshot ${volume.csi.namespace}/${volume.csi.name}`;
-        try {
-          if (options.inPlace !== undefined) throw new UsageError('a CSI snapshot restores into a new claim, not in place', { hint: 'restore without --in-place and point the workload at the new claim' });
-          if (options.http === undefined) throw new UsageError('restoring a CSI snapshot creates a claim: give --kubeconfig for the cluster');
-          const restoredClaim = await claimFromSnapshot(options.http, volume, `${volume.claim}${suffix}`, labels);
-          results.push({ claim, source, restoredClaim });
-        } catch (error) {
-          results.push({ claim, source, error: (error as Error).message });
-        }
-        continue;
-      }
-      if (volume.files !== undefined) {
-        const source = `directory ${volume.files.path}${volume.files.node === undefined ? '' : ` on ${volume.files.node}`}`;
-        try {
-          if (options.http === undefined) throw new UsageError('restoring a file-level backup writes into a claim: give --kubeconfig for the cluster');
-          const into = options.intoClaim ?? (options.inPlace !== undefined ? { namespace: volume.namespace, name: volume.claim } : undefined);
-          if (into === undefined) throw new UsageError(`${claim} was backed up as files: give --into-pvc NS/NAME, or --in-place to write into ${claim}`);
-          const target = await claimDirectory(options.http, into, options.hostRoot ?? '/', options.intoClaim !== undefined ? '--into-pvc' : '--in-place');
-          const node = await volumeNode(repository, snapshot.tree, volume.namespace, volume.claim);
-          if (node === undefined) throw new Error(`the snapshot's tree has no ${VOLUMES_DIR}/${claim}`);
-          const stop = options.inPlace !== undefined ? await quiesceClaim(options.http, into.namespace, into.name, { timeoutMs: options.inPlace.waitMs }) : undefined;
-          let restored;
-          try {
-            restored = await restoreDirectory(repository, node, target);
-          } finally {
-            await stop?.resume();
-          }
-          if (restored.errors.length > 0) throw new Error(`${restored.errors.length} item(s) not restored: ${restored.errors.slice(0, 3).join('; ')}`);
-          results.push({ claim, source, restoredInto: `${into.namespace}/${into.name}`, files: restored.progress.files, bytes: restored.progress.bytes, ...(stop !== undefined && { stopped: stop.stopped }) });
-        } catch (error) {
-          results.push({ claim, source, error: (error as Error).message });
-        }
-        continue;
-      }
-      const image = volume.rbd!;
-      const source = imageSpec(image, image.snapshot);
-      const progress = options.progress;
-      if (progress !== undefined) Object.assign(progress, { claim, bytes: 0, total: image.size });
-      const onBytes = progress === undefined ? undefined : (bytes: number) => (progress.bytes = bytes);
-      const target = options.inPlace !== undefined ? image : { pool: options.targetPool ?? image.pool, ...(image.radosNamespace !== undefined && { radosNamespace: image.radosNamespace }), image: `${image.image}${suffix}` };
+      const source = sourceOf(volume);
+      const restore = volume.csi !== undefined ? restoreSnapshotClaim : volume.files !== undefined ? restoreFiles : restoreRbd;
       try {
-        const node = await volumeNode(repository, snapshot.tree, volume.namespace, volume.claim);
-        if (node === undefined) throw new Error(`the snapshot's tree has no ${VOLUMES_DIR}/${claim}`);
-        if (options.inPlace !== undefined) {
-          if (options.http === undefined) throw new UsageError('--in-place stops the claim\'s workloads: give --kubeconfig for the cluster');
-          const quiesced = await quiesceClaim(options.http, volume.namespace, volume.claim, { timeoutMs: options.inPlace.waitMs });
-          try {
-            const restored = await restoreImageInPlace(repository, options.rbd, node, target, onBytes);
-            results.push({ claim, source, ...restored, stopped: quiesced.stopped });
-          } finally {
-            await quiesced.resume();
-          }
-          continue;
-        }
-        const restored = await restoreImage(repository, options.rbd, node, target, onBytes);
-        const restoredClaim = options.createClaims === true && options.http !== undefined ? await createStaticClaim(options.http, volume, target, `${volume.claim}${suffix}`, labels) : undefined;
-        results.push({ claim, source, ...restored, ...(restoredClaim !== undefined && { restoredClaim }) });
+        results.push({ claim, source, ...(await restore(repository, snapshot, volume, options)) });
       } catch (error) {
         results.push({ claim, source, error: (error as Error).message });
       }
@@ -146,4 +92,70 @@ export async function restoreVolumes(repository: Repository, snapshot: StoredSna
   } finally {
     await lock.release();
   }
+}
+
+type Restored = Omit<VolumeRestoreResult, 'claim' | 'source'>;
+
+function sourceOf(volume: VolumeEntry): string {
+  if (volume.csi !== undefined) return `VolumeSnapshot ${volume.csi.namespace}/${volume.csi.name}`;
+  if (volume.files !== undefined) return `directory ${volume.files.path}${volume.files.node === undefined ? '' : ` on ${volume.files.node}`}`;
+  return imageSpec(volume.rbd!, volume.rbd!.snapshot);
+}
+
+const suffixOf = (snapshot: StoredSnapshot, options: VolumesRestoreOptions) => options.suffix ?? `-restored-${snapshot.id.slice(0, 8)}`;
+const labelsOf = (snapshot: StoredSnapshot) => ({ 'strata.dev/restored-from': snapshot.id.slice(0, 8) });
+
+async function storedNode(repository: Repository, snapshot: StoredSnapshot, volume: VolumeEntry): Promise<TreeNode> {
+  const node = await volumeNode(repository, snapshot.tree, volume.namespace, volume.claim);
+  if (node === undefined) throw new Error(`the snapshot's tree has no ${VOLUMES_DIR}/${volume.namespace}/${volume.claim}`);
+  return node;
+}
+
+/** A CSI VolumeSnapshot: a new claim made from it. */
+async function restoreSnapshotClaim(_repository: Repository, snapshot: StoredSnapshot, volume: VolumeEntry, options: VolumesRestoreOptions): Promise<Restored> {
+  if (options.inPlace !== undefined) throw new UsageError('a CSI snapshot restores into a new claim, not in place', { hint: 'restore without --in-place and point the workload at the new claim' });
+  if (options.http === undefined) throw new UsageError('restoring a CSI snapshot creates a claim: give --kubeconfig for the cluster');
+  return { restoredClaim: await claimFromSnapshot(options.http, volume, `${volume.claim}${suffixOf(snapshot, options)}`, labelsOf(snapshot)) };
+}
+
+/** A node directory backed up as files: into --into-pvc, or in place with its workloads stopped. */
+async function restoreFiles(repository: Repository, snapshot: StoredSnapshot, volume: VolumeEntry, options: VolumesRestoreOptions): Promise<Restored> {
+  const claim = `${volume.namespace}/${volume.claim}`;
+  if (options.http === undefined) throw new UsageError('restoring a file-level backup writes into a claim: give --kubeconfig for the cluster');
+  const into = options.intoClaim ?? (options.inPlace !== undefined ? { namespace: volume.namespace, name: volume.claim } : undefined);
+  if (into === undefined) throw new UsageError(`${claim} was backed up as files: give --into-pvc NS/NAME, or --in-place to write into ${claim}`);
+  const target = await claimDirectory(options.http, into, options.hostRoot ?? '/', options.intoClaim !== undefined ? '--into-pvc' : '--in-place');
+  const node = await storedNode(repository, snapshot, volume);
+  const stop = options.inPlace !== undefined ? await quiesceClaim(options.http, into.namespace, into.name, { timeoutMs: options.inPlace.waitMs }) : undefined;
+  let restored;
+  try {
+    restored = await restoreDirectory(repository, node, target);
+  } finally {
+    await stop?.resume();
+  }
+  if (restored.errors.length > 0) throw new Error(`${restored.errors.length} item(s) not restored: ${restored.errors.slice(0, 3).join('; ')}`);
+  return { restoredInto: `${into.namespace}/${into.name}`, files: restored.progress.files, bytes: restored.progress.bytes, ...(stop !== undefined && { stopped: stop.stopped }) };
+}
+
+/** An RBD image: into a new image (optionally bound to a static PV/PVC), or in place. */
+async function restoreRbd(repository: Repository, snapshot: StoredSnapshot, volume: VolumeEntry, options: VolumesRestoreOptions): Promise<Restored> {
+  const image = volume.rbd!;
+  const progress = options.progress;
+  if (progress !== undefined) Object.assign(progress, { claim: `${volume.namespace}/${volume.claim}`, bytes: 0, total: image.size });
+  const onBytes = progress === undefined ? undefined : (bytes: number) => (progress.bytes = bytes);
+  const node = await storedNode(repository, snapshot, volume);
+  if (options.inPlace !== undefined) {
+    if (options.http === undefined) throw new UsageError('--in-place stops the claim\'s workloads: give --kubeconfig for the cluster');
+    const quiesced = await quiesceClaim(options.http, volume.namespace, volume.claim, { timeoutMs: options.inPlace.waitMs });
+    try {
+      return { ...(await restoreImageInPlace(repository, options.rbd, node, image, onBytes)), stopped: quiesced.stopped };
+    } finally {
+      await quiesced.resume();
+    }
+  }
+  const suffix = suffixOf(snapshot, options);
+  const target = { pool: options.targetPool ?? image.pool, ...(image.radosNamespace !== undefined && { radosNamespace: image.radosNamespace }), image: `${image.image}${suffix}` };
+  const restored = await restoreImage(repository, options.rbd, node, target, onBytes);
+  const restoredClaim = options.createClaims === true && options.http !== undefined ? await createStaticClaim(options.http, volume, target, `${volume.claim}${suffix}`, labelsOf(snapshot)) : undefined;
+  return { ...restored, ...(restoredClaim !== undefined && { restoredClaim }) };
 }
