@@ -110,10 +110,10 @@ export class BlobWriter {
   /** Closes the pack and starts storing it; the index learns of it once it is durable. */
   private startUpload(pack: PackBuilder): void {
     if (this.open.get(pack.type) === pack) this.open.delete(pack.type);
-    const { id, bytes, blobs } = pack.finish(this.repository.masterKey);
-    const upload = this.repository.backend
-      .save(packKey(id), bytes)
-      .then(() => {
+    const upload = pack
+      .finish(this.repository.masterKey)
+      .then(async ({ id, bytes, blobs }) => {
+        await this.repository.backend.save(packKey(id), bytes);
         this.written.push({ id, size: bytes.length, blobs });
         this.stats.packsWritten++;
         // One spare is enough to avoid a 16 MiB allocation per pack; more would only hold memory.

@@ -1,5 +1,5 @@
 /** A blob's stored form: zstd when that is smaller, then sealed (docs/repository-format.md, "Blobs"). */
-import { compress, compressAsync, decompress } from './compression.ts';
+import { compress, compressAsync, decompress, worthCompressing } from './compression.ts';
 import { seal, unseal } from './crypto.ts';
 import { sha256, type Id } from './hash.ts';
 
@@ -10,15 +10,20 @@ export interface SealedBlob {
   readonly compressed: boolean;
 }
 
+/** What a blob's plaintext is stored as before sealing: zstd when that is smaller. */
+export function blobPayload(plaintext: Uint8Array): { readonly payload: Uint8Array; readonly compressed: boolean } {
+  const packed = worthCompressing(plaintext) ? compress(plaintext) : plaintext;
+  return packed.length < plaintext.length ? { payload: packed, compressed: true } : { payload: plaintext, compressed: false };
+}
+
 export function sealBlob(key: Uint8Array, plaintext: Uint8Array, id: Id = sha256(plaintext)): SealedBlob {
-  const packed = compress(plaintext);
-  const compressed = packed.length < plaintext.length;
-  return { id, sealed: seal(key, 'blob', compressed ? packed : plaintext), rawLength: plaintext.length, compressed };
+  const { payload, compressed } = blobPayload(plaintext);
+  return { id, sealed: seal(key, 'blob', payload), rawLength: plaintext.length, compressed };
 }
 
 /** sealBlob with the compression off the main thread. */
 export async function sealBlobAsync(key: Uint8Array, plaintext: Uint8Array, id: Id = sha256(plaintext)): Promise<SealedBlob> {
-  const packed = await compressAsync(plaintext);
+  const packed = worthCompressing(plaintext) ? await compressAsync(plaintext) : plaintext;
   const compressed = packed.length < plaintext.length;
   return { id, sealed: seal(key, 'blob', compressed ? packed : plaintext), rawLength: plaintext.length, compressed };
 }

@@ -14,6 +14,27 @@ function options(data: Uint8Array): ZstdOptions {
   return { chunkSize: Math.min(16 * 1024, Math.max(1024, data.length)), params: { [constants.ZSTD_c_compressionLevel]: LEVEL } };
 }
 
+/**
+ * Large blobs are tried on samples first. Random bytes — ciphertext, media, archives, most
+ * of a disk image's written blocks — do not compress, and zstd would spend a full pass (a
+ * third of the cost of sealing) to find that out. Samples spread over the blob catch a
+ * block that is only partly random (a half-written image block, a file with a header).
+ */
+const SAMPLED_FROM = 256 * 1024;
+const SAMPLES = 8;
+const SAMPLE_BYTES = 8 * 1024;
+/** A sample set that shrinks by less than this is taken as incompressible. */
+const WORTHWHILE = 0.97;
+
+/** Whether compressing `data` may pay: false only when evenly spread samples do not compress. */
+export function worthCompressing(data: Uint8Array): boolean {
+  if (data.length < SAMPLED_FROM) return true;
+  const sample = Buffer.allocUnsafe(SAMPLES * SAMPLE_BYTES);
+  const stride = Math.floor((data.length - SAMPLE_BYTES) / (SAMPLES - 1));
+  for (let i = 0; i < SAMPLES; i++) sample.set(data.subarray(i * stride, i * stride + SAMPLE_BYTES), i * SAMPLE_BYTES);
+  return zstdCompressSync(sample, options(sample)).length < sample.length * WORTHWHILE;
+}
+
 export function compress(data: Uint8Array): Buffer {
   return zstdCompressSync(data, options(data));
 }

@@ -3,7 +3,7 @@
  * "Cryptography"): AES-256-GCM, random 96-bit nonce, and the object's kind as additional
  * data so that an index can never be passed off as a snapshot.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 
 export type ObjectKind = 'config' | 'index' | 'snapshot' | 'lock' | 'blob' | 'pack-header' | 'key' | 'hold';
 
@@ -23,12 +23,24 @@ function additionalData(kind: ObjectKind): Buffer {
 export class AuthenticationFailed extends Error {}
 
 export function seal(key: Uint8Array, kind: ObjectKind, plaintext: Uint8Array): Buffer {
-  const nonce = randomBytes(NONCE);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  const sealed = Buffer.allocUnsafe(plaintext.length + SEAL_OVERHEAD);
+  sealInto(key, kind, plaintext, sealed, 0);
+  return sealed;
+}
+
+/**
+ * Seals into `target` at `offset` (it needs plaintext.length + SEAL_OVERHEAD bytes there);
+ * returns the sealed length. Lets a sealer fill one buffer with many blobs and no concat.
+ */
+export function sealInto(key: Uint8Array, kind: ObjectKind, plaintext: Uint8Array, target: Uint8Array, offset: number): number {
+  randomFillSync(target, offset, NONCE);
+  const cipher = createCipheriv('aes-256-gcm', key, target.subarray(offset, offset + NONCE));
   cipher.setAAD(additionalData(kind));
-  const body = cipher.update(plaintext);
-  const final = cipher.final();
-  return Buffer.concat([nonce, body, final, cipher.getAuthTag()], NONCE + body.length + final.length + TAG);
+  // GCM is a stream mode: update gives back exactly as many bytes as it was given, final none.
+  target.set(cipher.update(plaintext), offset + NONCE);
+  cipher.final();
+  target.set(cipher.getAuthTag(), offset + NONCE + plaintext.length);
+  return plaintext.length + SEAL_OVERHEAD;
 }
 
 export function unseal(key: Uint8Array, kind: ObjectKind, sealed: Uint8Array): Buffer {

@@ -4,7 +4,7 @@
  * can always be rebuilt from them.
  */
 import { seal, unseal, SEAL_OVERHEAD } from './crypto.ts';
-import { sha256, type Id } from './hash.ts';
+import { sha256Async, type Id } from './hash.ts';
 
 export type BlobType = 'data' | 'tree';
 
@@ -58,7 +58,7 @@ export class PackBuilder {
   }
 
   /** The pack's bytes and ID, with the blobs it holds. */
-  finish(key: Uint8Array): { id: Id; bytes: Buffer; blobs: readonly PackedBlob[] } {
+  async finish(key: Uint8Array): Promise<{ id: Id; bytes: Buffer; blobs: readonly PackedBlob[] }> {
     const header = Buffer.alloc(this.blobs.length * ENTRY);
     this.blobs.forEach((blob, i) => {
       const at = i * ENTRY;
@@ -73,7 +73,7 @@ export class PackBuilder {
     this.buffer.set(sealedHeader, this.size);
     this.buffer.writeUInt32LE(sealedHeader.length, this.size + sealedHeader.length);
     const bytes = this.buffer.subarray(0, this.size + sealedHeader.length + 4);
-    return { id: sha256(bytes), bytes, blobs: this.blobs };
+    return { id: await sha256Async(bytes), bytes, blobs: this.blobs };
   }
 
   private reserve(more: number): void {

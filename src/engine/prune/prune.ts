@@ -201,7 +201,7 @@ async function repack(repository: Repository, sources: readonly IndexedPack[], u
   const written: IndexedPack[] = [];
   const builders = new Map<'data' | 'tree', PackBuilder>();
   const store = async (builder: PackBuilder): Promise<void> => {
-    const { id, bytes, blobs } = builder.finish(repository.masterKey);
+    const { id, bytes, blobs } = await builder.finish(repository.masterKey);
     await repository.backend.save(packKey(id), bytes);
     written.push({ id, size: bytes.length, blobs: [...blobs] });
   };

@@ -15,6 +15,9 @@ const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './w
 const BATCH_FILES = 128;
 const BATCH_BYTES = 16 * 1024 * 1024;
 
+/** Sealed blocks' memory kept for reuse: as many as a reader keeps in flight, and a few more. */
+const MAX_SPARE_BLOCKS = 24;
+
 /** A file to read and chunk, or a block of bytes to seal whole. */
 type Job = { readonly file: FileJob } | { readonly block: Uint8Array };
 
@@ -36,6 +39,8 @@ export class SealerPool {
   /** Chunks some worker has been told to seal and has not delivered yet. */
   private readonly claimed = new Set<string>();
   private failure: Error | undefined;
+  /** Memory of sealed blocks, by length, for blockBuffer. */
+  private readonly spareBlocks = new Map<number, ArrayBuffer[]>();
   /** Plaintext bytes of file content read so far (progress). */
   bytesRead = 0;
 
@@ -58,6 +63,16 @@ export class SealerPool {
       this.queue.push({ job: { file: { path } }, size, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /**
+   * A zeroed buffer for a block that sealBlock will take: the memory of blocks sealed before
+   * when there is some of that length, so an image of any size is read in the same few
+   * megabytes (fresh memory costs page faults and garbage collections per block).
+   */
+  blockBuffer(length: number): Buffer {
+    const spare = this.spareBlocks.get(length)?.pop();
+    return spare === undefined ? Buffer.alloc(length) : Buffer.from(spare).fill(0);
   }
 
   /**
@@ -167,15 +182,22 @@ export class SealerPool {
           await this.writer.add('data', { id: blob.id, sealed: bytes.subarray(blob.offset, blob.offset + blob.length), rawLength: blob.rawLength, compressed: blob.compressed });
           this.claimed.delete(blob.id);
         }
-        worker.postMessage({ type: 'ack' } satisfies ToWorker);
+        worker.postMessage({ type: 'ack', buffer: message.buffer } satisfies ToWorker, [message.buffer]);
         return undefined;
       }
       case 'done':
         for (const file of message.files) this.bytesRead += file.size;
+        for (const memory of message.blocks ?? []) this.keepBlock(memory);
         return message.files;
       case 'fatal':
         throw new Error(`sealing worker failed: ${message.message}`);
     }
+  }
+
+  private keepBlock(memory: ArrayBuffer): void {
+    const spares = this.spareBlocks.get(memory.byteLength) ?? [];
+    if (spares.length < MAX_SPARE_BLOCKS) spares.push(memory);
+    this.spareBlocks.set(memory.byteLength, spares);
   }
 
   private fail(error: Error): void {

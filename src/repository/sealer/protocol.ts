@@ -25,10 +25,12 @@ export type ToWorker =
   /** Whole blocks (fixed-size image blocks), one blob each, not cut by the chunker. */
   | { readonly type: 'blocks'; readonly blocks: readonly Uint8Array[] }
   | { readonly type: 'need'; readonly need: readonly boolean[] }
-  | { readonly type: 'ack' };
+  /** The blobs are in the writer; their buffer comes back for the next round. */
+  | { readonly type: 'ack'; readonly buffer: ArrayBuffer };
 
 export type FromWorker =
   | { readonly type: 'query'; readonly ids: readonly string[] }
   | { readonly type: 'blobs'; readonly buffer: ArrayBuffer; readonly blobs: readonly SealedBlobRef[] }
-  | { readonly type: 'done'; readonly files: readonly FileResult[] }
+  /** `blocks`: the memory of the blocks sealed, handed back for the next ones. */
+  | { readonly type: 'done'; readonly files: readonly FileResult[]; readonly blocks?: readonly ArrayBuffer[] }
   | { readonly type: 'fatal'; readonly message: string };

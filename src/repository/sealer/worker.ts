@@ -4,7 +4,8 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { sealBlob } from '../blob.ts';
+import { blobPayload } from '../blob.ts';
+import { SEAL_OVERHEAD, sealInto } from '../crypto.ts';
 import { Chunker } from '../chunker.ts';
 import { sha256 } from '../hash.ts';
 import type { FileJob, FileResult, FromWorker, SealedBlobRef, ToWorker } from './protocol.ts';
@@ -40,6 +41,7 @@ class Round {
   private pending: Pending[] = [];
   private bytes = 0;
   private readonly key: Uint8Array;
+  private spare: ArrayBuffer | undefined;
 
   constructor(key: Uint8Array) {
     this.key = key;
@@ -65,21 +67,24 @@ class Round {
     send({ type: 'query', ids: pending.map((p) => p.id) });
     const answer = await receive();
     if (answer.type !== 'need') throw new Error(`expected need, got ${answer.type}`);
-    const sealed = pending.filter((_, i) => answer.need[i] === true).map((p) => sealBlob(this.key, p.data, p.id));
-    if (sealed.length === 0) return;
-    const total = sealed.reduce((sum, s) => sum + s.sealed.length, 0);
-    const buffer = new ArrayBuffer(total);
+    const needed = pending.filter((_, i) => answer.need[i] === true).map((p) => ({ ...p, ...blobPayload(p.data) }));
+    if (needed.length === 0) return;
+    const total = needed.reduce((sum, p) => sum + p.payload.length + SEAL_OVERHEAD, 0);
+    // The main thread hands the last round's buffer back with its ack: no fresh memory per round.
+    const buffer = this.spare !== undefined && this.spare.byteLength >= total ? this.spare : new ArrayBuffer(Math.max(total, ROUND_BYTES + 64 * 1024));
+    this.spare = undefined;
     const view = new Uint8Array(buffer);
     const blobs: SealedBlobRef[] = [];
     let offset = 0;
-    for (const blob of sealed) {
-      view.set(blob.sealed, offset);
-      blobs.push({ id: blob.id, offset, length: blob.sealed.length, rawLength: blob.rawLength, compressed: blob.compressed });
-      offset += blob.sealed.length;
+    for (const blob of needed) {
+      const length = sealInto(this.key, 'blob', blob.payload, view, offset);
+      blobs.push({ id: blob.id, offset, length, rawLength: blob.data.length, compressed: blob.compressed });
+      offset += length;
     }
     send({ type: 'blobs', buffer, blobs }, [buffer]);
     const ack = await receive();
     if (ack.type !== 'ack') throw new Error(`expected ack, got ${ack.type}`);
+    this.spare = ack.buffer;
   }
 }
 
@@ -141,11 +146,15 @@ async function main(): Promise<void> {
         files.push({ content: [round.add(block)], size: block.length });
         if (round.full) await round.flush();
       }
+      await round.flush();
+      // Sealed blocks are copied into the round buffer: their memory goes back for reuse.
+      const memory = task.blocks.map((block) => block.buffer as ArrayBuffer);
+      send({ type: 'done', files, blocks: memory }, memory);
     } else if (task.type === 'task') {
       for (const job of task.files as FileJob[]) files.push(await chunkFile(job.path, chunker, round, buffer));
+      await round.flush();
+      send({ type: 'done', files });
     } else throw new Error(`expected a task, got ${task.type}`);
-    await round.flush();
-    send({ type: 'done', files });
   }
 }
 

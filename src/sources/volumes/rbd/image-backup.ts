@@ -54,6 +54,8 @@ const MAX_IN_FLIGHT = 16;
 /** Seals a block off the main thread (the repository's SealerPool); it may take the block's memory. */
 export interface BlockSealer {
   sealBlock(block: Uint8Array): Promise<Id>;
+  /** A zeroed buffer of `length` bytes for a block to seal (recycled memory). */
+  blockBuffer(length: number): Buffer;
 }
 /** Marks a block that holds only zeros until its length is known. */
 const ZERO = '';
@@ -131,7 +133,7 @@ export class RbdImageBackup {
       if (buffer !== undefined) return buffer;
       const previous = blocks[index];
       const old = previous === undefined || previous === ZERO ? undefined : await this.repository.loadBlob(previous);
-      buffer = Buffer.alloc(blockLength(index));
+      buffer = this.sealer?.blockBuffer(blockLength(index)) ?? Buffer.alloc(blockLength(index));
       old?.copy(buffer, 0, 0, Math.min(old.length, buffer.length));
       dirty.set(index, buffer);
       return buffer;
