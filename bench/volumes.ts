@@ -84,11 +84,15 @@ spec: { accessModes: [ReadWriteOnce], storageClassName: bench-rbd, volumeName: b
     const backup = () => backupInto(repo);
     const rows: Row[] = [];
 
-    rbd(['snap', 'create', '--no-progress', `${pool}/${image}@floor-0`]);
+    // A backup must take a snapshot first (Strata also removes the one before): Ceph's monitors
+    // commit each, which takes a large part of a second whatever the client. Timed here so the
+    // table shows that share; the targets stay against the export alone.
+    const snapCreate = measure(['rbd', '-c', conf, 'snap', 'create', '--no-progress', `${pool}/${image}@floor-0`]);
     const floorFull = measure(['rbd', '-c', conf, 'export', '--no-progress', `${pool}/${image}@floor-0`, join(dir, 'full.img')]);
     rmSync(join(dir, 'full.img'));
     const initial = backup();
     rows.push({ metric: `initial backup of ${size / MiB} MiB (s)`, strata: initial.seconds, other: floorFull.seconds, ratio: initial.seconds / floorFull.seconds, target: '≤ 1.3 (strata/rbd export)' });
+    rows.push({ metric: '  against rbd snap create + export (s)', strata: initial.seconds, other: snapCreate.seconds + floorFull.seconds, ratio: initial.seconds / (snapCreate.seconds + floorFull.seconds), target: 'information' });
     rows.push({ metric: 'initial backup peak RSS (MB)', strata: initial.peakRssMb, other: floorFull.peakRssMb, ratio: initial.peakRssMb / floorFull.peakRssMb });
 
     let snap = 0;

@@ -66,6 +66,11 @@ describe('readDiffStream', () => {
         const got = await parse(encode(records, version), cuts, maxPiece);
         expect(got.at(-1)).toEqual({ kind: 'end' });
         for (const r of got) if (r.kind === 'write') expect(r.data.length).toBeLessThanOrEqual(maxPiece);
+        // Each piece names the whole extent it is part of (the reader knows a block is overwritten whole).
+        const pieces = got.filter((r) => r.kind === 'write');
+        const extents = pieces.map((r) => r.extent).filter((e, i, all) => i === 0 || e !== all[i - 1]);
+        expect(extents).toEqual(records.flatMap((r) => (r.kind === 'write' ? [{ offset: r.offset, length: r.data.length }] : [])));
+        for (const r of pieces) expect(r.offset >= r.extent.offset && r.offset + r.data.length <= r.extent.offset + r.extent.length).toBe(true);
         expect(merged(got.slice(0, -1))).toEqual(merged(records as DiffRecord[]));
       }),
       { numRuns: 200 },

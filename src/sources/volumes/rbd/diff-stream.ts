@@ -12,7 +12,8 @@ export type DiffRecord =
   | { readonly kind: 'from'; readonly snapshot: string }
   | { readonly kind: 'to'; readonly snapshot: string }
   | { readonly kind: 'size'; readonly bytes: number }
-  | { readonly kind: 'write'; readonly offset: number; readonly data: Buffer }
+  /** A piece of a written extent: `data` at `offset`, within the whole extent `extent`. */
+  | { readonly kind: 'write'; readonly offset: number; readonly data: Buffer; readonly extent: { readonly offset: number; readonly length: number } }
   | { readonly kind: 'zero'; readonly offset: number; readonly length: number }
   | { readonly kind: 'end' };
 
@@ -110,16 +111,17 @@ export async function* readDiffStream(source: AsyncIterable<Uint8Array>, maxPiec
         break;
       case 'w':
       case 'z': {
-        const extent = await reader.exactly(16, `a '${tag}' extent`);
-        const offset = u64(extent, 0, 'offset');
-        const length = u64(extent, 8, 'length');
+        const header = await reader.exactly(16, `a '${tag}' extent`);
+        const offset = u64(header, 0, 'offset');
+        const length = u64(header, 8, 'length');
         if (tag === 'z') {
           yield { kind: 'zero', offset, length };
           break;
         }
+        const extent = { offset, length };
         for (let done = 0; done < length;) {
           const data = await reader.some(Math.min(maxPiece, length - done), 'written data');
-          yield { kind: 'write', offset: offset + done, data };
+          yield { kind: 'write', offset: offset + done, data, extent };
           done += data.length;
         }
         break;

@@ -128,11 +128,12 @@ export class RbdImageBackup {
     let blocks: Id[] = [...(usable?.blocks ?? [])];
     const dirty = new Map<number, Buffer>();
     const blockLength = (index: number) => Math.min(blockSize, size - index * blockSize);
-    const load = async (index: number): Promise<Buffer> => {
+    /** The block to change; its previous content is read unless the change covers all of it. */
+    const load = async (index: number, whole = false): Promise<Buffer> => {
       let buffer = dirty.get(index);
       if (buffer !== undefined) return buffer;
       const previous = blocks[index];
-      const old = previous === undefined || previous === ZERO ? undefined : await this.repository.loadBlob(previous);
+      const old = previous === undefined || previous === ZERO || whole ? undefined : await this.repository.loadBlob(previous);
       buffer = this.sealer?.blockBuffer(blockLength(index)) ?? Buffer.alloc(blockLength(index));
       old?.copy(buffer, 0, 0, Math.min(old.length, buffer.length));
       dirty.set(index, buffer);
@@ -175,6 +176,7 @@ export class RbdImageBackup {
           }
         } else if (record.kind === 'write' || record.kind === 'zero') {
           const length = record.kind === 'write' ? record.data.length : record.length;
+          const extent = record.kind === 'write' ? record.extent : { offset: record.offset, length: record.length };
           const first = Math.floor(record.offset / blockSize);
           if (first < flushedBelow) throw new Error(`rbd export-diff of ${imageSpec(image)} went back to offset ${record.offset}`);
           this.progress.changedBytes += length;
@@ -182,7 +184,10 @@ export class RbdImageBackup {
             const index = Math.floor(at / blockSize);
             const within = at - index * blockSize;
             const take = Math.min(blockSize - within, record.offset + length - at);
-            const buffer = await load(index);
+            // A block the extent overwrites whole needs nothing of its previous content.
+            const start = index * blockSize;
+            const whole = extent.offset <= start && extent.offset + extent.length >= start + blockLength(index);
+            const buffer = await load(index, whole);
             if (record.kind === 'write') record.data.copy(buffer, within, at - record.offset, at - record.offset + take);
             else buffer.fill(0, within, within + take);
             at += take;
