@@ -21,6 +21,7 @@ COPY --from=build /src/dist ./dist
 # root-owned PKI through a read-only hostPath and sets its own runAsUser for that.
 USER 65532:65532
 ENV NODE_ENV=production \
-    XDG_CACHE_HOME=/tmp/.cache
+    XDG_CACHE_HOME=/tmp/.cache \
+    MALLOC_ARENA_MAX=2
 ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/dist/src/cli/main.js"]
 CMD ["--help"]

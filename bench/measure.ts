@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const strataMain = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
-/** The strata CLI as it ships: with the V8 setting its shebang and bin/strata give it. */
+/** The strata CLI as it ships: with the settings its shebang and bin/strata give it. */
 export function strataCommand(args: readonly string[]): string[] {
-  return [process.execPath, '--max-semi-space-size=4', strataMain, ...args, '--no-progress'];
+  return ['env', 'MALLOC_ARENA_MAX=2', process.execPath, '--max-semi-space-size=4', strataMain, ...args, '--no-progress'];
 }
 
 export function ensure(program: string, pkg: string): void {

@@ -33,6 +33,10 @@ describe('files source', () => {
     expect(allocatedBytes(join(restored, 'sparse.img'))).toBeLessThan(1024 * 1024);
     const a = statSync(join(restored, 'hardlinked-a'));
     expect(statSync(join(restored, 'hardlinked-b')).ino).toBe(a.ino);
+    // Restoring again over the first restore replaces what it finds, exactly.
+    writeFileSync(join(restored, 'sparse-tail.img'), 'something else, and longer than four bytes');
+    await s.ok(['restore', backup.id.slice(0, 10), '--repo', repo, '--target', target]);
+    expect(describeTree(restored)).toEqual(describeTree(source));
   });
 
   it('does not read files again whose size, mtime and inode are unchanged', async () => {

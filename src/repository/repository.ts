@@ -13,6 +13,7 @@ import { KEY_FORMAT_VERSION, unwrapMasterKey, wrapMasterKey, type Credentials, t
 import { MasterIndex, type IndexFile } from './master-index.ts';
 import { sealJson, unsealJson } from './metadata.ts';
 import { headerReadSize, packKey, parsePackHeader, type PackedBlob } from './pack.ts';
+import { PackWindows } from './pack-windows.ts';
 import { decodeTree, type Tree } from './tree.ts';
 
 export interface IndexProblem {
@@ -35,12 +36,14 @@ export class Repository {
   readonly masterKey: Buffer;
   index = new MasterIndex();
   private indexLoaded: IndexLoadReport | undefined;
+  private readonly windows: PackWindows;
 
   private constructor(backend: Backend, config: RepositoryConfig, masterKey: Buffer, keyId: Id) {
     this.backend = backend;
     this.config = config;
     this.masterKey = masterKey;
     this.keyId = keyId;
+    this.windows = new PackWindows(backend);
   }
 
   static async init(backend: Backend, credential: NewCredential, options: Parameters<typeof newRepositoryConfig>[0] = {}): Promise<Repository> {
@@ -131,7 +134,8 @@ export class Repository {
   async loadBlob(id: Id): Promise<Buffer> {
     const location = this.index.get(id);
     if (location === undefined) throw new RepositoryDamaged(`blob ${id.slice(0, 8)} is in no index: the data it holds is missing`);
-    const stored = await this.backend.load(packKey(location.pack), location.offset, location.length);
+    const packSize = this.index.packs().get(location.pack) ?? location.offset + location.length;
+    const stored = await this.windows.read(location.pack, location.offset, location.length, packSize);
     return unsealBlob(this.masterKey, id, stored, location.compressed);
   }
 

@@ -3,7 +3,7 @@
  * reproduce exactly: type, mode, owner, size, content hash, link target, mtime (µs).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, lstatSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync, writeSync, lchownSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync, lchownSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface TreeOptions {
@@ -61,6 +61,9 @@ export function generateTree(root: string, options: TreeOptions, seed = 1): void
   writeSync(fd, Buffer.from('start'), 0, 5, 0);
   writeSync(fd, Buffer.from('end'), 0, 3, 4 * 1024 * 1024);
   closeSync(fd);
+  // Sparse to its end: a little data, then a 2 MiB hole that only the file's length records.
+  writeFileSync(join(root, 'sparse-tail.img'), 'head');
+  truncateSync(join(root, 'sparse-tail.img'), 2 * 1024 * 1024);
   writeFileSync(join(root, 'setgid-dir-file'), 'x');
   chmodSync(join(root, 'setgid-dir-file'), 0o2755);
   try {

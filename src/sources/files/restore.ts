@@ -10,7 +10,6 @@ import type { PathMatcher } from '../../core/glob.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { Id } from '../../repository/hash.ts';
 import type { TreeNode } from '../../repository/tree.ts';
-import { Semaphore } from '../../storage/limit.ts';
 
 export interface RestoreProgress {
   files: number;
@@ -25,6 +24,9 @@ export interface RestoreResult {
 }
 
 const asRoot = process.getuid?.() === 0;
+
+/** Files written at once: enough to keep the thread pool's file operations and the decryption busy. */
+const RESTORING = 8;
 
 /** Holes are made at file-system block granularity: 4 KiB blocks of zeros are skipped. */
 const BLOCK = 4096;
@@ -56,12 +58,27 @@ function seconds(mtimeNs: string): number {
   return (Number(BigInt(mtimeNs) / 1000n) + 0.4) / 1e6;
 }
 
+/**
+ * Creates something at `path` (exclusively): when something is there already, it is removed
+ * and the creation tried once more — a restore over an older one replaces what it finds.
+ */
+async function replacing<T>(path: string, create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    await rm(path, { force: true, recursive: false });
+    return create();
+  }
+}
+
 export class FilesRestore {
   readonly progress: RestoreProgress = { files: 0, dirs: 0, bytes: 0 };
   private readonly warnings: string[] = [];
   private readonly errors: string[] = [];
   private readonly links = new Map<string, Promise<string>>();
-  private readonly slots = new Semaphore(8);
+  /** Files being written now, across all directories. */
+  private readonly writing = new Set<Promise<void>>();
   private readonly repository: Repository;
   private readonly include: PathMatcher;
 
@@ -80,6 +97,12 @@ export class FilesRestore {
     return { progress: this.progress, warnings: this.warnings, errors: this.errors };
   }
 
+  /**
+   * One directory at a time, depth first, with at most RESTORING files being written at once
+   * across the whole restore: memory holds the listings from the root down to here and those
+   * few files, not the whole snapshot's tree (a hundred thousand pending files would be
+   * hundreds of megabytes). A directory's own metadata waits for everything inside it.
+   */
   private async directory(tree: Id, at: string, target: string, selected: boolean): Promise<boolean> {
     let nodes: readonly TreeNode[];
     try {
@@ -88,24 +111,31 @@ export class FilesRestore {
       this.errors.push(`${at}: directory listing cannot be read: ${(error as Error).message}`);
       return false;
     }
-    const results = await Promise.all(
-      nodes.map(async (node) => {
-        const path = at === '/' ? `/${node.name}` : `${at}/${node.name}`;
-        const wanted = selected || this.include.matches(path);
-        const destination = join(target, node.name);
-        if (node.type === 'dir') {
-          if (wanted) await mkdir(destination, { recursive: true, mode: 0o700 });
-          const any = node.subtree !== undefined && (await this.directory(node.subtree, path, destination, wanted));
-          if (wanted || any) await this.finishDirectory(node, destination, path);
-          return wanted || any;
-        }
-        if (!wanted) return false;
-        await mkdir(target, { recursive: true, mode: 0o700 });
-        await this.slots.run(() => this.leaf(node, destination, path));
-        return true;
-      }),
-    );
-    return results.some(Boolean);
+    const files: Promise<void>[] = [];
+    let made = false;
+    let any = false;
+    for (const node of nodes) {
+      const path = at === '/' ? `/${node.name}` : `${at}/${node.name}`;
+      const wanted = selected || this.include.matches(path);
+      const destination = join(target, node.name);
+      if (node.type === 'dir') {
+        if (wanted) await mkdir(destination, { recursive: true, mode: 0o700 });
+        const inside = node.subtree !== undefined && (await this.directory(node.subtree, path, destination, wanted));
+        if (wanted || inside) await this.finishDirectory(node, destination, path);
+        any ||= wanted || inside;
+        continue;
+      }
+      if (!wanted) continue;
+      if (!made) await mkdir(target, { recursive: true, mode: 0o700 });
+      made = true;
+      any = true;
+      while (this.writing.size >= RESTORING) await Promise.race(this.writing);
+      const written: Promise<void> = this.leaf(node, destination, path).finally(() => this.writing.delete(written));
+      this.writing.add(written);
+      files.push(written);
+    }
+    await Promise.all(files);
+    return any;
   }
 
   private async finishDirectory(node: TreeNode, destination: string, path: string): Promise<void> {
@@ -115,9 +145,8 @@ export class FilesRestore {
 
   private async leaf(node: TreeNode, destination: string, path: string): Promise<void> {
     try {
-      await rm(destination, { force: true, recursive: false });
       if (node.type === 'symlink') {
-        await symlink(node.target ?? '', destination);
+        await replacing(destination, () => symlink(node.target ?? '', destination));
       } else if (node.type === 'file') {
         if (await this.linkedAgain(node, destination)) return;
       } else {
@@ -143,7 +172,8 @@ export class FilesRestore {
     const key = `${node.device}:${node.inode}`;
     const first = this.links.get(key);
     if (first !== undefined) {
-      await link(await first, destination);
+      const original = await first;
+      await replacing(destination, () => link(original, destination));
       this.progress.files++;
       return true;
     }
@@ -155,16 +185,21 @@ export class FilesRestore {
 
   private async content(node: TreeNode, destination: string): Promise<void> {
     // O_EXCL | O_NOFOLLOW: never write through something that appeared at this path.
-    const file = await open(destination, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const file = await replacing(destination, () => open(destination, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
     try {
       let position = 0;
+      let end = 0;
       for (const id of node.content ?? []) {
         const data = await this.repository.loadBlob(id);
-        for (const [start, end] of dataRuns(data)) await file.write(data, start, end - start, position + start);
+        for (const [from, to] of dataRuns(data)) {
+          await file.write(data, from, to - from, position + from);
+          end = position + to;
+        }
         position += data.length;
         this.progress.bytes += data.length;
       }
-      await file.truncate(position);
+      // A file that ends in a hole gets its length from truncate; the file is new, so nothing is cut.
+      if (end < position) await file.truncate(position);
     } finally {
       await file.close();
     }
