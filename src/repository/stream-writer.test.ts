@@ -5,6 +5,7 @@ import { MemoryBackend } from '../storage/memory.ts';
 import { BlobWriter } from './blob-writer.ts';
 import { Chunker } from './chunker.ts';
 import { Repository } from './repository.ts';
+import { SealerPool } from './sealer/pool.ts';
 import { StreamWriter, type Cutting } from './stream-writer.ts';
 
 async function repository(): Promise<Repository> {
@@ -12,9 +13,8 @@ async function repository(): Promise<Repository> {
   return Repository.init(new MemoryBackend(), { password: 'stream test' }, { chunker: { minSize: 4096, avgSize: 16384, maxSize: 65536 } });
 }
 
-async function store(repo: Repository, data: Buffer, cuts: readonly number[], cutting: Cutting) {
-  const writer = new BlobWriter(repo);
-  const stream = new StreamWriter(repo, writer, cutting);
+async function store(repo: Repository, data: Buffer, cuts: readonly number[], cutting: Cutting, sealer?: SealerPool, writer = new BlobWriter(repo)) {
+  const stream = new StreamWriter(repo, writer, cutting, sealer);
   let at = 0;
   for (const cut of [...cuts, data.length].sort((a, b) => a - b)) {
     const end = Math.min(Math.max(cut, at), data.length);
@@ -58,5 +58,24 @@ describe('StreamWriter', () => {
     const second = await store(repo, changed, [123], { kind: 'aligned', size: 16384 });
     expect(second.content.filter((id, i) => id !== first.content[i])).toHaveLength(1);
     expect((await read(repo, second.content)).equals(changed)).toBe(true);
+  });
+
+  it('aligned pieces sealed on workers get the same IDs, in order, and repeated pieces are stored once', async () => {
+    const repo = await repository();
+    const page = randomBytes(16384);
+    // 40 pieces, a third of them the same page (zero pages, repeated records).
+    const data = Buffer.concat(Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? page : randomBytes(16384))));
+    const writer = new BlobWriter(repo);
+    const pool = new SealerPool(repo, writer);
+    try {
+      const onWorkers = await store(repo, data, [1000, 100_000, 300_000], { kind: 'aligned', size: 16384 }, pool, writer);
+      expect(onWorkers.content).toHaveLength(40);
+      expect(writer.stats.blobsAdded).toBe(40 - 13);
+      expect((await read(repo, onWorkers.content)).equals(data)).toBe(true);
+      const onMain = await store(repo, data, [], { kind: 'aligned', size: 16384 });
+      expect(onMain.content).toEqual(onWorkers.content);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -13,11 +13,20 @@ import type { BlobWriter } from './blob-writer.ts';
 import { Chunker } from './chunker.ts';
 import { sha256, type Id } from './hash.ts';
 import type { Repository } from './repository.ts';
+import type { SealerPool } from './sealer/pool.ts';
 
 export type Cutting = { readonly kind: 'content-defined' } | { readonly kind: 'aligned'; readonly size: number };
 
 /** Chunks being compressed at once; each holds at most one chunk's bytes twice. */
 const IN_FLIGHT = 4;
+/**
+ * Pieces handed to sealing workers at once: the pool sends a worker up to 128 small blocks
+ * per message, so this keeps both busy (16 MiB of 16 KiB pieces).
+ */
+const SEALER_IN_FLIGHT = 1024;
+
+/** Sealing workers (the repository's SealerPool), for pieces that need no chunker. */
+export type PieceSealer = Pick<SealerPool, 'sealBlock'>;
 
 export class StreamWriter {
   private readonly repository: Repository;
@@ -31,9 +40,17 @@ export class StreamWriter {
   private readonly sealing = new Set<Promise<void>>();
   private failure: unknown;
 
-  constructor(repository: Repository, writer: BlobWriter, cutting: Cutting = { kind: 'content-defined' }) {
+  private readonly sealer: PieceSealer | undefined;
+
+  /**
+   * With a `sealer`, pieces are hashed, compressed and sealed on its workers, and the main
+   * thread only cuts the stream: a fast stream (an etcd snapshot) is then not held to the
+   * speed of one core.
+   */
+  constructor(repository: Repository, writer: BlobWriter, cutting: Cutting = { kind: 'content-defined' }, sealer?: PieceSealer) {
     this.repository = repository;
     this.writer = writer;
+    this.sealer = sealer;
     this.chunker = cutting.kind === 'content-defined' ? new Chunker(repository.config.chunker) : undefined;
     this.alignedSize = cutting.kind === 'aligned' ? cutting.size : 0;
   }
@@ -80,6 +97,7 @@ export class StreamWriter {
 
   private async store(chunk: Uint8Array): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
+    if (this.sealer !== undefined) return this.storeOnWorkers(this.sealer, chunk);
     const id = sha256(chunk);
     this.content.push(id);
     if (this.writer.known(id)) return;
@@ -87,6 +105,21 @@ export class StreamWriter {
     // Added to the writer in whatever order sealing ends: pack order does not matter, the content list keeps the file's order.
     const task = sealBlobAsync(this.repository.masterKey, chunk, id)
       .then((blob) => this.writer.add('data', blob))
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => this.sealing.delete(task));
+    this.sealing.add(task);
+  }
+
+  private async storeOnWorkers(sealer: PieceSealer, chunk: Uint8Array): Promise<void> {
+    const index = this.content.push('') - 1;
+    while (this.sealing.size >= SEALER_IN_FLIGHT) await Promise.race(this.sealing);
+    const task = sealer
+      .sealBlock(chunk)
+      .then((id) => {
+        this.content[index] = id;
+      })
       .catch((error: unknown) => {
         this.failure ??= error;
       })

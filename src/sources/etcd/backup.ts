@@ -6,6 +6,7 @@
 import { OperationError, Refused } from '../../core/errors.ts';
 import type { BlobWriter } from '../../repository/blob-writer.ts';
 import type { Repository } from '../../repository/repository.ts';
+import { SealerPool } from '../../repository/sealer/pool.ts';
 import { StreamWriter } from '../../repository/stream-writer.ts';
 import type { TreeNode } from '../../repository/tree.ts';
 import { BoltDamaged, BoltInventory } from './bolt-inventory.ts';
@@ -82,13 +83,20 @@ export class EtcdBackup {
 
       const trailer = new SnapshotTrailer();
       const inventory = new BoltInventory();
-      const stream = new StreamWriter(this.repository, this.writer, { kind: 'aligned', size: DATABASE_PIECE });
-      for await (const bytes of session.clientFor(chosen).snapshot(request.signal)) {
-        inventory.push(trailer.push(bytes));
-        await stream.push(bytes);
-        this.progress.bytes += bytes.length;
+      const pool = new SealerPool(this.repository, this.writer);
+      let content;
+      let size;
+      try {
+        const stream = new StreamWriter(this.repository, this.writer, { kind: 'aligned', size: DATABASE_PIECE }, pool);
+        for await (const bytes of session.clientFor(chosen).snapshot(request.signal)) {
+          inventory.push(trailer.push(bytes));
+          await stream.push(bytes);
+          this.progress.bytes += bytes.length;
+        }
+        ({ content, size } = await stream.finish());
+      } finally {
+        await pool.close();
       }
-      const { content, size } = await stream.finish();
       let checked;
       let database;
       try {
