@@ -1,11 +1,18 @@
 /** What every benchmark suite needs: installing the alternative, timing a command, sizes, and printing ratios. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const strataMain = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const strataMain = join(root, 'dist/src/cli/main.js');
 
-/** The strata CLI as it ships: with the settings its shebang and bin/strata give it. */
+/** Compiles the CLI as `npm run build` does, so the suites time what ships. */
+export function buildStrata(): void {
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+}
+
+/** The strata CLI as it ships (the build): with the settings its shebang and bin/strata give it. */
 export function strataCommand(args: readonly string[]): string[] {
   return ['env', 'MALLOC_ARENA_MAX=2', process.execPath, '--max-semi-space-size=4', strataMain, ...args, '--no-progress'];
 }
@@ -47,8 +54,9 @@ export interface Row {
 
 export function printTable(title: string, otherName: string, rows: readonly Row[]): void {
   console.log(`\n${title}`);
-  console.log(`${'measurement'.padEnd(44)} ${'strata'.padStart(10)} ${otherName.padStart(10)} ${'ratio'.padStart(8)}  target`);
+  const width = Math.max(44, ...rows.map((r) => r.metric.length));
+  console.log(`${'measurement'.padEnd(width)} ${'strata'.padStart(10)} ${otherName.padStart(10)} ${'ratio'.padStart(8)}  target`);
   for (const r of rows) {
-    console.log(`${r.metric.padEnd(44)} ${r.strata.toFixed(1).padStart(10)} ${r.other.toFixed(1).padStart(10)} ${r.ratio.toFixed(2).padStart(8)}  ${r.target ?? ''}`);
+    console.log(`${r.metric.padEnd(width)} ${r.strata.toFixed(1).padStart(10)} ${r.other.toFixed(1).padStart(10)} ${r.ratio.toFixed(2).padStart(8)}  ${r.target ?? ''}`);
   }
 }

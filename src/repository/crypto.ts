@@ -3,7 +3,7 @@
  * "Cryptography"): AES-256-GCM, random 96-bit nonce, and the object's kind as additional
  * data so that an index can never be passed off as a snapshot.
  */
-import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomFillSync } from 'node:crypto';
 
 export type ObjectKind = 'config' | 'index' | 'snapshot' | 'lock' | 'blob' | 'pack-header' | 'key' | 'hold';
 
@@ -17,6 +17,17 @@ function additionalData(kind: ObjectKind): Buffer {
   let data = aad.get(kind);
   if (data === undefined) aad.set(kind, (data = Buffer.from(`strata/v1/${kind}`)));
   return data;
+}
+
+/**
+ * A KeyObject per key, made once: given raw key bytes, every cipher would build its own
+ * (a third of the cost of sealing a 16 KiB blob). Keys are never changed in place.
+ */
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+function keyObject(key: Uint8Array): KeyObject {
+  let object = keyObjects.get(key);
+  if (object === undefined) keyObjects.set(key, (object = createSecretKey(key)));
+  return object;
 }
 
 /** Thrown when a ciphertext fails authentication: wrong key, or damaged bytes. */
@@ -34,7 +45,7 @@ export function seal(key: Uint8Array, kind: ObjectKind, plaintext: Uint8Array): 
  */
 export function sealInto(key: Uint8Array, kind: ObjectKind, plaintext: Uint8Array, target: Uint8Array, offset: number): number {
   randomFillSync(target, offset, NONCE);
-  const cipher = createCipheriv('aes-256-gcm', key, target.subarray(offset, offset + NONCE));
+  const cipher = createCipheriv('aes-256-gcm', keyObject(key), target.subarray(offset, offset + NONCE));
   cipher.setAAD(additionalData(kind));
   // GCM is a stream mode: update gives back exactly as many bytes as it was given, final none.
   target.set(cipher.update(plaintext), offset + NONCE);
@@ -47,7 +58,7 @@ export function unseal(key: Uint8Array, kind: ObjectKind, sealed: Uint8Array): B
   if (sealed.length < SEAL_OVERHEAD) throw new AuthenticationFailed(`${kind}: too short to be an encrypted object (${sealed.length} bytes)`);
   const nonce = sealed.subarray(0, NONCE);
   const tag = sealed.subarray(sealed.length - TAG);
-  const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+  const decipher = createDecipheriv('aes-256-gcm', keyObject(key), nonce);
   decipher.setAAD(additionalData(kind));
   decipher.setAuthTag(tag);
   try {

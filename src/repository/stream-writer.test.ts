@@ -63,14 +63,15 @@ describe('StreamWriter', () => {
   it('aligned pieces sealed on workers get the same IDs, in order, and repeated pieces are stored once', async () => {
     const repo = await repository();
     const page = randomBytes(16384);
-    // 40 pieces, a third of them the same page (zero pages, repeated records).
-    const data = Buffer.concat(Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? page : randomBytes(16384))));
+    // 150 pieces (workers take them 64 to a block: two full blocks and a part), a third of
+    // them the same page (zero pages, repeated records), and a short last piece.
+    const data = Buffer.concat([...Array.from({ length: 150 }, (_, i) => (i % 3 === 0 ? page : randomBytes(16384))), randomBytes(5000)]);
     const writer = new BlobWriter(repo);
     const pool = new SealerPool(repo, writer);
     try {
-      const onWorkers = await store(repo, data, [1000, 100_000, 300_000], { kind: 'aligned', size: 16384 }, pool, writer);
-      expect(onWorkers.content).toHaveLength(40);
-      expect(writer.stats.blobsAdded).toBe(40 - 13);
+      const onWorkers = await store(repo, data, [1000, 100_000, 300_000, 1_048_576, 2_000_000], { kind: 'aligned', size: 16384 }, pool, writer);
+      expect(onWorkers.content).toHaveLength(151);
+      expect(writer.stats.blobsAdded).toBe(151 - 49);
       expect((await read(repo, onWorkers.content)).equals(data)).toBe(true);
       const onMain = await store(repo, data, [], { kind: 'aligned', size: 16384 });
       expect(onMain.content).toEqual(onWorkers.content);

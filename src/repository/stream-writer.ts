@@ -19,14 +19,13 @@ export type Cutting = { readonly kind: 'content-defined' } | { readonly kind: 'a
 
 /** Chunks being compressed at once; each holds at most one chunk's bytes twice. */
 const IN_FLIGHT = 4;
-/**
- * Pieces handed to sealing workers at once: the pool sends a worker up to 128 small blocks
- * per message, so this keeps both busy (16 MiB of 16 KiB pieces).
- */
-const SEALER_IN_FLIGHT = 1024;
+/** Pieces gathered into one block for a sealing worker: one message per 64 pieces, not per piece. */
+const PIECES_PER_BLOCK = 64;
+/** Blocks handed to the sealing workers at once (16 MiB of 16 KiB pieces): both stay busy. */
+const BLOCKS_IN_FLIGHT = 16;
 
-/** Sealing workers (the repository's SealerPool), for pieces that need no chunker. */
-export type PieceSealer = Pick<SealerPool, 'sealBlock'>;
+/** Sealing workers (the repository's SealerPool), for aligned pieces. */
+export type PieceSealer = Pick<SealerPool, 'sealPieces' | 'blockBuffer'>;
 
 export class StreamWriter {
   private readonly repository: Repository;
@@ -41,13 +40,17 @@ export class StreamWriter {
   private failure: unknown;
 
   private readonly sealer: PieceSealer | undefined;
+  /** With a sealer: the block being filled with the next pieces, and how much of it is. */
+  private block: Buffer | undefined;
+  private filled = 0;
 
   /**
-   * With a `sealer`, pieces are hashed, compressed and sealed on its workers, and the main
-   * thread only cuts the stream: a fast stream (an etcd snapshot) is then not held to the
-   * speed of one core.
+   * With a `sealer` (aligned cutting only), pieces are copied into blocks that its workers
+   * hash, compress and seal, and the main thread only copies the stream: a fast stream (an
+   * etcd snapshot) is then not held to the speed of one core.
    */
   constructor(repository: Repository, writer: BlobWriter, cutting: Cutting = { kind: 'content-defined' }, sealer?: PieceSealer) {
+    if (sealer !== undefined && cutting.kind !== 'aligned') throw new RangeError('sealing workers take aligned pieces only');
     this.repository = repository;
     this.writer = writer;
     this.sealer = sealer;
@@ -61,15 +64,19 @@ export class StreamWriter {
   }
 
   async push(bytes: Uint8Array): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    this.size += bytes.length;
+    if (this.sealer !== undefined) return this.fill(this.sealer, bytes);
     this.pieces.push(bytes);
     this.buffered += bytes.length;
-    this.size += bytes.length;
     if (this.buffered >= 2 * this.window) await this.cut(false);
   }
 
   /** The content IDs and length of everything pushed, once every new chunk is in the blob writer. */
   async finish(): Promise<{ content: Id[]; size: number }> {
-    await this.cut(true);
+    if (this.sealer !== undefined) {
+      if (this.filled > 0) await this.sealBlock(this.sealer);
+    } else await this.cut(true);
     while (this.sealing.size > 0) await Promise.race(this.sealing);
     if (this.failure !== undefined) throw this.failure;
     return { content: this.content, size: this.size };
@@ -97,29 +104,39 @@ export class StreamWriter {
 
   private async store(chunk: Uint8Array): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
-    if (this.sealer !== undefined) return this.storeOnWorkers(this.sealer, chunk);
     const id = sha256(chunk);
     this.content.push(id);
     if (this.writer.known(id)) return;
     while (this.sealing.size >= IN_FLIGHT) await Promise.race(this.sealing);
     // Added to the writer in whatever order sealing ends: pack order does not matter, the content list keeps the file's order.
-    const task = sealBlobAsync(this.repository.masterKey, chunk, id)
-      .then((blob) => this.writer.add('data', blob))
-      .catch((error: unknown) => {
-        this.failure ??= error;
-      })
-      .finally(() => this.sealing.delete(task));
-    this.sealing.add(task);
+    this.track(sealBlobAsync(this.repository.masterKey, chunk, id).then((blob) => this.writer.add('data', blob)));
   }
 
-  private async storeOnWorkers(sealer: PieceSealer, chunk: Uint8Array): Promise<void> {
-    const index = this.content.push('') - 1;
-    while (this.sealing.size >= SEALER_IN_FLIGHT) await Promise.race(this.sealing);
-    const task = sealer
-      .sealBlock(chunk)
-      .then((id) => {
-        this.content[index] = id;
-      })
+  /** Copies bytes into the current block; a full block goes to the workers. */
+  private async fill(sealer: PieceSealer, bytes: Uint8Array): Promise<void> {
+    for (let at = 0; at < bytes.length; ) {
+      this.block ??= sealer.blockBuffer(this.alignedSize * PIECES_PER_BLOCK);
+      const n = Math.min(bytes.length - at, this.block.length - this.filled);
+      this.block.set(bytes.subarray(at, at + n), this.filled);
+      this.filled += n;
+      at += n;
+      if (this.filled === this.block.length) await this.sealBlock(sealer);
+    }
+  }
+
+  private async sealBlock(sealer: PieceSealer): Promise<void> {
+    const block = this.block!.subarray(0, this.filled);
+    this.block = undefined;
+    this.filled = 0;
+    const first = this.content.length;
+    for (let at = 0; at < block.length; at += this.alignedSize) this.content.push('');
+    while (this.sealing.size >= BLOCKS_IN_FLIGHT) await Promise.race(this.sealing);
+    this.track(sealer.sealPieces(block, this.alignedSize).then((ids) => this.content.splice(first, ids.length, ...ids)));
+  }
+
+  private track(work: Promise<unknown>): void {
+    const task: Promise<void> = work
+      .then(() => undefined)
       .catch((error: unknown) => {
         this.failure ??= error;
       })

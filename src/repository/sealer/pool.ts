@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BlobWriter } from '../blob-writer.ts';
 import type { Repository } from '../repository.ts';
-import type { FileJob, FileResult, FromWorker, ToWorker } from './protocol.ts';
+import type { FileJob, FileResult, FromWorker, PieceBlock, ToWorker } from './protocol.ts';
 
 const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
@@ -18,8 +18,8 @@ const BATCH_BYTES = 16 * 1024 * 1024;
 /** Sealed blocks' memory kept for reuse: as many as a reader keeps in flight, and a few more. */
 const MAX_SPARE_BLOCKS = 24;
 
-/** A file to read and chunk, or a block of bytes to seal whole. */
-type Job = { readonly file: FileJob } | { readonly block: Uint8Array };
+/** A file to read and chunk, or a block of bytes to seal in fixed pieces. */
+type Job = { readonly file: FileJob } | { readonly block: PieceBlock };
 
 interface QueuedFile {
   readonly job: Job;
@@ -66,7 +66,7 @@ export class SealerPool {
   }
 
   /**
-   * A zeroed buffer for a block that sealBlock will take: the memory of blocks sealed before
+   * A zeroed buffer for a block that sealBlock or sealPieces will take: the memory of blocks sealed before
    * when there is some of that length, so an image of any size is read in the same few
    * megabytes (fresh memory costs page faults and garbage collections per block).
    */
@@ -75,20 +75,27 @@ export class SealerPool {
     return spare === undefined ? Buffer.alloc(length) : Buffer.from(spare).fill(0);
   }
 
-  /**
-   * The blob ID of one block, sealed whole by a worker (no chunking: image blocks are
-   * already the unit). The block's memory is handed to the worker when the Buffer owns all
-   * of it, so the caller must not use it afterwards.
-   */
+  /** The blob ID of one block, sealed whole by a worker (image blocks are already the unit). */
   async sealBlock(block: Uint8Array): Promise<string> {
+    return (await this.sealPieces(block, block.length))[0]!;
+  }
+
+  /**
+   * The blob IDs of `block` cut in fixed pieces of `piece` bytes (the last may be shorter),
+   * sealed by one worker: many small pieces travel in one message. The block's memory is
+   * handed to the worker when the Buffer owns all of it, so the caller must not use it
+   * afterwards.
+   */
+  async sealPieces(block: Uint8Array, piece: number): Promise<string[]> {
     if (this.failure !== undefined) throw this.failure;
+    if (!(piece > 0)) throw new RangeError(`piece length must be positive, got ${piece}`);
     // A small Buffer may share Node's pool: transferring that would detach every other one.
     const own = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength ? block : new Uint8Array(block);
     const result = await new Promise<FileResult>((resolve, reject) => {
-      this.queue.push({ job: { block: own }, size: own.length, resolve, reject });
+      this.queue.push({ job: { block: { bytes: own, piece } }, size: own.length, resolve, reject });
       this.dispatch();
     });
-    return result.content[0]!;
+    return [...result.content];
   }
 
   get queued(): number {
@@ -160,7 +167,7 @@ export class SealerPool {
       worker.on('message', onMessage);
       worker.once('error', reject);
       const blocks = jobs.flatMap((j) => ('block' in j ? [j.block] : []));
-      if (blocks.length > 0) worker.postMessage({ type: 'blocks', blocks } satisfies ToWorker, blocks.map((b) => b.buffer as ArrayBuffer));
+      if (blocks.length > 0) worker.postMessage({ type: 'blocks', blocks } satisfies ToWorker, blocks.map((b) => b.bytes.buffer as ArrayBuffer));
       else worker.postMessage({ type: 'task', files: jobs.map((j) => (j as { file: FileJob }).file) } satisfies ToWorker);
     });
   }

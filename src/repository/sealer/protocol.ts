@@ -11,6 +11,12 @@ export interface FileResult {
   readonly error?: string;
 }
 
+export interface PieceBlock {
+  readonly bytes: Uint8Array;
+  /** Length of each piece; the last may be shorter. */
+  readonly piece: number;
+}
+
 export interface SealedBlobRef {
   readonly id: string;
   readonly offset: number;
@@ -22,8 +28,11 @@ export interface SealedBlobRef {
 export type ToWorker =
   | { readonly type: 'init'; readonly key: Uint8Array; readonly chunker: ChunkerParameters }
   | { readonly type: 'task'; readonly files: readonly FileJob[] }
-  /** Whole blocks (fixed-size image blocks), one blob each, not cut by the chunker. */
-  | { readonly type: 'blocks'; readonly blocks: readonly Uint8Array[] }
+  /**
+   * Blocks not cut by the chunker: each is sealed in fixed pieces of its `piece` length
+   * (an image block is one piece; a run of database pages is many).
+   */
+  | { readonly type: 'blocks'; readonly blocks: readonly PieceBlock[] }
   | { readonly type: 'need'; readonly need: readonly boolean[] }
   /** The blobs are in the writer; their buffer comes back for the next round. */
   | { readonly type: 'ack'; readonly buffer: ArrayBuffer };

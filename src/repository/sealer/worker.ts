@@ -174,13 +174,17 @@ async function main(): Promise<void> {
     const task = await receive();
     const files: FileResult[] = [];
     if (task.type === 'blocks') {
-      for (const block of task.blocks) {
-        files.push({ content: [round.add(block)], size: block.length });
-        if (round.full) await round.flush();
+      for (const { bytes, piece } of task.blocks) {
+        const content: string[] = [];
+        for (let at = 0; at < bytes.length; at += piece) {
+          content.push(round.add(bytes.subarray(at, at + piece)));
+          if (round.full) await round.flush();
+        }
+        files.push({ content, size: bytes.length });
       }
       await round.flush();
       // Sealed blocks are copied into the round buffer: their memory goes back for reuse.
-      const memory = task.blocks.map((block) => block.buffer as ArrayBuffer);
+      const memory = task.blocks.map((block) => block.bytes.buffer as ArrayBuffer);
       send({ type: 'done', files, blocks: memory }, memory);
     } else if (task.type === 'task') {
       for (const job of task.files as FileJob[]) files.push(await chunkFile(job.path, chunker, round, buffer));

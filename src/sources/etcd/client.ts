@@ -54,7 +54,7 @@ export class EtcdMemberClient {
     const address = `${url.hostname}:${url.port || '2379'}`;
     // Snapshots of large databases arrive in 32 KiB messages, but Status of a cluster with a
     // long member list can exceed gRPC's 4 MiB default on receive; raise it.
-    const channel: grpc.ClientOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
+    const channel: grpc.ClientOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc-node.flow_control_window': 16 * 1024 * 1024 };
     const { Maintenance, Cluster, Auth, KV } = loadServices();
     this.maintenance = new Maintenance(address, credentials, channel);
     // The other services share the first one's channel: one connection per member.
