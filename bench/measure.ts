@@ -1,6 +1,6 @@
 /** What every benchmark suite needs: installing the alternative, timing a command, sizes, and printing ratios. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,17 +26,26 @@ export function ensure(program: string, pkg: string): void {
 export interface Measurement {
   readonly seconds: number;
   readonly peakRssMb: number;
+  /** User plus system CPU seconds of the command and its children (all threads). */
+  readonly cpuSeconds: number;
   readonly stdout: string;
 }
 
-/** Runs a command under GNU time: wall seconds and peak resident set size. */
+/** Runs a command under GNU time: wall seconds, CPU seconds and peak resident set size. */
 export function measure(command: string[], env: NodeJS.ProcessEnv = {}): Measurement {
   const started = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', ...command], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync('/usr/bin/time', ['-f', '%M %U %S', ...command], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`${command.join(' ')} failed (${result.status}):\n${result.stderr.slice(-2000)}`);
-  const kb = Number(result.stderr.trim().split('\n').at(-1));
-  return { seconds, peakRssMb: kb / 1024, stdout: result.stdout };
+  const [kb, user, system] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { seconds, peakRssMb: kb! / 1024, cpuSeconds: user! + system!, stdout: result.stdout };
+}
+
+/** CPU seconds a running process (one the benchmark started) has used so far. */
+export function processCpuSeconds(pid: number): number {
+  // Fields 14 and 15 of /proc/PID/stat, after the parenthesised command name: utime, stime in clock ticks.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export function du(path: string): number {
