@@ -112,7 +112,7 @@ export async function runEtcdBench(scale: number): Promise<void> {
     const afterFirst = du(repo);
     const compact = async () => {
       const { revision } = await client.status();
-      execFileSync(binary('etcd', 'etcdctl'), [`--endpoints=${url}`, 'compact', String(revision)], { stdio: 'ignore' });
+      execFileSync(binary('etcd', 'etcdctl'), [`--endpoints=${url}`, 'compact', '--physical', String(revision)], { stdio: 'ignore' });
     };
     /** Six more days into `repository`: each day the keys `changes` names are rewritten and the history compacted. */
     const week = async (repository: string, label: string, changes: () => readonly number[], generation: number) => {
