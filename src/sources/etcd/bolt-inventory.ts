@@ -33,27 +33,88 @@ const MAX_SPAN = 256 * 1024 * 1024;
 interface BucketRef {
   readonly name: string;
   readonly root: number;
-  /** The bucket's own leaf page when it is stored inline (root 0). */
-  readonly inline?: LeafPage;
+  /** The summary of the bucket's own leaf page when it is stored inline (root 0). */
+  readonly inline?: number;
 }
 
-interface LeafPage {
-  readonly kind: 'leaf';
-  readonly count: number;
+const LEAF_SUMMARY = 1;
+const BRANCH_SUMMARY = 2;
+
+/**
+ * What the pages said, in columns of numbers rather than an object per page: a database
+ * of a million pages is summarised in tens of megabytes, and the collector has a few
+ * arrays to walk instead of millions of objects. Stale pages (freed, never overwritten)
+ * are summarised too; only the walk from the meta page tells them apart.
+ */
+class PageSummaries {
+  /** Per pgid: index of its summary + 1, or 0. */
+  private slots = new Int32Array(1024);
+  private readonly kinds: number[] = [];
+  /** Leaf: entry count; branch: child count. */
+  readonly counts: number[] = [];
   /**
-   * The first 8 bytes of the last key, big-endian: for a revision key, its main revision.
-   * A number, not a copy of the key: small Buffers come from Node's shared 8 KiB pool, and
-   * one kept per page would pin a slab per page, twice the database in memory.
+   * The first 8 bytes of a leaf's last key, big-endian (for a revision key, its main
+   * revision), NaN when there is none. A number, not a copy of the key: small Buffers come
+   * from Node's shared 8 KiB pool, and one kept per page would pin a slab per page.
    */
-  readonly lastMain: number | undefined;
-  readonly buckets: readonly BucketRef[];
-  /** For leaves of revision keys: the user key's hash and whether it is a tombstone, per entry. */
-  readonly revisions?: { readonly keys: Float64Array; readonly tombstones: Uint8Array };
-}
+  readonly lastMains: number[] = [];
+  /** Start of a leaf's revisions or a branch's children; -1 for a leaf of other keys. */
+  readonly starts: number[] = [];
+  /**
+   * Per revision in a leaf of revision keys: the user key's 53-bit hash, as -(hash + 1)
+   * for a tombstone. About 9 bytes per revision, so the live-key count needs no copy of
+   * the keys.
+   */
+  readonly revisions: number[] = [];
+  readonly children: number[] = [];
+  /** The buckets named in a leaf (the root bucket's leaves; there are few). */
+  readonly buckets = new Map<number, readonly BucketRef[]>();
 
-interface BranchPage {
-  readonly kind: 'branch';
-  readonly children: readonly number[];
+  get size(): number {
+    return this.kinds.length;
+  }
+
+  /** A leaf summary; `revisions` are its entries' hashes when every key is a revision. */
+  addLeaf(count: number, lastMain: number, revisions: readonly number[] | undefined, buckets: readonly BucketRef[]): number {
+    const summary = this.add(LEAF_SUMMARY, count, lastMain, revisions === undefined ? -1 : this.revisions.length);
+    if (revisions !== undefined) for (const revision of revisions) this.revisions.push(revision);
+    if (buckets.length > 0) this.buckets.set(summary, buckets);
+    return summary;
+  }
+
+  addBranch(children: readonly number[]): number {
+    const summary = this.add(BRANCH_SUMMARY, children.length, Number.NaN, this.children.length);
+    for (const child of children) this.children.push(child);
+    return summary;
+  }
+
+  /** Files a summary under the page it was read from. */
+  place(pgid: number, summary: number): void {
+    if (pgid >= this.slots.length) {
+      const grown = new Int32Array(Math.max(pgid + 1, this.slots.length * 2));
+      grown.set(this.slots);
+      this.slots = grown;
+    }
+    this.slots[pgid] = summary + 1;
+  }
+
+  /** The summary read from page `pgid`, or undefined when it was no branch or leaf page. */
+  at(pgid: number): number | undefined {
+    const slot = pgid < this.slots.length ? this.slots[pgid]! : 0;
+    return slot === 0 ? undefined : slot - 1;
+  }
+
+  isLeaf(summary: number): boolean {
+    return this.kinds[summary] === LEAF_SUMMARY;
+  }
+
+  private add(kind: number, count: number, lastMain: number, start: number): number {
+    this.kinds.push(kind);
+    this.counts.push(count);
+    this.lastMains.push(lastMain);
+    this.starts.push(start);
+    return this.kinds.length - 1;
+  }
 }
 
 interface Meta {
@@ -78,7 +139,7 @@ export interface BoltSummary {
 export class BoltDamaged extends Error {}
 
 export class BoltInventory {
-  private readonly pages = new Map<number, LeafPage | BranchPage>();
+  private readonly pages = new PageSummaries();
   private readonly metas: Meta[] = [];
   private pageSize = 0;
   /** Bytes received but not yet past every page that starts in them. */
@@ -103,34 +164,36 @@ export class BoltInventory {
     if (this.received < meta.highWater * meta.pageSize) {
       throw new BoltDamaged(`the database is truncated: ${this.received} bytes, the meta page says ${meta.highWater * meta.pageSize}`);
     }
+    const pages = this.pages;
     const root = this.leaves(meta.root, 'the root bucket');
     const buckets: Record<string, number> = {};
     let liveKeys = 0;
     let revision = 0;
-    for (const bucket of root.flatMap((leaf) => leaf.buckets)) {
+    for (const bucket of root.flatMap((leaf) => pages.buckets.get(leaf) ?? [])) {
       const leaves = bucket.inline !== undefined ? [bucket.inline] : this.leaves(bucket.root, `bucket ${bucket.name}`);
-      const count = leaves.reduce((sum, leaf) => sum + leaf.count, 0);
-      buckets[bucket.name] = count;
+      buckets[bucket.name] = leaves.reduce((sum, leaf) => sum + pages.counts[leaf]!, 0);
       if (bucket.name === 'key') {
-        revision = leaves.findLast((leaf) => leaf.lastMain !== undefined)?.lastMain ?? 0;
-        liveKeys = countLiveKeys(leaves);
+        const last = leaves.findLast((leaf) => !Number.isNaN(pages.lastMains[leaf]!));
+        revision = last === undefined ? 0 : pages.lastMains[last]!;
+        liveKeys = countLiveKeys(pages, leaves);
       }
     }
     return { pageSize: meta.pageSize, size: meta.highWater * meta.pageSize, revision, totalKeys: liveKeys, buckets };
   }
 
-  /** The leaf pages under `pgid`, in key order. */
-  private leaves(pgid: number, what: string): LeafPage[] {
-    const out: LeafPage[] = [];
+  /** The summaries of the leaf pages under `pgid`, in key order. */
+  private leaves(pgid: number, what: string): number[] {
+    const pages = this.pages;
+    const out: number[] = [];
     const stack = [pgid];
     let visited = 0;
     while (stack.length > 0) {
       const id = stack.pop()!;
-      if (++visited > this.pages.size + 1) throw new BoltDamaged(`${what}: the page tree has a cycle`);
-      const page = this.pages.get(id);
-      if (page === undefined) throw new BoltDamaged(`${what}: page ${id} is missing or is not a branch or leaf page`);
-      if (page.kind === 'leaf') out.push(page);
-      else for (let i = page.children.length - 1; i >= 0; i--) stack.push(page.children[i]!);
+      if (++visited > pages.size + 1) throw new BoltDamaged(`${what}: the page tree has a cycle`);
+      const summary = pages.at(id);
+      if (summary === undefined) throw new BoltDamaged(`${what}: page ${id} is missing or is not a branch or leaf page`);
+      if (pages.isLeaf(summary)) out.push(summary);
+      else for (let i = pages.starts[summary]! + pages.counts[summary]! - 1; i >= pages.starts[summary]!; i--) stack.push(pages.children[i]!);
     }
     return out;
   }
@@ -184,8 +247,8 @@ export class BoltInventory {
     if (flags === META && pgid < 2) this.readMeta(page);
     else if (flags === BRANCH) this.readBranch(page, count, pgid);
     else if (flags === LEAF) {
-      const leaf = readLeaf(page, count);
-      if (leaf !== undefined) this.pages.set(pgid, leaf);
+      const leaf = readLeaf(this.pages, page, count);
+      if (leaf !== undefined) this.pages.place(pgid, leaf);
     }
   }
 
@@ -204,22 +267,23 @@ export class BoltInventory {
     if (PAGE_HEADER + count * ELEMENT > page.length) return;
     const children: number[] = [];
     for (let i = 0; i < count; i++) children.push(Number(page.readBigUInt64LE(PAGE_HEADER + i * ELEMENT + 8)));
-    this.pages.set(pgid, { kind: 'branch', children });
+    this.pages.place(pgid, this.pages.addBranch(children));
   }
 }
 
 /** Replays the "key" bucket's revisions in order: a put adds its key, a tombstone removes it. */
-function countLiveKeys(leaves: readonly LeafPage[]): number {
+function countLiveKeys(pages: PageSummaries, leaves: readonly number[]): number {
   const live = new Set<number>();
   for (const leaf of leaves) {
-    if (leaf.revisions === undefined) {
-      if (leaf.count === 0) continue;
+    const start = pages.starts[leaf]!;
+    if (start < 0) {
+      if (pages.counts[leaf] === 0) continue;
       throw new BoltDamaged('the "key" bucket holds an entry that is not an etcd revision');
     }
-    const { keys, tombstones } = leaf.revisions;
-    for (let i = 0; i < keys.length; i++) {
-      if (tombstones[i] === 1) live.delete(keys[i]!);
-      else live.add(keys[i]!);
+    for (let i = start; i < start + pages.counts[leaf]!; i++) {
+      const revision = pages.revisions[i]!;
+      if (revision < 0) live.delete(-revision - 1);
+      else live.add(revision);
     }
   }
   return live.size;
@@ -248,13 +312,12 @@ function userKeyHash(value: Buffer): number {
   return (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
 }
 
-/** A leaf page's entries; undefined when its elements point outside it (not a live page). */
-function readLeaf(page: Buffer, count: number): LeafPage | undefined {
+/** Summarises a leaf page's entries; undefined when its elements point outside it (not a live page). */
+function readLeaf(pages: PageSummaries, page: Buffer, count: number): number | undefined {
   if (PAGE_HEADER + count * ELEMENT > page.length) return undefined;
   const buckets: BucketRef[] = [];
-  let lastMain: number | undefined;
-  let keys: Float64Array | undefined = new Float64Array(count);
-  const tombstones = new Uint8Array(count);
+  let lastMain = Number.NaN;
+  let revisions: number[] | undefined = count > 0 ? [] : undefined;
   for (let i = 0; i < count; i++) {
     const element = PAGE_HEADER + i * ELEMENT;
     const flags = page.readUInt32LE(element);
@@ -263,14 +326,11 @@ function readLeaf(page: Buffer, count: number): LeafPage | undefined {
     const valueSize = page.readUInt32LE(element + 12);
     if (keyAt + keySize + valueSize > page.length) return undefined;
     if (i === count - 1 && keySize >= 8) lastMain = Number(page.readBigUInt64BE(keyAt));
-    if (keys !== undefined) {
+    if (revisions !== undefined) {
       const revisionShaped = (keySize === 17 || keySize === 18) && page[keyAt + 8] === 0x5f && (flags & BUCKET_ENTRY) === 0;
       const hash = revisionShaped ? userKeyHash(page.subarray(keyAt + keySize, keyAt + keySize + valueSize)) : -1;
-      if (hash < 0) keys = undefined;
-      else {
-        keys[i] = hash;
-        tombstones[i] = keySize === 18 && page[keyAt + 17] === 0x74 ? 1 : 0;
-      }
+      if (hash < 0) revisions = undefined;
+      else revisions.push(keySize === 18 && page[keyAt + 17] === 0x74 ? -hash - 1 : hash);
     }
     if ((flags & BUCKET_ENTRY) === 0) continue;
     const value = page.subarray(keyAt + keySize, keyAt + keySize + valueSize);
@@ -282,13 +342,11 @@ function readLeaf(page: Buffer, count: number): LeafPage | undefined {
       continue;
     }
     const inlinePage = value.subarray(16);
-    const inline = inlinePage.length >= PAGE_HEADER ? readLeaf(inlinePage, inlinePage.readUInt16LE(10)) : undefined;
+    const inline = inlinePage.length >= PAGE_HEADER ? readLeaf(pages, inlinePage, inlinePage.readUInt16LE(10)) : undefined;
     if (inline === undefined) return undefined;
     buckets.push({ name, root, inline });
   }
-  return keys !== undefined && count > 0
-    ? { kind: 'leaf', count, lastMain, buckets, revisions: { keys, tombstones } }
-    : { kind: 'leaf', count, lastMain, buckets };
+  return pages.addLeaf(count, lastMain, revisions, buckets);
 }
 
 /** FNV-1a, 64-bit: bolt's meta page checksum. */
