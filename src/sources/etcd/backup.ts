@@ -89,7 +89,8 @@ export class EtcdBackup {
       try {
         const stream = new StreamWriter(this.repository, this.writer, { kind: 'aligned', size: DATABASE_PIECE }, pool);
         for await (const bytes of session.clientFor(chosen).snapshot(request.signal)) {
-          inventory.push(trailer.push(bytes));
+          trailer.push(bytes);
+          inventory.push(bytes);
           await stream.push(bytes);
           this.progress.bytes += bytes.length;
         }
@@ -101,7 +102,7 @@ export class EtcdBackup {
       let database;
       try {
         checked = trailer.finish();
-        database = inventory.finish();
+        database = inventory.finish(checked.size);
       } catch (error) {
         if (error instanceof TrailerMismatch || error instanceof BoltDamaged) {
           throw new OperationError(`the snapshot from etcd member ${chosen.member.name} is damaged: ${error.message}`, {

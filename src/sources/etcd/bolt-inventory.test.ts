@@ -2,6 +2,7 @@
  * The streamed bolt reader against databases built here byte by byte from bbolt's layout
  * (the integration test compares it with upstream etcdutl on real snapshots).
  */
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BoltDamaged, BoltInventory } from './bolt-inventory.ts';
@@ -121,29 +122,31 @@ function database(ops: readonly Op[], perLeaf: number): Buffer {
   return Buffer.concat([meta(0, 2, next, 7), meta(1, 2, next, 6), root, ...pages]);
 }
 
-function inventory(bytes: Buffer, cuts: readonly number[] = []) {
+/** Feeds `bytes` cut at `cuts`; with `trailer`, followed by its SHA-256 as etcd streams it. */
+function inventory(database: Buffer, cuts: readonly number[] = [], trailer = false) {
   const inv = new BoltInventory();
+  const bytes = trailer ? Buffer.concat([database, createHash('sha256').update(database).digest()]) : database;
   let at = 0;
   for (const cut of [...cuts].sort((a, b) => a - b)) {
     inv.push(bytes.subarray(at, Math.max(at, Math.min(cut, bytes.length))));
     at = Math.max(at, Math.min(cut, bytes.length));
   }
   inv.push(bytes.subarray(at));
-  return inv.finish();
+  return trailer ? inv.finish(database.length) : inv.finish();
 }
 
 const opArbitrary = fc.record({ key: fc.constantFrom('/a', '/b', '/c', '/d', '/e', '/f'), del: fc.boolean(), size: fc.nat({ max: 120 }) });
 
 describe('BoltInventory', () => {
-  it('property: live keys and revision match a replay of the operations, however the stream is cut', () => {
+  it('property: live keys and revision match a replay of the operations, however the stream is cut, with or without the trailer', () => {
     fc.assert(
-      fc.property(fc.array(opArbitrary, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 9 }), fc.array(fc.nat({ max: 80_000 }), { maxLength: 6 }), (ops, perLeaf, cuts) => {
+      fc.property(fc.array(opArbitrary, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 9 }), fc.array(fc.nat({ max: 80_000 }), { maxLength: 6 }), fc.boolean(), (ops, perLeaf, cuts, trailer) => {
         const live = new Set<string>();
         for (const op of ops) {
           if (op.del) live.delete(op.key);
           else live.add(op.key);
         }
-        const summary = inventory(database(ops, perLeaf), cuts);
+        const summary = inventory(database(ops, perLeaf), cuts, trailer);
         expect(summary.totalKeys).toBe(live.size);
         expect(summary.revision).toBe(ops.length + 1);
         expect(summary.buckets).toEqual({ key: ops.length, meta: 1 });

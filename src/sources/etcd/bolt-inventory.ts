@@ -149,20 +149,29 @@ export class BoltInventory {
   private next = 0;
   private received = 0;
 
-  /** Feed the database's bytes in order (without etcd's SHA-256 trailer). */
+  /**
+   * Feed the database's bytes in order. etcd's stream may be fed whole: its SHA-256 trailer
+   * sits where the page after the last would start, and a header that does not name its
+   * own page is no page. The bytes are read in place (copied only to join a page cut
+   * between two pushes), so they must not change while this holds them.
+   */
   push(bytes: Uint8Array): void {
-    this.window = this.window.length === 0 ? Buffer.from(bytes) : Buffer.concat([this.window, bytes]);
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    this.window = this.window.length === 0 ? view : Buffer.concat([this.window, view]);
     this.received += bytes.length;
     this.readPages(false);
   }
 
-  /** After the last byte: walk the tree from the newest valid meta page. */
-  finish(): BoltSummary {
+  /**
+   * After the last byte: walk the tree from the newest valid meta page. `databaseBytes`:
+   * how much of what was fed is the database (the stream less its trailer).
+   */
+  finish(databaseBytes = this.received): BoltSummary {
     this.readPages(true);
     const meta = this.metas.sort((a, b) => (a.txid < b.txid ? 1 : -1))[0];
     if (meta === undefined) throw new BoltDamaged('no valid bolt meta page: this is not an etcd database, or its first pages are damaged');
-    if (this.received < meta.highWater * meta.pageSize) {
-      throw new BoltDamaged(`the database is truncated: ${this.received} bytes, the meta page says ${meta.highWater * meta.pageSize}`);
+    if (databaseBytes < meta.highWater * meta.pageSize) {
+      throw new BoltDamaged(`the database is truncated: ${databaseBytes} bytes, the meta page says ${meta.highWater * meta.pageSize}`);
     }
     const pages = this.pages;
     const root = this.leaves(meta.root, 'the root bucket');

@@ -9,11 +9,11 @@ function stream(database: Buffer): Buffer {
 
 function feed(bytes: Buffer, cuts: readonly number[]): { database: Buffer; trailer: SnapshotTrailer } {
   const trailer = new SnapshotTrailer();
-  const parts: Buffer[] = [];
+  const parts: Uint8Array[] = [];
   let at = 0;
   for (const cut of [...cuts, bytes.length]) {
     const end = Math.min(Math.max(cut, at), bytes.length);
-    parts.push(trailer.push(bytes.subarray(at, end)));
+    parts.push(...trailer.push(bytes.subarray(at, end)));
     at = end;
   }
   return { database: Buffer.concat(parts), trailer };

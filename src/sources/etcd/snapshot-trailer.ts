@@ -12,15 +12,30 @@ export class SnapshotTrailer {
   private held: Buffer = Buffer.alloc(0);
   private databaseBytes = 0;
 
-  /** Takes the next bytes of the stream; returns those now known to be database bytes. */
-  push(bytes: Uint8Array): Buffer {
-    const all = this.held.length === 0 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) : Buffer.concat([this.held, bytes]);
-    const split = Math.max(0, all.length - TRAILER_BYTES);
-    const database = all.subarray(0, split);
-    this.held = Buffer.from(all.subarray(split));
-    this.hash.update(database);
-    this.databaseBytes += database.length;
-    return database;
+  /**
+   * Takes the next bytes of the stream; returns those now known to be database bytes, as
+   * views of what was given (a snapshot passes through without being copied).
+   */
+  push(bytes: Uint8Array): Uint8Array[] {
+    const known: Uint8Array[] = [];
+    const release = this.held.length + bytes.length - TRAILER_BYTES;
+    if (release <= 0) {
+      this.held = Buffer.concat([this.held, bytes]);
+      return known;
+    }
+    if (release >= this.held.length) {
+      if (this.held.length > 0) known.push(this.held);
+      known.push(bytes.subarray(0, release - this.held.length));
+      this.held = Buffer.from(bytes.subarray(release - this.held.length));
+    } else {
+      known.push(this.held.subarray(0, release));
+      this.held = Buffer.concat([this.held.subarray(release), bytes]);
+    }
+    for (const piece of known) {
+      this.hash.update(piece);
+      this.databaseBytes += piece.length;
+    }
+    return known;
   }
 
   /** The database's length and SHA-256; throws when the trailer is missing or does not match. */
