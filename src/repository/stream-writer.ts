@@ -5,8 +5,8 @@
  *
  * Two ways to cut: the repository's content-defined chunker (for data whose changes insert
  * and delete bytes), or fixed pieces aligned to the start (for page files such as etcd's
- * bolt database, where a change rewrites whole pages in place: aligned pieces that hold
- * only unchanged pages keep their IDs, whatever moved elsewhere in the file).
+ * bolt database, where a change writes whole pages and leaves the others where they are:
+ * aligned pieces that hold only unchanged pages keep their IDs, whatever moved elsewhere).
  */
 import { sealBlobAsync } from './blob.ts';
 import type { BlobWriter } from './blob-writer.ts';
