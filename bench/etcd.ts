@@ -96,16 +96,19 @@ export async function runEtcdBench(scale: number): Promise<void> {
     measure(strataCommand(['init', '--repo', repo]), env);
 
     const file = join(dir, 'etcdctl.db');
+    const etcdBackup = (repository: string) => measure(strataCommand(['backup', '--repo', repository, '--etcd', '--etcd-endpoints', url]), env);
+    const etcdctlSave = () => measure([binary('etcd', 'etcdctl'), `--endpoints=${url}`, 'snapshot', 'save', file], env);
+    const zstdSize = (bytes: Buffer) => zstdCompressSync(bytes, { params: { [constants.ZSTD_c_compressionLevel]: 3 } }).length;
     // etcd's own CPU while it serves each snapshot: it shares the machine's cores with the client.
     const served = <T>(run: () => T): [T, number] => {
       const before = processCpuSeconds(etcd.pid);
       const result = run();
       return [result, processCpuSeconds(etcd.pid) - before];
     };
-    const [etcdctl, etcdctlServed] = served(() => measure([binary('etcd', 'etcdctl'), `--endpoints=${url}`, 'snapshot', 'save', file], env));
-    const [first, firstServed] = served(() => measure(strataCommand(['backup', '--repo', repo, '--etcd', '--etcd-endpoints', url]), env));
+    const [etcdctl, etcdctlServed] = served(etcdctlSave);
+    const [first, firstServed] = served(() => etcdBackup(repo));
     const snapshotBytes = readFileSync(file);
-    const compressed = zstdCompressSync(snapshotBytes, { params: { [constants.ZSTD_c_compressionLevel]: 3 } }).length;
+    const compressed = zstdSize(snapshotBytes);
     console.log(`snapshot: etcdctl ${etcdctl.seconds.toFixed(1)}s, strata ${first.seconds.toFixed(1)}s; ${(snapshotBytes.length / 2 ** 20).toFixed(0)} MiB, ${(compressed / 2 ** 20).toFixed(0)} MiB with zstd -3`);
     rmSync(file);
 
@@ -120,7 +123,7 @@ export async function runEtcdBench(scale: number): Promise<void> {
         const changed = changes();
         await putAll(client, changed, generation + day);
         await compact();
-        const daily = measure(strataCommand(['backup', '--repo', repository, '--etcd', '--etcd-endpoints', url]), env);
+        const daily = etcdBackup(repository);
         console.log(`${label} day ${day}: ${changed.length} keys rewritten and compacted; snapshot ${daily.seconds.toFixed(1)}s; repository ${(du(repository) / 2 ** 20).toFixed(0)} MiB; ${daily.stdout.trim()}`);
       }
       return du(repository);
@@ -135,10 +138,10 @@ export async function runEtcdBench(scale: number): Promise<void> {
     await compact();
     const hotRepo = join(dir, 'repo-hot');
     measure(strataCommand(['init', '--repo', hotRepo]), env);
-    measure([binary('etcd', 'etcdctl'), `--endpoints=${url}`, 'snapshot', 'save', file], env);
-    const hotCompressed = zstdCompressSync(readFileSync(file), { params: { [constants.ZSTD_c_compressionLevel]: 3 } }).length;
+    etcdctlSave();
+    const hotCompressed = zstdSize(readFileSync(file));
     rmSync(file);
-    measure(strataCommand(['backup', '--repo', hotRepo, '--etcd', '--etcd-endpoints', url]), env);
+    etcdBackup(hotRepo);
     const hotTotal = await week(hotRepo, 'hot churn', () => hot, 10);
 
     const mb = (bytes: number) => bytes / 2 ** 20;

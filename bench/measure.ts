@@ -43,7 +43,8 @@ export function measure(command: string[], env: NodeJS.ProcessEnv = {}): Measure
 
 /** CPU seconds a running process (one the benchmark started) has used so far. */
 export function processCpuSeconds(pid: number): number {
-  // Fields 14 and 15 of /proc/PID/stat, after the parenthesised command name: utime, stime in clock ticks.
+  // Fields 14 and 15 of /proc/PID/stat, after the parenthesised command name: utime, stime
+  // in clock ticks, which Linux always reports at 100 per second (USER_HZ).
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
