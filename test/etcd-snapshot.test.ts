@@ -4,6 +4,7 @@
  * 3-member cluster that a new kube-apiserver serves.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -25,6 +26,7 @@ interface Record {
   quorum: { healthy: number; voting: number; hasQuorum: boolean };
   consistency: { verdict: string; members: unknown[] };
   members: unknown[];
+  storage: { incremental: boolean; newValueBytes: number };
 }
 
 interface Saved {
@@ -86,6 +88,37 @@ describe('etcd snapshots on a 3-member etcd with TLS behind kube-apiserver', () 
     // The Secret is in the snapshot, and nowhere in the repository's files in plaintext.
     expect(readFileSync(file).includes(MARKER)).toBe(true);
     for (const stored of filesUnder(repo)) expect(readFileSync(stored).includes(MARKER), stored).toBe(false);
+  });
+
+  it('stores a later snapshot as the values that changed, which exports whole after the earlier one is forgotten and pruned', async () => {
+    const dailies = join(s.dir, 'dailies');
+    await s.ok(['init', '--repo', dailies]);
+    const client = memberClient(cluster().bed.etcd.endpoints[0]!);
+    const value = (i: number, day: number) => Buffer.from(JSON.stringify({ i, day, filler: randomBytes(1500).toString('base64') }));
+    try {
+      for (let i = 0; i < 400; i++) await client.put(Buffer.from(`/strata-test/daily/${i}`), value(i, 1));
+      const first = JSON.parse((await s.ok(['backup', '--repo', dailies, '--etcd', ...flags(), '--json'])).stdout) as Saved;
+      const rewritten = Array.from({ length: 20 }, (_, i) => value(i, 2));
+      for (const [i, v] of rewritten.entries()) await client.put(Buffer.from(`/strata-test/daily/${i}`), v);
+      const second = JSON.parse((await s.ok(['backup', '--repo', dailies, '--etcd', ...flags(), '--json'])).stdout) as Saved;
+
+      const [one, two] = [record(first).storage, record(second).storage];
+      expect(one.incremental).toBe(false);
+      expect(two.incremental).toBe(true);
+      // 20 rewritten values of ~2 KiB, and what else changed meanwhile (leases, events): far below the first's ~800 KiB.
+      expect(two.newValueBytes).toBeGreaterThan(20 * 2000);
+      expect(two.newValueBytes).toBeLessThan(one.newValueBytes / 4);
+
+      await s.ok(['forget', '--repo', dailies, '--keep-last', '1', '--prune']);
+      const file = join(s.dir, 'second.db');
+      await s.ok(['etcd', 'export', second.id, file, '--repo', dailies]);
+      const status = JSON.parse(execFileSync(etcdutl, ['snapshot', 'status', file, '-w', 'json'], { encoding: 'utf8' })) as { revision: number; totalKey: number };
+      expect(status).toMatchObject({ revision: record(second).revision, totalKey: record(second).totalKeys });
+      const exported = readFileSync(file);
+      for (const v of rewritten) expect(exported.includes(v)).toBe(true);
+    } finally {
+      client.close();
+    }
   });
 
   it('refuses while an alarm is raised (exit 4), and takes a dirty snapshot with --force', async () => {

@@ -17,6 +17,8 @@ import type { Snapshot, SnapshotSource, StoredSnapshot } from '../repository/sna
 import { listSnapshots, saveSnapshot } from '../repository/snapshots.ts';
 import type { TreeNode } from '../repository/tree.ts';
 import type { EtcdBackupRequest, EtcdProgress } from '../sources/etcd/backup.ts';
+import type { DatabaseBase } from '../sources/etcd/database-writer.ts';
+import { DATABASE_FILES, etcdRecord } from '../sources/etcd/record.ts';
 import { FilesBackup, type FilesProgress } from '../sources/files/backup.ts';
 import { ObjectsBackup, type ObjectsBackupRequest, type ObjectsProgress } from '../sources/objects/backup.ts';
 import { pruneLiveSnapshots, type ImageBase, type RbdImageRecord } from '../sources/volumes/rbd/image-backup.ts';
@@ -92,7 +94,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
         const { EtcdBackup } = await import('../sources/etcd/backup.ts');
         const etcd = new EtcdBackup(repository, writer);
         progress.etcd = etcd.progress;
-        const result = await etcd.run({ ...options.etcd, ...(options.signal && { signal: options.signal }) });
+        const result = await etcd.run({ ...options.etcd, bases: await etcdBases(repository), ...(options.signal && { signal: options.signal }) });
         rootNodes.push(result.node);
         sources.push({ type: 'etcd', record: result.record });
         warnings.push(...result.warnings);
@@ -200,6 +202,28 @@ export async function sourceTree(repository: Repository, root: Id, source: strin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The newest stored etcd snapshot of each cluster (by cluster ID): the values a new
+ * snapshot of that cluster refers to instead of storing them again. Snapshots stored
+ * whole (before values were split out) are no base.
+ */
+async function etcdBases(repository: Repository): Promise<Map<string, DatabaseBase>> {
+  const bases = new Map<string, DatabaseBase>();
+  const { snapshots } = await listSnapshots(repository);
+  const seen = new Set<string>();
+  for (const snapshot of [...snapshots].reverse()) {
+    const record = etcdRecord(snapshot.sources);
+    if (record === undefined || seen.has(record.clusterId)) continue;
+    seen.add(record.clusterId);
+    const tree = await sourceTree(repository, snapshot.tree, 'etcd');
+    const nodes = tree === undefined ? [] : (await repository.loadTree(tree)).nodes;
+    const chunks = nodes.find((n) => n.name === DATABASE_FILES.values)?.content;
+    const tables = nodes.find((n) => n.name === DATABASE_FILES.tables)?.content;
+    if (chunks !== undefined && tables !== undefined && record.storage !== undefined) bases.set(record.clusterId, { chunks, tables, storage: record.storage });
+  }
+  return bases;
 }
 
 /**

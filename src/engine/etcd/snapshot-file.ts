@@ -1,8 +1,8 @@
 /**
  * Writes the etcd snapshot a Strata snapshot holds as a standard snapshot file (database and
  * SHA-256 trailer, what `etcdctl snapshot save` writes), checking the trailer and the
- * recorded checksum as it goes. Written to a temporary name and renamed, so a file of the
- * final name is always whole.
+ * recorded checksum on the file written. Written to a temporary name and renamed, so a file
+ * of the final name is always whole.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -11,9 +11,14 @@ import { basename, dirname, join } from 'node:path';
 import { OperationError, UsageError } from '../../core/errors.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
-import { etcdRecord, ETCD_SNAPSHOT_FILE, type EtcdSnapshotRecord } from '../../sources/etcd/record.ts';
+import { rebuildDatabase } from '../../sources/etcd/database-reader.ts';
+import { MapFormatError } from '../../sources/etcd/database-map.ts';
+import { DATABASE_FILES, etcdRecord, type EtcdSnapshotRecord } from '../../sources/etcd/record.ts';
 import { SnapshotTrailer, TrailerMismatch } from '../../sources/etcd/snapshot-trailer.ts';
 import { sourceTree } from '../backup.ts';
+
+/** Where snapshots taken before values were split out keep the database: the stream as etcd sent it. */
+const WHOLE_DATABASE_FILE = 'snapshot.db';
 
 export function requireEtcdRecord(snapshot: StoredSnapshot): EtcdSnapshotRecord {
   const record = etcdRecord(snapshot.sources);
@@ -31,18 +36,23 @@ export async function writeEtcdSnapshotFile(repository: Repository, snapshot: St
   if (!existsSync(dirname(file))) throw new UsageError(`${dirname(file)}: no such directory`, { hint: 'create it first' });
   await repository.loadIndex();
   const tree = await sourceTree(repository, snapshot.tree, 'etcd');
-  const node = tree === undefined ? undefined : (await repository.loadTree(tree)).nodes.find((n) => n.name === ETCD_SNAPSHOT_FILE);
-  if (node?.content === undefined) throw new OperationError(`snapshot ${snapshot.id.slice(0, 8)}: its etcd directory has no ${ETCD_SNAPSHOT_FILE}`, { hint: 'run strata check' });
+  const nodes = tree === undefined ? [] : (await repository.loadTree(tree)).nodes;
+  const whole = nodes.find((n) => n.name === WHOLE_DATABASE_FILE)?.content;
+  if (whole === undefined && !nodes.some((n) => n.name === DATABASE_FILES.map)) {
+    throw new OperationError(`snapshot ${snapshot.id.slice(0, 8)}: its etcd directory holds no database`, { hint: 'run strata check' });
+  }
 
   const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.partial`);
-  const handle = await open(temporary, 'wx', 0o600);
+  const handle = await open(temporary, 'wx+', 0o600);
   try {
-    const trailer = new SnapshotTrailer();
-    for (const id of node.content) {
-      const bytes = await repository.loadBlob(id);
-      trailer.push(bytes);
-      await handle.write(bytes);
+    if (whole !== undefined) {
+      for (const id of whole) await handle.write(await repository.loadBlob(id));
+    } else {
+      await rebuildDatabase(repository, nodes, handle);
     }
+    // Read back: what is checked is the file as written, not what was meant to be written.
+    const trailer = new SnapshotTrailer();
+    for await (const bytes of handle.createReadStream({ start: 0, autoClose: false }) as AsyncIterable<Buffer>) trailer.push(bytes);
     const checked = trailer.finish();
     if (checked.sha256 !== record.sha256) throw new TrailerMismatch(`SHA-256 ${checked.sha256.slice(0, 16)}… is not the recorded ${record.sha256.slice(0, 16)}…`);
     await handle.sync();
@@ -52,7 +62,9 @@ export async function writeEtcdSnapshotFile(repository: Repository, snapshot: St
   } catch (error) {
     await handle.close().catch(() => undefined);
     await rm(temporary, { force: true });
-    if (error instanceof TrailerMismatch) throw new OperationError(`the etcd snapshot in ${snapshot.id.slice(0, 8)} does not check out: ${error.message}`, { hint: 'run strata check --read-data', cause: error });
+    if (error instanceof TrailerMismatch || error instanceof MapFormatError) {
+      throw new OperationError(`the etcd snapshot in ${snapshot.id.slice(0, 8)} does not check out: ${error.message}`, { hint: 'run strata check --read-data', cause: error });
+    }
     throw error;
   }
 }

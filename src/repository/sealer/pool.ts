@@ -39,7 +39,7 @@ export class SealerPool {
   /** Chunks some worker has been told to seal and has not delivered yet. */
   private readonly claimed = new Set<string>();
   private failure: Error | undefined;
-  /** Memory of sealed blocks, by length, for blockBuffer. */
+  /** Memory of sealed blocks, by the lengths blockBuffer was asked for. */
   private readonly spareBlocks = new Map<number, ArrayBuffer[]>();
   /** Plaintext bytes of file content read so far (progress). */
   bytesRead = 0;
@@ -71,7 +71,9 @@ export class SealerPool {
    * megabytes (fresh memory costs page faults and garbage collections per block).
    */
   blockBuffer(length: number): Buffer {
-    const spare = this.spareBlocks.get(length)?.pop();
+    const spares = this.spareBlocks.get(length);
+    if (spares === undefined) this.spareBlocks.set(length, []);
+    const spare = spares?.pop();
     return spare === undefined ? Buffer.alloc(length) : Buffer.from(spare).fill(0);
   }
 
@@ -201,10 +203,10 @@ export class SealerPool {
     }
   }
 
+  /** Keeps a sealed block's memory for reuse, if blocks of its length are asked for: blocks of odd lengths would only pile up. */
   private keepBlock(memory: ArrayBuffer): void {
-    const spares = this.spareBlocks.get(memory.byteLength) ?? [];
-    if (spares.length < MAX_SPARE_BLOCKS) spares.push(memory);
-    this.spareBlocks.set(memory.byteLength, spares);
+    const spares = this.spareBlocks.get(memory.byteLength);
+    if (spares !== undefined && spares.length < MAX_SPARE_BLOCKS) spares.push(memory);
   }
 
   private fail(error: Error): void {

@@ -1,38 +1,30 @@
 /**
  * The `etcd` source: checks the cluster (quorum, alarms, HashKV agreement), picks the
- * member to snapshot, and streams its snapshot into the repository while checking the
- * SHA-256 trailer and reading the database's revision and key count as the bytes pass.
+ * member to snapshot, and streams its snapshot into the repository (DatabaseWriter) while
+ * checking the SHA-256 trailer and reading the database's revision and key count as the
+ * bytes pass.
  */
 import { OperationError, Refused } from '../../core/errors.ts';
 import type { BlobWriter } from '../../repository/blob-writer.ts';
 import type { Repository } from '../../repository/repository.ts';
 import { SealerPool } from '../../repository/sealer/pool.ts';
-import { StreamWriter } from '../../repository/stream-writer.ts';
 import type { TreeNode } from '../../repository/tree.ts';
 import { BoltDamaged, BoltInventory } from './bolt-inventory.ts';
 import { chooseSnapshotMember } from './consistency.ts';
+import { DatabaseWriter, type DatabaseBase } from './database-writer.ts';
 import { EtcdClusterSession } from './probe.ts';
 import type { QuorumAssessment } from './quorum.ts';
-import { ETCD_SNAPSHOT_FILE, type EtcdSnapshotRecord } from './record.ts';
+import type { EtcdSnapshotRecord } from './record.ts';
 import { SnapshotTrailer, TrailerMismatch } from './snapshot-trailer.ts';
 import type { EtcdConnectionOptions } from './types.ts';
-
-/**
- * The database is stored in aligned 16 KiB pieces (4 bolt pages). Bolt writes each changed
- * node to free pages and leaves every other page where it was, so pieces holding only
- * unchanged pages keep their IDs. Measured on two daily snapshots of the benchmark's
- * database: with a fresh random 5% of keys rewritten and compacted, 17% of 4 KiB pages
- * changed, 43% of 16 KiB pieces, 87% of 64 KiB and nearly all 1 MiB content-defined chunks;
- * with the same 5% rewritten each day, 4%, 14% and 45%. 4 KiB pieces compress so much worse
- * on their own that the repository ends no smaller, with four times the blobs.
- */
-const DATABASE_PIECE = 16 * 1024;
 
 export interface EtcdBackupRequest {
   readonly endpoints: readonly string[];
   readonly connection: EtcdConnectionOptions;
   /** Take the snapshot even without quorum, with an alarm raised or with members that disagree; it is marked dirty. */
   readonly force: boolean;
+  /** By cluster ID: the newest stored snapshot of that cluster, whose values a new one refers to. */
+  readonly bases?: ReadonlyMap<string, DatabaseBase>;
   readonly signal?: AbortSignal;
 }
 
@@ -86,17 +78,16 @@ export class EtcdBackup {
       const trailer = new SnapshotTrailer();
       const inventory = new BoltInventory();
       const pool = new SealerPool(this.repository, this.writer);
-      let content;
-      let size;
+      let stored;
       try {
-        const stream = new StreamWriter(this.repository, this.writer, { kind: 'aligned', size: DATABASE_PIECE }, pool);
+        const database = await DatabaseWriter.create(this.repository, this.writer, pool, request.bases?.get(status.clusterId));
         for await (const bytes of session.clientFor(chosen).snapshot(request.signal)) {
           trailer.push(bytes);
           inventory.push(bytes);
-          await stream.push(bytes);
+          await database.push(bytes);
           this.progress.bytes += bytes.length;
         }
-        ({ content, size } = await stream.finish());
+        stored = await database.finish();
       } finally {
         await pool.close();
       }
@@ -135,12 +126,12 @@ export class EtcdBackup {
         quorum: { voting: assessment.voting, healthy: assessment.healthy, needed: assessment.needed, hasQuorum: assessment.hasQuorum },
         alarms: assessment.alarms.map((a) => ({ memberId: a.memberId, alarm: a.alarm })),
         consistency: consistency ?? null,
+        storage: stored.storage,
         dirty: dirty.length > 0,
         dirtyReasons: dirty,
       };
       const time = `${BigInt(Date.now()) * 1_000_000n}`;
-      const file: TreeNode = { name: ETCD_SNAPSHOT_FILE, type: 'file', mode: 0o600, uid: 0, gid: 0, mtimeNs: time, size, content };
-      const subtree = await this.writer.saveTree([file]);
+      const subtree = await this.writer.saveTree(stored.files.map((file) => ({ ...file, mtimeNs: time })));
       return { node: { name: 'etcd', type: 'dir', mode: 0o700, uid: 0, gid: 0, mtimeNs: time, subtree }, record, warnings };
     } finally {
       session.close();

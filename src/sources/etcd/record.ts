@@ -1,8 +1,24 @@
 /** What a snapshot's manifest records about an etcd snapshot (docs/repository-format.md, "Sources"). */
 import type { ConsistencyCheck } from './consistency.ts';
 
-/** The snapshot's file inside the `etcd` directory of the root tree: exactly the bytes etcd sent, trailer included. */
-export const ETCD_SNAPSHOT_FILE = 'snapshot.db';
+/**
+ * The files of the `etcd` directory of a snapshot's root tree: the database split into a
+ * map, whole pages, value chunks and their tables (docs/repository-format.md).
+ */
+export const DATABASE_FILES = { map: 'snapshot.map', pages: 'snapshot.pages', values: 'snapshot.values', tables: 'snapshot.tables' } as const;
+
+/** How the database's values are stored: what a next snapshot decides its base by. */
+export interface DatabaseStorage {
+  /** Distinct values the map refers to, and their bytes. */
+  readonly values: number;
+  readonly valueBytes: number;
+  /** Bytes of all value chunks listed (values no longer referred to included). */
+  readonly chunkBytes: number;
+  /** Bytes of values stored by this snapshot. */
+  readonly newValueBytes: number;
+  /** Whether values of an earlier snapshot were referred to. */
+  readonly incremental: boolean;
+}
 
 export interface EtcdSnapshotRecord {
   readonly member: { readonly id: string; readonly name: string; readonly endpoint: string; readonly version: string };
@@ -28,6 +44,7 @@ export interface EtcdSnapshotRecord {
   readonly quorum: { readonly voting: number; readonly healthy: number; readonly needed: number; readonly hasQuorum: boolean };
   readonly alarms: readonly { readonly memberId: string; readonly alarm: string }[];
   readonly consistency: ConsistencyCheck | null;
+  readonly storage: DatabaseStorage;
   /** Taken with --force although the cluster was not safe; the reasons say why. */
   readonly dirty: boolean;
   readonly dirtyReasons: readonly string[];

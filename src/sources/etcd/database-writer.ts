@@ -1,0 +1,306 @@
+/**
+ * Stores an etcd database as it streams past, split so that a day's snapshot costs about
+ * what changed that day (docs/repository-format.md, "The etcd directory").
+ *
+ * Why not pages: bbolt writes every changed node to a free page, so a fresh 5% of keys
+ * rewritten moves 17% of the pages, each still holding its unchanged neighbours' values.
+ * Values, not pages, are what stays put: the key bucket maps a revision to its value, and a
+ * revision's value never changes. So each leaf of revisions is stored as the list of its
+ * values, and a value already stored in the base snapshot (same revision, length and
+ * CRC-32) is referred to, not stored again. Everything else (meta, branch and freelist
+ * pages, other buckets, freed pages) is kept as whole pages.
+ */
+import { forEachBounded } from '../../core/bounded.ts';
+import type { BlobWriter } from '../../repository/blob-writer.ts';
+import type { Id } from '../../repository/hash.ts';
+import type { Repository } from '../../repository/repository.ts';
+import type { SealerPool } from '../../repository/sealer/pool.ts';
+import { StreamWriter } from '../../repository/stream-writer.ts';
+import type { TreeNode } from '../../repository/tree.ts';
+import { decodeTable, encodeTable, MapBuilder, valueEntry, valueIdentity, type ValueEntry } from './database-map.ts';
+import { DATABASE_FILES, type DatabaseStorage } from './record.ts';
+import { leafSpan, PAGE_HEADER, splitRevisionLeaf, type RevisionLeaf } from './revision-leaf.ts';
+
+/** Values are gathered into chunks of at most this size (or one larger value): compressed together, and dropped together once none is referred to. */
+const VALUE_CHUNK = 1024 * 1024;
+/** Chunks this small are sealed on the main thread: not worth a worker's message. */
+const SMALL_CHUNK = 64 * 1024;
+/** Value chunks being sealed at once. */
+const CHUNKS_IN_FLIGHT = 8;
+/** A leaf claiming a longer span is not believed (stale bytes in a freed page): kept as a page. */
+const MAX_NODE = 64 * 1024 * 1024;
+const BOLT_MAGIC = 0xed0cdaed;
+const DEFAULT_PAGE = 4096;
+/**
+ * A base whose value chunks are less than half referred to is not built on: the next
+ * snapshot stores every value afresh, and the old chunks go when no snapshot refers to them.
+ */
+const MIN_BASE_LIVENESS = 0.5;
+
+/** The value chunks of the snapshot a new one builds on, and the table of each. */
+export interface DatabaseBase {
+  readonly chunks: readonly Id[];
+  readonly tables: readonly Id[];
+  readonly storage: DatabaseStorage;
+}
+
+/** The base's values, by identity, and which chunk each is in. */
+class BaseValues {
+  readonly identities = new Map<string, number>();
+  readonly chunkOf: Int32Array;
+  readonly sizes: number[] = [];
+  readonly chunkFirst: number[] = [];
+  readonly chunkBytes: number[] = [];
+  readonly tableBytes: number[] = [];
+  readonly used: Uint8Array;
+  readonly base: DatabaseBase;
+
+  constructor(base: DatabaseBase, tables: readonly (readonly ValueEntry[])[], tableBytes: readonly number[]) {
+    this.base = base;
+    const total = tables.reduce((sum, t) => sum + t.length, 0);
+    this.chunkOf = new Int32Array(total);
+    this.used = new Uint8Array(total);
+    tables.forEach((table, chunk) => {
+      this.chunkFirst.push(this.sizes.length);
+      this.tableBytes.push(tableBytes[chunk]!);
+      let bytes = 0;
+      for (const entry of table) {
+        this.chunkOf[this.sizes.length] = chunk;
+        this.identities.set(valueIdentity(entry), this.sizes.length);
+        this.sizes.push(entry.size);
+        bytes += entry.size;
+      }
+      this.chunkBytes.push(bytes);
+    });
+  }
+
+  static async load(repository: Repository, base: DatabaseBase): Promise<BaseValues | undefined> {
+    if (base.chunks.length !== base.tables.length || base.storage.valueBytes < MIN_BASE_LIVENESS * base.storage.chunkBytes) return undefined;
+    const tables: ValueEntry[][] = [];
+    const sizes: number[] = [];
+    await forEachBounded(base.tables.map((id, i) => ({ id, i })), 8, async ({ id, i }) => {
+      const bytes = await repository.loadBlob(id);
+      tables[i] = decodeTable(bytes);
+      sizes[i] = bytes.length;
+    });
+    return new BaseValues(base, tables, sizes);
+  }
+}
+
+interface NewChunk {
+  readonly id: Promise<Id>;
+  readonly table: Promise<Id>;
+  readonly bytes: number;
+  readonly tableBytes: number;
+}
+
+export interface StoredDatabase {
+  /** The files of the `etcd` directory. */
+  readonly files: TreeNode[];
+  readonly storage: DatabaseStorage;
+}
+
+export class DatabaseWriter {
+  private pageSize = 0;
+  private pgid = 0;
+  private pending: Uint8Array[] = [];
+  private pendingLength = 0;
+  /** Bytes needed in hand before the next node can be read. */
+  private needed = PAGE_HEADER + 16;
+  private pagesFile: StreamWriter | undefined;
+  private map: MapBuilder | undefined;
+  /** Identity → handle: a base ordinal (≥ 0) or -(index of a new value + 1). */
+  private readonly seen: Map<string, number>;
+  private newValues = 0;
+  private newValueBytes = 0;
+  /** The value chunk being filled. */
+  private chunk: Buffer | undefined;
+  private chunkEntries: ValueEntry[] = [];
+  private chunkLength = 0;
+  private readonly chunks: NewChunk[] = [];
+  private readonly sealing = new Set<Promise<unknown>>();
+  private readonly repository: Repository;
+  private readonly writer: BlobWriter;
+  private readonly pool: SealerPool;
+  private readonly base: BaseValues | undefined;
+
+  private constructor(repository: Repository, writer: BlobWriter, pool: SealerPool, base: BaseValues | undefined) {
+    this.repository = repository;
+    this.writer = writer;
+    this.pool = pool;
+    this.base = base;
+    this.seen = base?.identities ?? new Map();
+  }
+
+  static async create(repository: Repository, writer: BlobWriter, pool: SealerPool, base: DatabaseBase | undefined): Promise<DatabaseWriter> {
+    return new DatabaseWriter(repository, writer, pool, base === undefined ? undefined : await BaseValues.load(repository, base));
+  }
+
+  /** Whether this snapshot refers to values of a base snapshot. */
+  get incremental(): boolean {
+    return this.base !== undefined;
+  }
+
+  async push(bytes: Uint8Array): Promise<void> {
+    this.pending.push(bytes);
+    this.pendingLength += bytes.length;
+    if (this.pendingLength >= this.needed) await this.read(false);
+  }
+
+  async finish(): Promise<StoredDatabase> {
+    await this.read(true);
+    const pages = this.pagesWriter();
+    // The trailer, and any bytes short of a page: the rest of the pages file.
+    for (const rest of this.pending) await pages.push(rest);
+    this.pending = [];
+    if (this.chunkEntries.length > 0) await this.cutChunk();
+    while (this.sealing.size > 0) await Promise.race(this.sealing);
+    const chunkIds = await Promise.all(this.chunks.map((c) => c.id));
+    const tableIds = await Promise.all(this.chunks.map((c) => c.table));
+    const pagesStored = await pages.finish();
+
+    // The value list: the base's chunks still referred to, in their order, then the new ones.
+    const base = this.base;
+    const kept: number[] = [];
+    const keptFirst = new Map<number, number>();
+    let referencedBytes = this.newValueBytes;
+    let referenced = this.newValues;
+    let listed = 0;
+    if (base !== undefined) {
+      const chunkUsed = new Uint8Array(base.chunkBytes.length);
+      base.used.forEach((used, ordinal) => {
+        if (used === 0) return;
+        chunkUsed[base.chunkOf[ordinal]!] = 1;
+        referencedBytes += base.sizes[ordinal]!;
+        referenced++;
+      });
+      chunkUsed.forEach((used, chunk) => {
+        if (used === 0) return;
+        kept.push(chunk);
+        keptFirst.set(chunk, listed);
+        listed += (base.chunkFirst[chunk + 1] ?? base.sizes.length) - base.chunkFirst[chunk]!;
+      });
+    }
+    const ordinal = (handle: number): number => {
+      if (handle < 0) return listed - handle - 1;
+      const chunk = base!.chunkOf[handle]!;
+      return keptFirst.get(chunk)! + handle - base!.chunkFirst[chunk]!;
+    };
+    const mapStored = new StreamWriter(this.repository, this.writer);
+    await mapStored.push(this.map?.encode(ordinal) ?? new MapBuilder(DEFAULT_PAGE).encode(ordinal));
+    const mapResult = await mapStored.finish();
+
+    const values = [...kept.map((c) => base!.base.chunks[c]!), ...chunkIds];
+    const tables = [...kept.map((c) => base!.base.tables[c]!), ...tableIds];
+    const chunkBytes = kept.reduce((sum, c) => sum + base!.chunkBytes[c]!, 0) + this.chunks.reduce((sum, c) => sum + c.bytes, 0);
+    const tableBytes = kept.reduce((sum, c) => sum + base!.tableBytes[c]!, 0) + this.chunks.reduce((sum, c) => sum + c.tableBytes, 0);
+    const file = (name: string, size: number, content: readonly Id[]): TreeNode => ({ name, type: 'file', mode: 0o600, uid: 0, gid: 0, mtimeNs: '0', size, content });
+    return {
+      files: [
+        file(DATABASE_FILES.map, mapResult.size, mapResult.content),
+        file(DATABASE_FILES.pages, pagesStored.size, pagesStored.content),
+        file(DATABASE_FILES.values, chunkBytes, values),
+        file(DATABASE_FILES.tables, tableBytes, tables),
+      ],
+      storage: { values: referenced, valueBytes: referencedBytes, chunkBytes, newValueBytes: this.newValueBytes, incremental: base !== undefined },
+    };
+  }
+
+  /** Reads every whole node in hand; at the end, also what is left of a node cut short. */
+  private async read(final: boolean): Promise<void> {
+    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    if (this.pageSize === 0) this.startDatabase(data);
+    const size = this.pageSize;
+    let at = 0;
+    while (data.length - at >= size) {
+      const span = leafSpan(data.subarray(at, at + PAGE_HEADER)) ?? 1;
+      const believed = span * size <= MAX_NODE ? span : 1;
+      if (data.length - at < believed * size && !final) {
+        this.needed = believed * size;
+        break;
+      }
+      const node = data.subarray(at, at + believed * size);
+      const leaf = node.length === believed * size ? splitRevisionLeaf(node, this.pgid, size) : undefined;
+      const taken = leaf === undefined ? 1 : believed;
+      if (leaf === undefined) await this.keepPages(data.subarray(at, at + size), 1);
+      else await this.splitLeaf(leaf);
+      at += taken * size;
+      this.pgid += taken;
+      this.needed = size;
+    }
+    const rest = data.subarray(at);
+    // Copied: the rest waits for the next message, and `data` may be a view of this one.
+    this.pending = rest.length > 0 ? [Buffer.from(rest)] : [];
+    this.pendingLength = rest.length;
+  }
+
+  /** The page size, from meta page 0; a stream that is no bolt database is kept as pages (the inventory rejects it). */
+  private startDatabase(data: Uint8Array): void {
+    const view = new DataView(data.buffer, data.byteOffset, data.length);
+    const size = data.length >= 28 && view.getUint32(16, true) === BOLT_MAGIC ? view.getUint32(24, true) : 0;
+    this.pageSize = size >= 512 && size <= 65536 && (size & (size - 1)) === 0 ? size : DEFAULT_PAGE;
+    this.map = new MapBuilder(this.pageSize);
+  }
+
+  private pagesWriter(): StreamWriter {
+    this.pagesFile ??= new StreamWriter(this.repository, this.writer, { kind: 'aligned', size: this.pageSize || DEFAULT_PAGE }, this.pool);
+    return this.pagesFile;
+  }
+
+  private async keepPages(pages: Uint8Array, count: number): Promise<void> {
+    this.map!.pages(count);
+    await this.pagesWriter().push(pages);
+  }
+
+  private async splitLeaf(leaf: RevisionLeaf): Promise<void> {
+    const handles: number[] = [];
+    for (let i = 0; i < leaf.keys.length; i++) {
+      const value = leaf.values[i]!;
+      const entry = valueEntry(leaf.keys[i]!, value);
+      const identity = valueIdentity(entry);
+      let handle = this.seen.get(identity);
+      if (handle === undefined) {
+        handle = -(++this.newValues);
+        this.seen.set(identity, handle);
+        await this.addValue(entry, value);
+      } else if (handle >= 0) {
+        this.base!.used[handle] = 1;
+      }
+      handles.push(handle);
+    }
+    this.map!.leaf(leaf.overflow, handles);
+  }
+
+  private async addValue(entry: ValueEntry, value: Uint8Array): Promise<void> {
+    if (this.chunkLength + value.length > VALUE_CHUNK && this.chunkEntries.length > 0) await this.cutChunk();
+    // Copied at once: a view would keep the whole stream message alive until the chunk is cut.
+    this.chunk ??= Buffer.allocUnsafeSlow(Math.max(VALUE_CHUNK, value.length));
+    this.chunk.set(value, this.chunkLength);
+    this.chunkLength += value.length;
+    this.chunkEntries.push({ ...entry, key: Buffer.from(entry.key) });
+    this.newValueBytes += value.length;
+  }
+
+  private async cutChunk(): Promise<void> {
+    const length = this.chunkLength;
+    // A worker takes the chunk's memory, which must be all of its buffer.
+    const bytes = length === this.chunk!.length ? this.chunk! : Buffer.from(this.chunk!.subarray(0, length));
+    const table = encodeTable(this.chunkEntries);
+    this.chunk = undefined;
+    this.chunkEntries = [];
+    this.chunkLength = 0;
+    while (this.sealing.size >= CHUNKS_IN_FLIGHT) await Promise.race(this.sealing);
+    const id = length < SMALL_CHUNK ? this.writer.saveData(bytes) : this.pool.sealBlock(bytes);
+    const tableId = this.writer.saveData(table);
+    this.chunks.push({ id, table: tableId, bytes: length, tableBytes: table.length });
+    this.track(id);
+    this.track(tableId);
+  }
+
+  private track(work: Promise<unknown>): void {
+    const task: Promise<unknown> = work.finally(() => this.sealing.delete(task));
+    // A failure surfaces where the IDs are awaited, in finish.
+    task.catch(() => undefined);
+    this.sealing.add(task);
+  }
+}
