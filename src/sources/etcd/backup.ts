@@ -11,7 +11,7 @@ import { SealerPool } from '../../repository/sealer/pool.ts';
 import type { TreeNode } from '../../repository/tree.ts';
 import { BoltDamaged, BoltInventory } from './bolt-inventory.ts';
 import { chooseSnapshotMember } from './consistency.ts';
-import { DatabaseWriter, type DatabaseBase } from './database-writer.ts';
+import { BaseValues, DatabaseWriter, type DatabaseBase } from './database-writer.ts';
 import { EtcdClusterSession } from './probe.ts';
 import type { QuorumAssessment } from './quorum.ts';
 import type { EtcdSnapshotRecord } from './record.ts';
@@ -64,6 +64,11 @@ export class EtcdBackup {
       };
       // Without quorum or with an alarm the answer is already no; HashKV would only add waiting.
       if (dirty.length > 0 && !request.force) refuse();
+      // The base's value tables are read while the members compute HashKV.
+      const clusterId = assessment.members.find((m) => m.status !== undefined)?.status?.clusterId;
+      const base = clusterId === undefined ? undefined : request.bases?.get(clusterId);
+      const loadingBase = base === undefined ? Promise.resolve(undefined) : BaseValues.load(this.repository, base);
+      loadingBase.catch(() => undefined);
       const consistency = assessment.members.some((m) => m.status !== undefined) ? await session.consistency(assessment) : undefined;
       if (consistency?.verdict === 'disagree') dirty.push(consistency.detail);
       if (dirty.length > 0 && !request.force) refuse();
@@ -80,7 +85,7 @@ export class EtcdBackup {
       const pool = new SealerPool(this.repository, this.writer);
       let stored;
       try {
-        const database = await DatabaseWriter.create(this.repository, this.writer, pool, request.bases?.get(status.clusterId));
+        const database = new DatabaseWriter(this.repository, this.writer, pool, status.clusterId === clusterId ? await loadingBase : undefined);
         for await (const bytes of session.clientFor(chosen).snapshot(request.signal)) {
           trailer.push(bytes);
           inventory.push(bytes);

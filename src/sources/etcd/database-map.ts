@@ -204,20 +204,37 @@ export function valueEntry(key: Uint8Array, value: Uint8Array): ValueEntry {
 
 /** What makes two values the same: revision, length and CRC-32 (a revision's value never changes). */
 export function valueIdentity(entry: ValueEntry): string {
-  return `${Buffer.from(entry.key.buffer, entry.key.byteOffset, entry.key.length).toString('latin1')}/${entry.size}/${entry.crc}`;
+  const key = Buffer.isBuffer(entry.key) ? entry.key : Buffer.from(entry.key.buffer, entry.key.byteOffset, entry.key.length);
+  return `${key.toString('latin1')}/${entry.size}/${entry.crc}`;
 }
 
-export function encodeTable(entries: readonly ValueEntry[]): Buffer {
-  const out = new ByteWriter();
-  out.bytes(TABLE_MAGIC);
-  out.varint(entries.length);
-  for (const entry of entries) {
-    out.varint(entry.key.length);
-    out.bytes(entry.key);
-    out.varint(entry.size);
-    out.uint32(entry.crc);
+/** A value table written as values arrive: no object per value is kept. */
+export class TableWriter {
+  private out = new ByteWriter();
+  private entries = 0;
+
+  get count(): number {
+    return this.entries;
   }
-  return out.result();
+
+  add(entry: ValueEntry): void {
+    this.out.varint(entry.key.length);
+    this.out.bytes(entry.key);
+    this.out.varint(entry.size);
+    this.out.uint32(entry.crc);
+    this.entries++;
+  }
+
+  /** The table so far, and a fresh start for the next. */
+  take(): Buffer {
+    const head = new ByteWriter();
+    head.bytes(TABLE_MAGIC);
+    head.varint(this.entries);
+    const table = Buffer.concat([head.result(), this.out.result()]);
+    this.out = new ByteWriter();
+    this.entries = 0;
+    return table;
+  }
 }
 
 export function decodeTable(data: Uint8Array): ValueEntry[] {

@@ -16,7 +16,7 @@ import { Repository } from '../../repository/repository.ts';
 import { SealerPool } from '../../repository/sealer/pool.ts';
 import { MemoryBackend } from '../../storage/memory.ts';
 import { rebuildDatabase } from './database-reader.ts';
-import { DatabaseWriter, type DatabaseBase, type StoredDatabase } from './database-writer.ts';
+import { BaseValues, DatabaseWriter, type DatabaseBase, type StoredDatabase } from './database-writer.ts';
 import { DATABASE_FILES } from './record.ts';
 
 const withTrailer = (db: Buffer): Buffer => Buffer.concat([db, createHash('sha256').update(db).digest()]);
@@ -39,7 +39,7 @@ describe('DatabaseWriter and rebuildDatabase', () => {
   });
 
   async function store(stream: Buffer, cuts: readonly number[] = [], base?: DatabaseBase): Promise<StoredDatabase> {
-    const db = await DatabaseWriter.create(repository, writer, pool, base);
+    const db = new DatabaseWriter(repository, writer, pool, base === undefined ? undefined : await BaseValues.load(repository, base));
     let at = 0;
     for (const cut of [...cuts, stream.length].sort((a, b) => a - b)) {
       const end = Math.min(Math.max(cut, at), stream.length);

@@ -17,7 +17,7 @@ import type { Repository } from '../../repository/repository.ts';
 import type { SealerPool } from '../../repository/sealer/pool.ts';
 import { StreamWriter } from '../../repository/stream-writer.ts';
 import type { TreeNode } from '../../repository/tree.ts';
-import { decodeTable, encodeTable, MapBuilder, valueEntry, valueIdentity, type ValueEntry } from './database-map.ts';
+import { decodeTable, MapBuilder, TableWriter, valueEntry, valueIdentity, type ValueEntry } from './database-map.ts';
 import { DATABASE_FILES, type DatabaseStorage } from './record.ts';
 import { leafSpan, PAGE_HEADER, splitRevisionLeaf, type RevisionLeaf } from './revision-leaf.ts';
 
@@ -45,7 +45,7 @@ export interface DatabaseBase {
 }
 
 /** The base's values, by identity, and which chunk each is in. */
-class BaseValues {
+export class BaseValues {
   readonly identities = new Map<string, number>();
   readonly chunkOf: Int32Array;
   readonly sizes: number[] = [];
@@ -74,6 +74,7 @@ class BaseValues {
     });
   }
 
+  /** The base's tables, read; undefined when the base is not worth building on. */
   static async load(repository: Repository, base: DatabaseBase): Promise<BaseValues | undefined> {
     if (base.chunks.length !== base.tables.length || base.storage.valueBytes < MIN_BASE_LIVENESS * base.storage.chunkBytes) return undefined;
     const tables: ValueEntry[][] = [];
@@ -115,7 +116,8 @@ export class DatabaseWriter {
   private newValueBytes = 0;
   /** The value chunk being filled. */
   private chunk: Buffer | undefined;
-  private chunkEntries: ValueEntry[] = [];
+  /** The table of the value chunk being filled. */
+  private readonly table = new TableWriter();
   private chunkLength = 0;
   private readonly chunks: NewChunk[] = [];
   private readonly sealing = new Set<Promise<unknown>>();
@@ -124,16 +126,13 @@ export class DatabaseWriter {
   private readonly pool: SealerPool;
   private readonly base: BaseValues | undefined;
 
-  private constructor(repository: Repository, writer: BlobWriter, pool: SealerPool, base: BaseValues | undefined) {
+  /** `base`: the values of the snapshot this one builds on (BaseValues.load), if any. */
+  constructor(repository: Repository, writer: BlobWriter, pool: SealerPool, base: BaseValues | undefined) {
     this.repository = repository;
     this.writer = writer;
     this.pool = pool;
     this.base = base;
     this.seen = base?.identities ?? new Map();
-  }
-
-  static async create(repository: Repository, writer: BlobWriter, pool: SealerPool, base: DatabaseBase | undefined): Promise<DatabaseWriter> {
-    return new DatabaseWriter(repository, writer, pool, base === undefined ? undefined : await BaseValues.load(repository, base));
   }
 
   /** Whether this snapshot refers to values of a base snapshot. */
@@ -153,7 +152,7 @@ export class DatabaseWriter {
     // The trailer, and any bytes short of a page: the rest of the pages file.
     for (const rest of this.pending) await pages.push(rest);
     this.pending = [];
-    if (this.chunkEntries.length > 0) await this.cutChunk();
+    if (this.table.count > 0) await this.cutChunk();
     while (this.sealing.size > 0) await Promise.race(this.sealing);
     const chunkIds = await Promise.all(this.chunks.map((c) => c.id));
     const tableIds = await Promise.all(this.chunks.map((c) => c.table));
@@ -206,12 +205,42 @@ export class DatabaseWriter {
     };
   }
 
-  /** Reads every whole node in hand; at the end, also what is left of a node cut short. */
+  /**
+   * Reads every whole node in hand; at the end, also what is left of a node cut short.
+   * Nodes are read where they lie in the stream's messages; only a node that a message
+   * boundary cuts is copied together.
+   */
   private async read(final: boolean): Promise<void> {
-    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
-    if (this.pageSize === 0) this.startDatabase(data);
+    if (this.pageSize === 0) {
+      if (this.pending.length > 1) this.pending = [Buffer.concat(this.pending)];
+      this.startDatabase(this.pending[0] ?? new Uint8Array(0));
+    }
+    while (this.pending.length > 1) {
+      if (this.pendingLength < this.needed) {
+        if (!final) return;
+        this.pending = [Buffer.concat(this.pending)];
+        break;
+      }
+      const left = await this.readNodes(this.takeFront(this.needed), false);
+      // Left over only when the node is longer than was known (its header was cut): needed has grown.
+      if (left.length > 0) {
+        this.pending.unshift(left);
+        this.pendingLength += left.length;
+      }
+    }
+    if (this.pending.length === 1) {
+      const left = await this.readNodes(this.pending[0]!, final);
+      // Copied: it waits for the next message, and may be a view of this one.
+      this.pending = left.length > 0 ? [Buffer.from(left)] : [];
+      this.pendingLength = left.length;
+    }
+  }
+
+  /** Reads the whole nodes at the start of `data`; returns the bytes after them. */
+  private async readNodes(data: Uint8Array, final: boolean): Promise<Uint8Array> {
     const size = this.pageSize;
     let at = 0;
+    this.needed = size;
     while (data.length - at >= size) {
       const span = leafSpan(data.subarray(at, at + PAGE_HEADER)) ?? 1;
       const believed = span * size <= MAX_NODE ? span : 1;
@@ -226,12 +255,24 @@ export class DatabaseWriter {
       else await this.splitLeaf(leaf);
       at += taken * size;
       this.pgid += taken;
-      this.needed = size;
     }
-    const rest = data.subarray(at);
-    // Copied: the rest waits for the next message, and `data` may be a view of this one.
-    this.pending = rest.length > 0 ? [Buffer.from(rest)] : [];
-    this.pendingLength = rest.length;
+    return data.subarray(at);
+  }
+
+  /** The first `length` bytes in hand, copied into one buffer and taken out of `pending`. */
+  private takeFront(length: number): Buffer {
+    const out = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const head = this.pending[0]!;
+      const n = Math.min(head.length, length - filled);
+      out.set(head.subarray(0, n), filled);
+      filled += n;
+      if (n === head.length) this.pending.shift();
+      else this.pending[0] = head.subarray(n);
+    }
+    this.pendingLength -= length;
+    return out;
   }
 
   /** The page size, from meta page 0; a stream that is no bolt database is kept as pages (the inventory rejects it). */
@@ -272,12 +313,12 @@ export class DatabaseWriter {
   }
 
   private async addValue(entry: ValueEntry, value: Uint8Array): Promise<void> {
-    if (this.chunkLength + value.length > VALUE_CHUNK && this.chunkEntries.length > 0) await this.cutChunk();
+    if (this.chunkLength + value.length > VALUE_CHUNK && this.table.count > 0) await this.cutChunk();
     // Copied at once: a view would keep the whole stream message alive until the chunk is cut.
     this.chunk ??= Buffer.allocUnsafeSlow(Math.max(VALUE_CHUNK, value.length));
     this.chunk.set(value, this.chunkLength);
     this.chunkLength += value.length;
-    this.chunkEntries.push({ ...entry, key: Buffer.from(entry.key) });
+    this.table.add(entry);
     this.newValueBytes += value.length;
   }
 
@@ -285,9 +326,8 @@ export class DatabaseWriter {
     const length = this.chunkLength;
     // A worker takes the chunk's memory, which must be all of its buffer.
     const bytes = length === this.chunk!.length ? this.chunk! : Buffer.from(this.chunk!.subarray(0, length));
-    const table = encodeTable(this.chunkEntries);
+    const table = this.table.take();
     this.chunk = undefined;
-    this.chunkEntries = [];
     this.chunkLength = 0;
     while (this.sealing.size >= CHUNKS_IN_FLIGHT) await Promise.race(this.sealing);
     const id = length < SMALL_CHUNK ? this.writer.saveData(bytes) : this.pool.sealBlock(bytes);

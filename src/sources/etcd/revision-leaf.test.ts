@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { page, PAGE, revisionKey } from '../../../test/helpers/bolt-database.ts';
-import { decodeMap, decodeTable, encodeTable, MapBuilder, MapFormatError, valueEntry } from './database-map.ts';
+import { decodeMap, decodeTable, MapBuilder, MapFormatError, TableWriter, valueEntry, type ValueEntry } from './database-map.ts';
+
+function encodeTable(entries: readonly ValueEntry[]): Buffer {
+  const table = new TableWriter();
+  for (const entry of entries) table.add(entry);
+  return table.take();
+}
 import { buildRevisionLeaf, splitRevisionLeaf } from './revision-leaf.ts';
 
 const entriesArbitrary = fc.array(fc.record({ main: fc.nat({ max: 1e9 }), tombstone: fc.boolean(), value: fc.uint8Array({ maxLength: 3000 }) }), { minLength: 1, maxLength: 12 });
