@@ -80,6 +80,7 @@ export class EtcdBackup {
       const status = chosen.status!;
       Object.assign(this.progress, { member: chosen.member.name, bytes: 0, expected: status.dbSize + 32 });
 
+      const time = `${BigInt(Date.now()) * 1_000_000n}`;
       const trailer = new SnapshotTrailer();
       const inventory = new BoltInventory();
       const pool = new SealerPool(this.repository, this.writer);
@@ -92,7 +93,7 @@ export class EtcdBackup {
           await database.push(bytes);
           this.progress.bytes += bytes.length;
         }
-        stored = await database.finish();
+        stored = await database.finish(time);
       } finally {
         await pool.close();
       }
@@ -135,8 +136,7 @@ export class EtcdBackup {
         dirty: dirty.length > 0,
         dirtyReasons: dirty,
       };
-      const time = `${BigInt(Date.now()) * 1_000_000n}`;
-      const subtree = await this.writer.saveTree(stored.files.map((file) => ({ ...file, mtimeNs: time })));
+      const subtree = await this.writer.saveTree(stored.files);
       return { node: { name: 'etcd', type: 'dir', mode: 0o700, uid: 0, gid: 0, mtimeNs: time, subtree }, record, warnings };
     } finally {
       session.close();

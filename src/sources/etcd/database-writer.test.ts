@@ -46,7 +46,7 @@ describe('DatabaseWriter and rebuildDatabase', () => {
       await db.push(stream.subarray(at, end));
       at = end;
     }
-    const stored = await db.finish();
+    const stored = await db.finish('0');
     await writer.flush();
     return stored;
   }

@@ -30,6 +30,8 @@ const CHUNKS_IN_FLIGHT = 8;
 /** A leaf claiming a longer span is not believed (stale bytes in a freed page): kept as a page. */
 const MAX_NODE = 64 * 1024 * 1024;
 const BOLT_MAGIC = 0xed0cdaed;
+/** Meta page 0: the magic at byte 16, the page size at 24. */
+const META_PAGE_SIZE_END = 28;
 const DEFAULT_PAGE = 4096;
 /**
  * A base whose value chunks are less than half referred to is not built on: the next
@@ -106,8 +108,8 @@ export class DatabaseWriter {
   private pgid = 0;
   private pending: Uint8Array[] = [];
   private pendingLength = 0;
-  /** Bytes needed in hand before the next node can be read. */
-  private needed = PAGE_HEADER + 16;
+  /** Bytes needed in hand before the next node can be read; at first, meta page 0 up to its page size. */
+  private needed = META_PAGE_SIZE_END;
   private pagesFile: StreamWriter | undefined;
   private map: MapBuilder | undefined;
   /** Identity → handle: a base ordinal (≥ 0) or -(index of a new value + 1). */
@@ -135,18 +137,14 @@ export class DatabaseWriter {
     this.seen = base?.identities ?? new Map();
   }
 
-  /** Whether this snapshot refers to values of a base snapshot. */
-  get incremental(): boolean {
-    return this.base !== undefined;
-  }
-
   async push(bytes: Uint8Array): Promise<void> {
     this.pending.push(bytes);
     this.pendingLength += bytes.length;
     if (this.pendingLength >= this.needed) await this.read(false);
   }
 
-  async finish(): Promise<StoredDatabase> {
+  /** Stores what is left, the map and the value list; the files get `mtimeNs` as their time. */
+  async finish(mtimeNs: string): Promise<StoredDatabase> {
     await this.read(true);
     const pages = this.pagesWriter();
     // The trailer, and any bytes short of a page: the rest of the pages file.
@@ -186,14 +184,14 @@ export class DatabaseWriter {
       return keptFirst.get(chunk)! + handle - base!.chunkFirst[chunk]!;
     };
     const mapStored = new StreamWriter(this.repository, this.writer);
-    await mapStored.push(this.map?.encode(ordinal) ?? new MapBuilder(DEFAULT_PAGE).encode(ordinal));
+    await mapStored.push(this.map!.encode(ordinal));
     const mapResult = await mapStored.finish();
 
     const values = [...kept.map((c) => base!.base.chunks[c]!), ...chunkIds];
     const tables = [...kept.map((c) => base!.base.tables[c]!), ...tableIds];
     const chunkBytes = kept.reduce((sum, c) => sum + base!.chunkBytes[c]!, 0) + this.chunks.reduce((sum, c) => sum + c.bytes, 0);
     const tableBytes = kept.reduce((sum, c) => sum + base!.tableBytes[c]!, 0) + this.chunks.reduce((sum, c) => sum + c.tableBytes, 0);
-    const file = (name: string, size: number, content: readonly Id[]): TreeNode => ({ name, type: 'file', mode: 0o600, uid: 0, gid: 0, mtimeNs: '0', size, content });
+    const file = (name: string, size: number, content: readonly Id[]): TreeNode => ({ name, type: 'file', mode: 0o600, uid: 0, gid: 0, mtimeNs, size, content });
     return {
       files: [
         file(DATABASE_FILES.map, mapResult.size, mapResult.content),
@@ -278,13 +276,13 @@ export class DatabaseWriter {
   /** The page size, from meta page 0; a stream that is no bolt database is kept as pages (the inventory rejects it). */
   private startDatabase(data: Uint8Array): void {
     const view = new DataView(data.buffer, data.byteOffset, data.length);
-    const size = data.length >= 28 && view.getUint32(16, true) === BOLT_MAGIC ? view.getUint32(24, true) : 0;
+    const size = data.length >= META_PAGE_SIZE_END && view.getUint32(16, true) === BOLT_MAGIC ? view.getUint32(24, true) : 0;
     this.pageSize = size >= 512 && size <= 65536 && (size & (size - 1)) === 0 ? size : DEFAULT_PAGE;
     this.map = new MapBuilder(this.pageSize);
   }
 
   private pagesWriter(): StreamWriter {
-    this.pagesFile ??= new StreamWriter(this.repository, this.writer, { kind: 'aligned', size: this.pageSize || DEFAULT_PAGE }, this.pool);
+    this.pagesFile ??= new StreamWriter(this.repository, this.writer, { kind: 'aligned', size: this.pageSize }, this.pool);
     return this.pagesFile;
   }
 
