@@ -80,6 +80,18 @@ class SequentialOutput {
   }
 }
 
+/** The value tables `ids` name, in order, and each one's stored length. */
+export async function loadValueTables(repository: Repository, ids: readonly Id[]): Promise<{ tables: ValueEntry[][]; lengths: number[] }> {
+  const tables: ValueEntry[][] = [];
+  const lengths: number[] = [];
+  await forEachBounded(ids.map((id, i) => ({ id, i })), 8, async ({ id, i }) => {
+    const bytes = await repository.loadBlob(id);
+    tables[i] = decodeTable(bytes);
+    lengths[i] = bytes.length;
+  });
+  return { tables, lengths };
+}
+
 function contentOf(nodes: readonly TreeNode[], name: string): readonly Id[] {
   const content = nodes.find((n) => n.name === name)?.content;
   if (content === undefined) throw new MapFormatError(`the etcd directory has no ${name}`);
@@ -93,10 +105,7 @@ export async function rebuildDatabase(repository: Repository, nodes: readonly Tr
   const chunks = contentOf(nodes, DATABASE_FILES.values);
   const tableIds = contentOf(nodes, DATABASE_FILES.tables);
   if (tableIds.length !== chunks.length) throw new MapFormatError(`${chunks.length} value chunks but ${tableIds.length} tables`);
-  const tables: ValueEntry[][] = [];
-  await forEachBounded(tableIds.map((id, i) => ({ id, i })), 8, async ({ id, i }) => {
-    tables[i] = decodeTable(await repository.loadBlob(id));
-  });
+  const { tables } = await loadValueTables(repository, tableIds);
   const entries = tables.flat();
 
   // Pass 1: every page in order; leaves get their header, elements and keys.

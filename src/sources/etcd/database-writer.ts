@@ -10,14 +10,14 @@
  * CRC-32) is referred to, not stored again. Everything else (meta, branch and freelist
  * pages, other buckets, freed pages) is kept as whole pages.
  */
-import { forEachBounded } from '../../core/bounded.ts';
 import type { BlobWriter } from '../../repository/blob-writer.ts';
 import type { Id } from '../../repository/hash.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { SealerPool } from '../../repository/sealer/pool.ts';
 import { StreamWriter } from '../../repository/stream-writer.ts';
 import type { TreeNode } from '../../repository/tree.ts';
-import { decodeTable, MapBuilder, TableWriter, valueEntry, valueIdentity, type ValueEntry } from './database-map.ts';
+import { MapBuilder, TableWriter, valueEntry, valueIdentity, type ValueEntry } from './database-map.ts';
+import { loadValueTables } from './database-reader.ts';
 import { DATABASE_FILES, type DatabaseStorage } from './record.ts';
 import { leafSpan, PAGE_HEADER, splitRevisionLeaf, type RevisionLeaf } from './revision-leaf.ts';
 
@@ -79,14 +79,8 @@ export class BaseValues {
   /** The base's tables, read; undefined when the base is not worth building on. */
   static async load(repository: Repository, base: DatabaseBase): Promise<BaseValues | undefined> {
     if (base.chunks.length !== base.tables.length || base.storage.valueBytes < MIN_BASE_LIVENESS * base.storage.chunkBytes) return undefined;
-    const tables: ValueEntry[][] = [];
-    const sizes: number[] = [];
-    await forEachBounded(base.tables.map((id, i) => ({ id, i })), 8, async ({ id, i }) => {
-      const bytes = await repository.loadBlob(id);
-      tables[i] = decodeTable(bytes);
-      sizes[i] = bytes.length;
-    });
-    return new BaseValues(base, tables, sizes);
+    const { tables, lengths } = await loadValueTables(repository, base.tables);
+    return new BaseValues(base, tables, lengths);
   }
 }
 

@@ -44,7 +44,8 @@ export interface EtcdSnapshotRecord {
   readonly quorum: { readonly voting: number; readonly healthy: number; readonly needed: number; readonly hasQuorum: boolean };
   readonly alarms: readonly { readonly memberId: string; readonly alarm: string }[];
   readonly consistency: ConsistencyCheck | null;
-  readonly storage: DatabaseStorage;
+  /** Absent in snapshots stored before values were split out. */
+  readonly storage?: DatabaseStorage;
   /** Taken with --force although the cluster was not safe; the reasons say why. */
   readonly dirty: boolean;
   readonly dirtyReasons: readonly string[];
