@@ -7,6 +7,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'tools/**/*.test.ts'],
+          // Property tests run dozens of cases over megabytes; a 2-core machine running the
+          // test bed beside them must not fail them by the clock. Timing is the benches' job.
+          testTimeout: 120_000,
         },
       },
       {

@@ -1,5 +1,5 @@
 /** One flipped byte: found, named down to snapshot and file, and contained. */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeTree, filesUnder, generateTree } from './helpers/file-tree.ts';
@@ -45,6 +45,11 @@ describe('corruption', () => {
     const damaged = await s.run(['restore', second.id, '--repo', repo, '--target', join(s.dir, 'restore-b')]);
     expect(damaged.code).toBe(3);
     expect(damaged.stderr).toContain(`/files${b}/large-0.img`);
+    // The damaged file is not left under its own name, where it could pass for the real one.
+    const restoredB = join(s.dir, 'restore-b', 'files', b);
+    expect(existsSync(join(restoredB, 'large-0.img'))).toBe(false);
+    expect(existsSync(join(restoredB, 'large-0.img.strata-damaged'))).toBe(true);
+    expect(damaged.stderr).toContain('large-0.img.strata-damaged');
   }, 120_000);
 
   it('survives a damaged index: check reports it, restore reads the pack headers', async () => {

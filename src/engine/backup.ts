@@ -82,7 +82,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     const sources: SnapshotSource[] = [];
     const warnings: string[] = [];
     let failed = false;
-    const summary = { files: 0, dirs: 0, bytes: 0 };
+    const summary = { files: 0, dirs: 0, specials: 0, bytes: 0 };
     let parent: StoredSnapshot | undefined;
     const progress: { files?: FilesProgress; etcd?: EtcdProgress; objects?: ObjectsProgress; volumes?: VolumesProgress } = {};
     let images: readonly RbdImageRecord[] = [];
@@ -149,6 +149,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
         failed ||= result.failed;
         summary.files += result.progress.files;
         summary.dirs += result.progress.dirs;
+        summary.specials += result.progress.specials;
         summary.bytes += result.progress.bytes;
       }
     } finally {

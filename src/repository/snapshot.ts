@@ -13,6 +13,8 @@ export interface SnapshotSource {
 export interface SnapshotSummary {
   readonly files: number;
   readonly dirs: number;
+  /** FIFOs and device nodes kept (no content); absent in snapshots written before they were counted. */
+  readonly specials?: number;
   readonly bytes: number;
   readonly newBytes: number;
   readonly durationMs: number;

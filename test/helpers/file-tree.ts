@@ -82,7 +82,7 @@ export interface EntryDescription {
   readonly size?: number;
   readonly sha256?: string;
   readonly target?: string;
-  readonly mtimeUs: string;
+  readonly mtimeNs: string;
   readonly hardLinked?: boolean;
 }
 
@@ -95,7 +95,7 @@ export function describeTree(root: string): Map<string, EntryDescription> {
       const path = join(dir, name);
       const relPath = `${rel}/${name}`;
       const s = lstatSync(path, { bigint: true });
-      const common = { mode: Number(s.mode & 0o7777n), uid: Number(s.uid), gid: Number(s.gid), mtimeUs: (s.mtimeNs / 1000n).toString() };
+      const common = { mode: Number(s.mode & 0o7777n), uid: Number(s.uid), gid: Number(s.gid), mtimeNs: s.mtimeNs.toString() };
       if (s.isDirectory()) {
         result.set(relPath, { type: 'dir', ...common });
         walk(path, relPath);

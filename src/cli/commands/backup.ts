@@ -193,7 +193,8 @@ ${EXIT_STATUS_HELP}`,
         if (global.json) printJson({ id, ...snapshot });
         else {
           const s = snapshot.summary;
-          printLine(`snapshot ${id.slice(0, 8)} saved: ${s.files} files, ${s.dirs} dirs, ${formatBytes(s.bytes)} (${formatBytes(s.newBytes)} new) in ${(s.durationMs / 1000).toFixed(1)}s`);
+          const specials = (s.specials ?? 0) > 0 ? `, ${s.specials} special files (FIFOs, devices)` : '';
+          printLine(`snapshot ${id.slice(0, 8)} saved: ${s.files} files, ${s.dirs} dirs${specials}, ${formatBytes(s.bytes)} (${formatBytes(s.newBytes)} new) in ${(s.durationMs / 1000).toFixed(1)}s`);
           const record = etcdRecord(snapshot.sources);
           if (record !== undefined) printLine(`etcd: revision ${record.revision}, ${record.totalKeys} keys, from member ${record.member.name}`);
           for (const v of volumesRecord(snapshot.sources)?.volumes ?? []) {

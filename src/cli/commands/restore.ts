@@ -100,13 +100,13 @@ ${EXIT_STATUS_HELP}`)
         const result = await restoreSnapshot(repository, snapshot, target, options.include);
         const p = result.progress;
         if (global.json) printJson({ snapshot: snapshot.id, target, ...p, warnings: result.warnings, errors: result.errors });
-        else printLine(`restored snapshot ${snapshot.id.slice(0, 8)}: ${p.files} files, ${p.dirs} dirs, ${formatBytes(p.bytes)} into ${target}`);
+        else printLine(`restored snapshot ${snapshot.id.slice(0, 8)}: ${p.files} files, ${p.dirs} dirs${p.specials > 0 ? `, ${p.specials} special files` : ''}, ${formatBytes(p.bytes)} into ${target}`);
         for (const w of result.warnings) printError(`warning: ${w}`);
         for (const e of result.errors) printError(`error: ${e}`);
         if (result.errors.length > 0) {
           throw new PartialFailure(`${result.errors.length} item(s) could not be restored`, { hint: 'run `strata check --read-data` to find damaged data' });
         }
-        if (p.files + p.dirs === 0 && options.include.length > 0) throw new OperationError(`nothing in snapshot ${snapshot.id.slice(0, 8)} matches --include ${options.include.join(' ')}`, { hint: 'list paths with `strata ls`' });
+        if (p.files + p.dirs + p.specials === 0 && options.include.length > 0) throw new OperationError(`nothing in snapshot ${snapshot.id.slice(0, 8)} matches --include ${options.include.join(' ')}`, { hint: 'list paths with `strata ls`' });
       });
     });
 }

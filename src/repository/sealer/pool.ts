@@ -57,7 +57,7 @@ export class SealerPool {
   }
 
   /** The chunk IDs of one file, once a worker has read it and every new chunk is in the writer. */
-  chunkFile(path: string, size: number): Promise<FileResult> {
+  chunkFile(path: string | Uint8Array, size: number): Promise<FileResult> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push({ job: { file: { path } }, size, resolve, reject });

@@ -2,7 +2,8 @@
 import type { ChunkerParameters } from '../chunker.ts';
 
 export interface FileJob {
-  readonly path: string;
+  /** A Uint8Array where the name is not valid UTF-8 (structured cloning turns a Buffer into one). */
+  readonly path: string | Uint8Array;
 }
 
 export interface FileResult {

@@ -122,12 +122,12 @@ class Round {
 }
 
 /** Reads one file to its end, cutting chunks as it goes; the buffer is reused between rounds. */
-async function chunkFile(path: string, chunker: Chunker, round: Round, buffer: Buffer): Promise<FileResult> {
+async function chunkFile(path: string | Uint8Array, chunker: Chunker, round: Round, buffer: Buffer): Promise<FileResult> {
   const content: string[] = [];
   let size = 0;
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength), 'r');
   } catch (error) {
     return { content, size, error: (error as Error).message };
   }

@@ -1,19 +1,21 @@
 /** A file system entry as a tree node: what lstat says, in the repository's terms. */
 import type { BigIntStats } from 'node:fs';
-import type { NodeType, TreeNode } from '../../repository/tree.ts';
+import { textOf, type NodeType, type TreeNode } from '../../repository/tree.ts';
 
-export function nodeType(stats: BigIntStats): NodeType | undefined {
+export function nodeType(stats: BigIntStats): NodeType {
   if (stats.isFile()) return 'file';
   if (stats.isDirectory()) return 'dir';
   if (stats.isSymbolicLink()) return 'symlink';
   if (stats.isFIFO()) return 'fifo';
   if (stats.isCharacterDevice()) return 'chardev';
   if (stats.isBlockDevice()) return 'blockdev';
-  return undefined; // sockets belong to running processes; there is nothing to restore
+  return 'socket';
 }
 
-export function metadataNode(name: string, type: NodeType, stats: BigIntStats): TreeNode {
-  const node: TreeNode = { name, type, mode: Number(stats.mode & 0o7777n), uid: Number(stats.uid), gid: Number(stats.gid), mtimeNs: stats.mtimeNs.toString() };
+export function metadataNode(name: string | Buffer, type: NodeType, stats: BigIntStats): TreeNode {
+  const text = typeof name === 'string' ? { text: name } : textOf(name);
+  const named = text.bytes === undefined ? { name: text.text } : { name: text.text, nameBytes: text.bytes };
+  const node: TreeNode = { ...named, type, mode: Number(stats.mode & 0o7777n), uid: Number(stats.uid), gid: Number(stats.gid), mtimeNs: stats.mtimeNs.toString() };
   if (type === 'chardev' || type === 'blockdev') return { ...node, rdev: stats.rdev.toString() };
   return node;
 }

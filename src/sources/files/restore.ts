@@ -4,15 +4,18 @@
  * become holes, so sparse files stay sparse; hard links are linked again.
  */
 import { constants } from 'node:fs';
-import { chmod, lchown, link, lutimes, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, lchown, link, mkdir, open, rename, rm, symlink } from 'node:fs/promises';
 import type { PathMatcher } from '../../core/glob.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { Id } from '../../repository/hash.ts';
-import type { TreeNode } from '../../repository/tree.ts';
+import { nodeName, nodeTarget, type TreeNode } from '../../repository/tree.ts';
+import { childPath, type FsPath } from './fs-path.ts';
+import { makeSpecial, setTimes } from './libc.ts';
 
 export interface RestoreProgress {
   files: number;
+  /** FIFOs and device nodes made again. */
+  specials: number;
   dirs: number;
   bytes: number;
 }
@@ -50,19 +53,10 @@ function dataRuns(data: Buffer): [number, number][] {
 }
 
 /**
- * Node sets times from a double of seconds, which at today's epoch resolves about 0.24 µs,
- * and truncates it to nanoseconds. Aiming 0.4 µs into the intended microsecond makes the
- * truncation land in it: times are restored to the microsecond.
- */
-function seconds(mtimeNs: string): number {
-  return (Number(BigInt(mtimeNs) / 1000n) + 0.4) / 1e6;
-}
-
-/**
  * Creates something at `path` (exclusively): when something is there already, it is removed
  * and the creation tried once more — a restore over an older one replaces what it finds.
  */
-async function replacing<T>(path: string, create: () => Promise<T>): Promise<T> {
+async function replacing<T>(path: FsPath, create: () => Promise<T>): Promise<T> {
   try {
     return await create();
   } catch (error) {
@@ -73,10 +67,10 @@ async function replacing<T>(path: string, create: () => Promise<T>): Promise<T> 
 }
 
 export class FilesRestore {
-  readonly progress: RestoreProgress = { files: 0, dirs: 0, bytes: 0 };
+  readonly progress: RestoreProgress = { files: 0, specials: 0, dirs: 0, bytes: 0 };
   private readonly warnings: string[] = [];
   private readonly errors: string[] = [];
-  private readonly links = new Map<string, Promise<string>>();
+  private readonly links = new Map<string, Promise<FsPath>>();
   /** Files being written now, across all directories. */
   private readonly writing = new Set<Promise<void>>();
   private readonly repository: Repository;
@@ -92,7 +86,7 @@ export class FilesRestore {
    * Returns whether anything was restored (a directory is only made when it holds something
    * selected, or is selected itself).
    */
-  async run(tree: Id, at: string, target: string): Promise<RestoreResult> {
+  async run(tree: Id, at: string, target: FsPath): Promise<RestoreResult> {
     await this.directory(tree, at, target, false);
     return { progress: this.progress, warnings: this.warnings, errors: this.errors };
   }
@@ -103,7 +97,7 @@ export class FilesRestore {
    * few files, not the whole snapshot's tree (a hundred thousand pending files would be
    * hundreds of megabytes). A directory's own metadata waits for everything inside it.
    */
-  private async directory(tree: Id, at: string, target: string, selected: boolean): Promise<boolean> {
+  private async directory(tree: Id, at: string, target: FsPath, selected: boolean): Promise<boolean> {
     let nodes: readonly TreeNode[];
     try {
       nodes = (await this.repository.loadTree(tree)).nodes;
@@ -117,7 +111,7 @@ export class FilesRestore {
     for (const node of nodes) {
       const path = at === '/' ? `/${node.name}` : `${at}/${node.name}`;
       const wanted = selected || this.include.matches(path);
-      const destination = join(target, node.name);
+      const destination = childPath(target, nodeName(node));
       if (node.type === 'dir') {
         if (wanted) await mkdir(destination, { recursive: true, mode: 0o700 });
         const inside = node.subtree !== undefined && (await this.directory(node.subtree, path, destination, wanted));
@@ -138,25 +132,41 @@ export class FilesRestore {
     return any;
   }
 
-  private async finishDirectory(node: TreeNode, destination: string, path: string): Promise<void> {
+  private async finishDirectory(node: TreeNode, destination: FsPath, path: string): Promise<void> {
     this.progress.dirs++;
     await this.metadata(node, destination, path);
   }
 
-  private async leaf(node: TreeNode, destination: string, path: string): Promise<void> {
+  private async leaf(node: TreeNode, destination: FsPath, path: string): Promise<void> {
     try {
       if (node.type === 'symlink') {
-        await replacing(destination, () => symlink(node.target ?? '', destination));
+        await replacing(destination, () => symlink(nodeTarget(node), destination));
       } else if (node.type === 'file') {
-        if (await this.linkedAgain(node, destination)) return;
-      } else {
-        this.warnings.push(`${path}: ${node.type} not restored (create it by hand if it is needed)`);
+        if (await this.linkedAgain(node, destination, path)) return;
+      } else if (node.type === 'socket') {
+        this.warnings.push(`${path}: socket not restored (the program that listens on it makes it again)`);
+        return;
+      } else if (!(await this.special(node, destination, path))) {
         return;
       }
       await this.metadata(node, destination, path);
       if (node.type === 'file') this.progress.files++;
+      else if (node.type !== 'symlink') this.progress.specials++;
     } catch (error) {
       this.errors.push(`${path}: ${(error as Error).message}`);
+    }
+  }
+
+  /** A FIFO or device node as it was; a device without the privilege for it is a warning. */
+  private async special(node: TreeNode, destination: FsPath, path: string): Promise<boolean> {
+    const type = node.type as 'fifo' | 'chardev' | 'blockdev';
+    try {
+      await replacing(destination, async () => makeSpecial(destination, type, node.mode, node.rdev));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM' || type === 'fifo') throw error;
+      this.warnings.push(`${path}: ${type} ${node.rdev ?? ''} not restored: making device nodes needs root (CAP_MKNOD)`);
+      return false;
     }
   }
 
@@ -164,9 +174,9 @@ export class FilesRestore {
    * Hard links: the first path of an inode gets the content, later ones are linked to it.
    * Paths are restored concurrently, so the first registers before it writes.
    */
-  private async linkedAgain(node: TreeNode, destination: string): Promise<boolean> {
+  private async linkedAgain(node: TreeNode, destination: FsPath, path: string): Promise<boolean> {
     if ((node.links ?? 1) < 2) {
-      await this.content(node, destination);
+      await this.content(node, destination, path);
       return false;
     }
     const key = `${node.device}:${node.inode}`;
@@ -177,20 +187,31 @@ export class FilesRestore {
       this.progress.files++;
       return true;
     }
-    const written = this.content(node, destination).then(() => destination);
+    const written = this.content(node, destination, path).then(() => destination);
     this.links.set(key, written);
     await written;
     return false;
   }
 
-  private async content(node: TreeNode, destination: string): Promise<void> {
+  /**
+   * Writes the file's data. At a blob that cannot be read the writing stops, and what was
+   * written is renamed `NAME.strata-damaged`: a damaged file must not pass for the real one.
+   */
+  private async content(node: TreeNode, destination: FsPath, path: string): Promise<void> {
     // O_EXCL | O_NOFOLLOW: never write through something that appeared at this path.
     const file = await replacing(destination, () => open(destination, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+    const lost: string[] = [];
+    let position = 0;
     try {
-      let position = 0;
       let end = 0;
       for (const id of node.content ?? []) {
-        const data = await this.repository.loadBlob(id);
+        let data: Buffer;
+        try {
+          data = await this.repository.loadBlob(id);
+        } catch (error) {
+          lost.push(`blob ${id.slice(0, 12)} (${(error as Error).message})`);
+          break;
+        }
         for (const [from, to] of dataRuns(data)) {
           await file.write(data, from, to - from, position + from);
           end = position + to;
@@ -202,16 +223,22 @@ export class FilesRestore {
       if (end < position) await file.truncate(position);
     } finally {
       await file.close();
+      if (lost.length > 0) await this.setAside(destination, path, lost, position);
     }
   }
 
-  private async metadata(node: TreeNode, destination: string, path: string): Promise<void> {
+  private async setAside(destination: FsPath, path: string, lost: readonly string[], intact: number): Promise<never> {
+    const aside = Buffer.concat([Buffer.from(destination), Buffer.from('.strata-damaged')]);
+    await rename(destination, typeof destination === 'string' ? aside.toString('utf8') : aside);
+    throw new Error(`data damaged: ${lost.join(', ')}; the ${intact} bytes before it are in ${path}.strata-damaged, nothing is at ${path} itself`);
+  }
+
+  private async metadata(node: TreeNode, destination: FsPath, path: string): Promise<void> {
     const symlinked = node.type === 'symlink';
     try {
       if (asRoot) await lchown(destination, node.uid, node.gid);
       if (!symlinked) await chmod(destination, node.mode);
-      const time = seconds(node.mtimeNs);
-      await (symlinked ? lutimes : utimes)(destination, time, time);
+      await setTimes(destination, node.mtimeNs, symlinked);
     } catch (error) {
       this.warnings.push(`${path}: metadata not fully restored: ${(error as Error).message}`);
     }
