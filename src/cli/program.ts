@@ -29,6 +29,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   copy: async () => (await import('./commands/copy.ts')).copyCommand(),
   key: async () => (await import('./commands/key.ts')).keyCommand(),
   unlock: async () => (await import('./commands/unlock.ts')).unlockCommand(),
+  repair: async () => (await import('./commands/repair.ts')).repairCommand(),
   etcd: async () => (await import('./commands/etcd.ts')).etcdCommand(),
   doctor: async () => (await import('./commands/doctor.ts')).doctorCommand(),
   config: async () => (await import('./commands/config.ts')).configCommand(),

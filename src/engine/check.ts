@@ -38,9 +38,16 @@ export interface CheckReport {
   readonly damagedSnapshots: readonly Id[];
 }
 
+/**
+ * Backups running beside a check write packs, then index files, then their snapshot. So the
+ * snapshots are listed first and the index loaded after: every snapshot seen has its index
+ * files written already. Should a blob still look missing, the snapshots are walked again
+ * with a freshly loaded index before anything is reported.
+ */
 export async function check(repository: Repository, options: CheckOptions): Promise<CheckReport> {
   const errors: string[] = [];
   const notes: string[] = [];
+  const { snapshots, damaged: unreadable } = await listSnapshots(repository);
   const load = await repository.loadIndex({ force: true });
   for (const problem of load.damaged) errors.push(`${problem.key}: ${problem.message}`);
   if (load.recoveredPacks > 0) notes.push(`${load.recoveredPacks} pack(s) were indexed from their own headers because an index is damaged`);
@@ -64,12 +71,17 @@ export async function check(repository: Repository, options: CheckOptions): Prom
   const toRead = [...byPack.keys()].filter((pack) => stored.has(pack) && (options.readData >= 1 || (options.readData > 0 && Math.random() < options.readData)));
   for (const pack of toRead) await readPack(repository, pack, byPack.get(pack)!, stored.get(pack)!, damaged, errors);
 
-  const { snapshots, damaged: unreadable } = await listSnapshots(repository);
   for (const problem of unreadable) errors.push(`${problem.key}: cannot be read: ${problem.message}`);
-  const usedBy = new Map<Id, { snapshot: Id; path: string }[]>();
-  const damagedSnapshots = new Set<Id>();
-  const clean = new Set<Id>();
-  for (const snapshot of snapshots) await walk(repository, snapshot, damaged, usedBy, damagedSnapshots, errors, clean);
+  let walked = await walkAll(repository, snapshots, damaged);
+  if (walked.missing.length > 0) {
+    // Looked up again in a fresh index: a blob a running backup indexed meanwhile is not damage.
+    const fresh = await repository.loadIndex({ force: true });
+    for (const problem of fresh.damaged.filter((p) => !load.damaged.some((q) => q.key === p.key))) errors.push(`${problem.key}: ${problem.message}`);
+    walked = await walkAll(repository, snapshots, damaged);
+  }
+  const { usedBy, damagedSnapshots } = walked;
+  errors.push(...walked.errors);
+  for (const m of walked.missing) errors.push(`snapshot ${m.snapshot.slice(0, 8)} ${m.path}: blob ${m.blob} is missing`);
 
   const damagedBlobs = [...damaged].map(([id, d]) => ({ id, ...d, usedBy: usedBy.get(id) ?? [] }));
   for (const blob of damagedBlobs) {
@@ -113,6 +125,26 @@ async function readPack(repository: Repository, pack: Id, blobs: readonly BlobLo
   }
 }
 
+interface Walked {
+  readonly usedBy: Map<Id, { snapshot: Id; path: string }[]>;
+  readonly damagedSnapshots: Set<Id>;
+  readonly missing: MissingBlob[];
+  readonly errors: string[];
+}
+
+async function walkAll(repository: Repository, snapshots: readonly StoredSnapshot[], damaged: Map<Id, { pack: Id; reason: string }>): Promise<Walked> {
+  const walked: Walked = { usedBy: new Map(), damagedSnapshots: new Set(), missing: [], errors: [] };
+  const clean = new Set<Id>();
+  for (const snapshot of snapshots) await walk(repository, snapshot, damaged, walked.usedBy, walked.damagedSnapshots, walked.missing, walked.errors, clean);
+  return walked;
+}
+
+interface MissingBlob {
+  readonly snapshot: Id;
+  readonly path: string;
+  readonly blob: Id;
+}
+
 /** Walks a snapshot's trees: every blob must be indexed and undamaged; records who uses damaged ones. */
 async function walk(
   repository: Repository,
@@ -120,12 +152,13 @@ async function walk(
   damaged: Map<Id, { pack: Id; reason: string }>,
   usedBy: Map<Id, { snapshot: Id; path: string }[]>,
   damagedSnapshots: Set<Id>,
+  missing: MissingBlob[],
   errors: string[],
   clean: Set<Id>,
 ): Promise<void> {
   const use = (blob: Id, path: string): boolean => {
     if (!repository.index.has(blob)) {
-      errors.push(`snapshot ${snapshot.id.slice(0, 8)} ${path}: blob ${blob} is missing`);
+      missing.push({ snapshot: snapshot.id, path, blob });
       damagedSnapshots.add(snapshot.id);
       return true;
     }

@@ -12,13 +12,21 @@ export interface KeyListing {
   readonly host: string;
   readonly username: string;
   readonly recipient?: string;
+  /** Why the key file opens nothing, when it is damaged. */
+  readonly damaged?: string;
   /** Whether this session opened the repository with it. */
   readonly current: boolean;
 }
 
 export async function listKeys(repository: Repository): Promise<KeyListing[]> {
   const keys: KeyListing[] = [];
-  for await (const { id, file } of listKeyFiles(repository.backend)) {
+  for await (const key of listKeyFiles(repository.backend)) {
+    const id = key.id;
+    if ('damaged' in key) {
+      keys.push({ id, kind: 'damaged', created: '', host: '', username: '', damaged: key.damaged, current: false });
+      continue;
+    }
+    const file = key.file;
     keys.push({
       id,
       kind: file.kind,

@@ -3,7 +3,8 @@ import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../storage/memory.ts';
 import { BlobWriter } from './blob-writer.ts';
-import { RepositoryNotFound, UnsupportedFormat, WrongPassword } from './errors.ts';
+import { RepositoryDamaged, RepositoryNotFound, UnsupportedFormat, WrongPassword } from './errors.ts';
+import { UsageError } from '../core/errors.ts';
 import { Lock, listLocks } from './lock.ts';
 import { sealJson } from './metadata.ts';
 import { packKey, parsePackHeader } from './pack.ts';
@@ -49,6 +50,62 @@ describe('opening a repository', () => {
     for (const [key, bytes] of before) expect(backend.objects.get(key)).toEqual(bytes);
     const other = await generateIdentity();
     await expect(Repository.open(backend, { identities: [other] })).rejects.toBeInstanceOf(WrongPassword);
+  });
+});
+
+describe('a repository that lost its config or a key file', () => {
+  async function withData() {
+    const { backend, repository } = await fresh();
+    const writer = new BlobWriter(repository);
+    const id = await writer.saveData(Buffer.from('data that must stay readable'));
+    await writer.flush();
+    return { backend, repository, id };
+  }
+
+  it('is reported damaged, never "no repository", and init refuses to write a second key into it', async () => {
+    const { backend } = await withData();
+    backend.objects.delete('config');
+    const opened = Repository.open(backend, { password: 'correct horse' });
+    await expect(opened).rejects.toBeInstanceOf(RepositoryDamaged);
+    await expect(Repository.open(backend, { password: 'correct horse' })).rejects.toThrow(/has no config object, though it holds keys\/…, index\/…, data\/…: it is damaged/);
+    const keys = [...backend.objects.keys()].filter((k) => k.startsWith('keys/'));
+    await expect(Repository.init(backend, { password: 'another' })).rejects.toBeInstanceOf(UsageError);
+    expect([...backend.objects.keys()].filter((k) => k.startsWith('keys/'))).toEqual(keys);
+    expect(backend.objects.has('config')).toBe(false);
+  });
+
+  it('gets a new config from repair, which keeps every blob readable', async () => {
+    const { backend, repository, id } = await withData();
+    backend.objects.delete('config');
+    await expect(Repository.repairConfig(backend, { password: 'wrong' })).rejects.toBeInstanceOf(WrongPassword);
+    const repaired = await Repository.repairConfig(backend, { password: 'correct horse' });
+    expect(repaired.proof).toMatch(/^index\/[0-9a-f]{64} opens with the key$/);
+    const reopened = await Repository.open(backend, { password: 'correct horse' });
+    expect(reopened.masterKey.equals(repository.masterKey)).toBe(true);
+    await reopened.loadIndex();
+    expect((await reopened.loadBlob(id)).toString()).toBe('data that must stay readable');
+    await expect(Repository.repairConfig(backend, { password: 'correct horse' })).rejects.toThrow(/config is intact; there is nothing to repair/);
+  });
+
+  it('repair refuses a key that opens none of the data', async () => {
+    const { backend } = await withData();
+    const stranger = await Repository.init(new MemoryBackend(), { password: 'correct horse' });
+    backend.objects.delete('config');
+    for (const key of [...backend.objects.keys()].filter((k) => k.startsWith('keys/'))) backend.objects.delete(key);
+    await stranger.addKey({ password: 'correct horse' });
+    for (const [key, bytes] of (stranger.backend as MemoryBackend).objects) if (key.startsWith('keys/')) backend.objects.set(key, bytes);
+    await expect(Repository.repairConfig(backend, { password: 'correct horse' })).rejects.toThrow(/no snapshot or index object opens with this key/);
+    expect(backend.objects.has('config')).toBe(false);
+  });
+
+  it('tells a damaged key file from a wrong password', async () => {
+    const { backend } = await withData();
+    const [key] = [...backend.objects.keys()].filter((k) => k.startsWith('keys/'));
+    const bytes = Buffer.from(backend.objects.get(key!)!);
+    bytes[bytes.length - 10]! ^= 0x01;
+    backend.objects.set(key!, bytes);
+    await expect(Repository.open(backend, { password: 'correct horse' })).rejects.toBeInstanceOf(RepositoryDamaged);
+    await expect(Repository.open(backend, { password: 'correct horse' })).rejects.toThrow(`key file ${key} (its content does not match its name) is damaged`);
   });
 });
 

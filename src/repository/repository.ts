@@ -50,6 +50,13 @@ export class Repository {
     if (await exists(backend, 'config')) {
       throw new UsageError(`repository ${backend.location} already exists`, { hint: 'use it as is, or choose another location' });
     }
+    // A second master key beside existing data would make every snapshot there unreadable.
+    const found = await repositoryFiles(backend);
+    if (found.length > 0) {
+      throw new UsageError(`${backend.location} already holds repository files (${found.join(', ')}) but no config: init refuses to write a second key over them`, {
+        hint: `this repository is damaged, not empty: run \`strata repair config --repo ${backend.location}\` with one of its passwords, or restore its config file from a copy of this storage; choose an empty location for a new repository`,
+      });
+    }
     const masterKey = randomBytes(32);
     const config = newRepositoryConfig(options);
     const keyId = await saveKeyFile(backend, await wrapMasterKey(masterKey, credential));
@@ -60,6 +67,12 @@ export class Repository {
 
   static async open(backend: Backend, credentials: Credentials): Promise<Repository> {
     if (!(await exists(backend, 'config'))) {
+      const found = await repositoryFiles(backend);
+      if (found.length > 0) {
+        throw new RepositoryDamaged(`repository ${backend.location} has no config object, though it holds ${found.join(', ')}: it is damaged`, {
+          hint: `do not run \`strata init\` there. Restore the file config from a copy of this storage, or run \`strata repair config --repo ${backend.location}\` with one of its passwords`,
+        });
+      }
       throw new RepositoryNotFound(`no repository at ${backend.location}`, { hint: `create one with: strata init --repo ${backend.location}` });
     }
     if (credentials.password === undefined && (credentials.identities ?? []).length === 0) {
@@ -67,22 +80,66 @@ export class Repository {
         hint: 'pass --password-file FILE, set STRATA_PASSWORD_FILE or STRATA_PASSWORD, or pass --identity-file FILE for an age key',
       });
     }
+    const { masterKey, keyId } = await Repository.unlock(backend, credentials);
+    let config: RepositoryConfig;
+    try {
+      config = unsealJson(masterKey, 'config', await backend.load('config')) as RepositoryConfig;
+    } catch (error) {
+      throw new RepositoryDamaged(`repository ${backend.location}: the config object is damaged: ${(error as Error).message}`, {
+        cause: error,
+        hint: `restore the file config from a copy of this storage, or run \`strata repair config --repo ${backend.location}\``,
+      });
+    }
+    if (config.version > FORMAT_VERSION) throw newerFormat(backend, config.version);
+    return new Repository(backend, config, masterKey, keyId);
+  }
+
+  /**
+   * The master key, from the first key file these credentials open. Damaged key files are
+   * told apart from a wrong password: a key file is named by the SHA-256 of its bytes.
+   */
+  static async unlock(backend: Backend, credentials: Credentials): Promise<{ masterKey: Buffer; keyId: Id }> {
+    const damaged: string[] = [];
     for await (const key of listKeyFiles(backend)) {
+      if ('damaged' in key) {
+        damaged.push(`keys/${key.id} (${key.damaged})`);
+        continue;
+      }
       if (key.file.version > KEY_FORMAT_VERSION) throw newerFormat(backend, key.file.version);
       const masterKey = await unwrapMasterKey(key.file, credentials);
-      if (masterKey === undefined) continue;
-      let config: RepositoryConfig;
-      try {
-        config = unsealJson(masterKey, 'config', await backend.load('config')) as RepositoryConfig;
-      } catch (error) {
-        throw new RepositoryDamaged(`repository ${backend.location}: the config object is damaged: ${(error as Error).message}`, { cause: error });
-      }
-      if (config.version > FORMAT_VERSION) throw newerFormat(backend, config.version);
-      return new Repository(backend, config, masterKey, key.id);
+      if (masterKey !== undefined) return { masterKey, keyId: key.id };
+    }
+    if (damaged.length > 0) {
+      throw new RepositoryDamaged(`repository ${backend.location}: no intact key file opens with this password or identity, and key file ${damaged.join(', ')} is damaged`, {
+        hint: 'if it was this password\'s key, restore that file from a copy of this storage; otherwise open with another password (`strata key list` shows the keys)',
+      });
     }
     throw new WrongPassword(`repository ${backend.location}: wrong password or identity (no key file opens with it)`, {
       hint: 'check --password-file / STRATA_PASSWORD; `strata key list` shows which kinds of keys exist',
     });
+  }
+
+  /**
+   * Writes a new config for a repository whose config is lost or damaged, after proving that
+   * the key opens its data. What cannot be recovered is new: the repository ID and the
+   * chunker's seed (the next backups of changed files store their chunks once more).
+   */
+  static async repairConfig(backend: Backend, credentials: Credentials): Promise<{ repository: Repository; replaced: boolean; proof: string }> {
+    const { masterKey, keyId } = await Repository.unlock(backend, credentials);
+    let replaced = false;
+    if (await exists(backend, 'config')) {
+      try {
+        unsealJson(masterKey, 'config', await backend.load('config'));
+        throw new UsageError(`repository ${backend.location}: its config is intact; there is nothing to repair`);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        replaced = true;
+      }
+    }
+    const proof = await proveKey(backend, masterKey);
+    const config = newRepositoryConfig();
+    await backend.save('config', sealJson(masterKey, 'config', config));
+    return { repository: new Repository(backend, config, masterKey, keyId), replaced, proof };
   }
 
   /** Loads every index file; packs that no readable index covers have their headers read. */
@@ -187,15 +244,55 @@ async function saveKeyFile(backend: Backend, file: KeyFile): Promise<Id> {
   return id;
 }
 
-export async function* listKeyFiles(backend: Backend): AsyncIterable<{ id: Id; file: KeyFile }> {
+export type StoredKey = { readonly id: Id; readonly file: KeyFile } | { readonly id: Id; readonly damaged: string };
+
+/** Every key file; a damaged one (it opens nothing, others may still work) says why. */
+export async function* listKeyFiles(backend: Backend): AsyncIterable<StoredKey> {
   for await (const object of backend.list('keys/')) {
     const id = object.key.slice('keys/'.length);
-    let file: KeyFile;
-    try {
-      file = JSON.parse(Buffer.from(await backend.load(object.key)).toString('utf8')) as KeyFile;
-    } catch {
-      continue; // A damaged key file opens nothing; others may still work.
+    const bytes = await backend.load(object.key);
+    if (sha256(bytes) !== id) {
+      yield { id, damaged: 'its content does not match its name' };
+      continue;
     }
-    yield { id, file };
+    try {
+      const file = JSON.parse(Buffer.from(bytes).toString('utf8')) as KeyFile;
+      if (typeof file.wrapped !== 'string' || (file.kind !== 'password' && file.kind !== 'age')) throw new Error('not a key file');
+      yield { id, file };
+    } catch (error) {
+      yield { id, damaged: `it does not parse: ${(error as Error).message}` };
+    }
   }
+}
+
+/** The prefixes that hold any repository object, as `keys/…`: proof that a location is a repository. */
+async function repositoryFiles(backend: Backend): Promise<string[]> {
+  const found: string[] = [];
+  for (const prefix of ['keys/', 'snapshots/', 'index/', 'data/']) {
+    const listing = backend.list(prefix)[Symbol.asyncIterator]();
+    const first = await listing.next();
+    await listing.return?.();
+    if (first.done !== true) found.push(`${prefix}…`);
+  }
+  return found;
+}
+
+/** Shows that the master key is this repository's: an index or snapshot object opens with it. */
+async function proveKey(backend: Backend, masterKey: Buffer): Promise<string> {
+  for (const [prefix, kind] of [['snapshots/', 'snapshot'], ['index/', 'index']] as const) {
+    for await (const object of backend.list(prefix)) {
+      try {
+        unsealJson(masterKey, kind, await backend.load(object.key));
+        return `${object.key} opens with the key`;
+      } catch {
+        continue; // a damaged object proves nothing; try the next
+      }
+    }
+  }
+  if ((await repositoryFiles(backend)).some((p) => p !== 'keys/…')) {
+    throw new RepositoryDamaged(`repository ${backend.location}: no snapshot or index object opens with this key, so a new config could make things worse`, {
+      hint: 'this key does not belong to this data; try another password, or restore the config from a copy of this storage',
+    });
+  }
+  return 'the repository holds no data yet';
 }

@@ -19,7 +19,10 @@ export function keyCommand(): Command {
       await withRepository(global, async (repository) => {
         const keys = await listKeys(repository);
         if (global.json) return printJson(keys);
-        for (const k of keys) printLine(`${k.current ? '*' : ' '} ${k.id.slice(0, 8)}  ${k.kind.padEnd(8)}  ${shortTime(k.created)}  ${k.username}@${k.host}${k.recipient === undefined ? '' : `  ${k.recipient}`}`);
+        for (const k of keys) {
+          if (k.damaged !== undefined) printLine(`  ${k.id.slice(0, 8)}  damaged   ${k.damaged} (remove it with \`strata key remove ${k.id.slice(0, 8)}\`)`);
+          else printLine(`${k.current ? '*' : ' '} ${k.id.slice(0, 8)}  ${k.kind.padEnd(8)}  ${shortTime(k.created)}  ${k.username}@${k.host}${k.recipient === undefined ? '' : `  ${k.recipient}`}`);
+        }
       });
     });
 

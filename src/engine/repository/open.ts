@@ -20,7 +20,7 @@ function worded(url: string, error: unknown): unknown {
 }
 
 /** Runs `use` on a fresh backend for the address; closes it again when `use` fails. */
-async function onBackend(address: RepositoryAddress, use: (backend: Backend) => Promise<Repository>): Promise<Repository> {
+async function onBackend<T>(address: RepositoryAddress, use: (backend: Backend) => Promise<T>): Promise<T> {
   const backend = openBackend(address.url, address.settings);
   try {
     return await use(backend);
@@ -36,4 +36,9 @@ export function openRepository(address: RepositoryAddress, credentials: Credenti
 
 export function initRepository(address: RepositoryAddress, credential: NewCredential): Promise<Repository> {
   return onBackend(address, (backend) => Repository.init(backend, credential));
+}
+
+/** `strata repair config`: a new config for a repository that lost its own (see Repository.repairConfig). */
+export function repairRepositoryConfig(address: RepositoryAddress, credentials: Credentials): ReturnType<typeof Repository.repairConfig> {
+  return onBackend(address, (backend) => Repository.repairConfig(backend, credentials));
 }
