@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { KubeConnection } from './connection.ts';
+import { unreachable, type KubeConnection } from './connection.ts';
 import { apiError } from './errors.ts';
 import type { Credentials } from './kubeconfig.ts';
 
@@ -98,7 +98,7 @@ export class KubeHttp {
         });
       });
       req.on('timeout', () => req.destroy(new Error(`${url.pathname}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
-      req.on('error', reject);
+      req.on('error', (error) => reject(this.worded(error)));
       req.end(payload);
     });
   }
@@ -153,9 +153,16 @@ export class KubeHttp {
         });
       });
       req.on('timeout', () => req.destroy(new Error(`${url.pathname}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
-      req.on('error', reject);
+      req.on('error', (error) => reject(this.worded(error)));
       req.end();
     });
+  }
+
+  /** A server that cannot be reached is named with the kubeconfig it came from; other errors pass. */
+  private worded(error: Error): Error {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const unreached = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT'].includes(code) || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code);
+    return unreached ? unreachable(this.connection, error) : error;
   }
 
   close(): void {

@@ -23,6 +23,8 @@ export interface Backend {
   remove(key: string): Promise<void>;
   isNotFound(error: unknown): boolean;
   isPermanent(error: unknown): boolean;
+  /** What the operator can do about a permanent error of this backend, when it knows. */
+  hint?(error: unknown): string | undefined;
   /** Releases connections; the backend is not used afterwards. */
   close?(): Promise<void>;
 }

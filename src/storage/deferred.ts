@@ -46,6 +46,10 @@ export class DeferredBackend implements Backend {
     return this.loaded?.isPermanent(error) ?? false;
   }
 
+  hint(error: unknown): string | undefined {
+    return this.loaded?.hint?.(error);
+  }
+
   async close(): Promise<void> {
     if (this.loaded === undefined) return;
     await this.loaded.close?.();

@@ -84,6 +84,22 @@ export class LocalBackend implements Backend {
     return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOSPC' || code === 'ENOTDIR';
   }
 
+  hint(error: unknown): string | undefined {
+    switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+      case 'ENOTDIR':
+        return `${this.location}, or a folder above it, is a file: --repo names a directory (strata init creates it)`;
+      case 'ENOSPC':
+        return `the file system holding ${this.location} is full: free space there and run again; \`strata prune\` removes the packs a failed run left behind`;
+      case 'EACCES':
+      case 'EPERM':
+        return `this user may not read or write ${this.location}: check its owner and mode (strata writes directories 0700, files 0600)`;
+      case 'EROFS':
+        return `${this.location} is on a read-only file system: mount it read-write, or choose another --repo`;
+      default:
+        return undefined;
+    }
+  }
+
   private path(key: string): string {
     if (key.split('/').some((part) => part === '..')) throw new Error(`invalid storage key ${JSON.stringify(key)}`);
     return join(this.location, ...key.split('/'));

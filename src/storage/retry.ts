@@ -67,7 +67,8 @@ export class RetryingBackend implements Backend {
       } catch (error) {
         const outOfTime = Date.now() - started + delay > this.policy.deadlineMs;
         if (this.inner.isPermanent(error)) {
-          throw new StorageError(`${this.location}: ${operation}: ${(error as Error).message}`, { cause: error });
+          const hint = this.inner.hint?.(error);
+          throw new StorageError(`${this.location}: ${operation}: ${(error as Error).message}`, { cause: error, ...(hint !== undefined && { hint }) });
         }
         if (attempt >= this.policy.attempts || outOfTime) {
           throw new StorageError(`${this.location}: ${operation} failed ${attempt} times: ${(error as Error).message}`, {

@@ -2,7 +2,7 @@
  * A repository named in strata.yaml: its address and the credentials that open it. The
  * password is read from the file the configuration names; it never appears in the file.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Config } from '../../core/config/schema.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { Credentials } from '../../repository/keys.ts';
@@ -17,6 +17,7 @@ export interface RepositoryChoice {
 export function readSecretFile(file: string, what: string): string {
   let text: string;
   try {
+    warnIfShared(file, what);
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new UsageError(`${what} ${file}: cannot be read: ${(error as Error).message}`, { hint: 'pass a readable file' });
@@ -32,4 +33,14 @@ export function configuredRepository(config: Config, name: string): RepositoryCh
   if (entry === undefined) throw new UsageError(`repository "${name}" is not under repositories: in strata.yaml`);
   const password = entry.passwordFile !== undefined ? readSecretFile(entry.passwordFile, `repositories.${name}.passwordFile`) : process.env['STRATA_PASSWORD'] || undefined;
   return { address: { url: entry.url, settings: { s3: entry.s3, sftp: entry.sftp } }, credentials: password === undefined ? {} : { password } };
+}
+
+const warned = new Set<string>();
+
+/** A secret others may read is a leak waiting to happen; said once per file, on stderr, never refused. */
+function warnIfShared(file: string, what: string): void {
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) === 0 || warned.has(file)) return;
+  warned.add(file);
+  process.stderr.write(`warning: ${what} ${file} is readable by ${mode & 0o004 ? 'everyone' : 'its group'} (mode ${mode.toString(8).padStart(4, '0')}): chmod 600 ${file}\n`);
 }
