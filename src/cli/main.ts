@@ -12,6 +12,7 @@
  */
 import { CommanderError } from 'commander';
 import { ExitCode, Interrupted, StrataError } from '../core/errors.ts';
+import { exitHolds, holdsReleased, interrupt, interruption } from '../programs/interruption.ts';
 import { printError } from './output.ts';
 import { buildProgram } from './program.ts';
 
@@ -31,18 +32,40 @@ for (const stream of [process.stdout, process.stderr]) {
 async function main(argv: readonly string[]): Promise<number> {
   const program = await buildProgram(argv);
   const debug = argv.includes('--log-level=debug') || argv.some((a, i) => a === '--log-level' && argv[i + 1] === 'debug');
-  const interrupt = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => interrupt.abort(new Interrupted(`interrupted by ${signal}`));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A second signal while cleaning up means: stop now.
+    if (interruption.aborted) process.exit(ExitCode.interrupted);
+    interrupt(new Interrupted(`interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const interrupted = new Promise<never>((_, reject) => {
-    interrupt.signal.addEventListener('abort', () => reject(interrupt.signal.reason as Error), { once: true });
+    interruption.addEventListener('abort', () => reject(interruption.reason as Error), { once: true });
   });
   try {
     await Promise.race([program.parseAsync([...argv], { from: 'user' }), interrupted]);
     return ExitCode.ok;
   } catch (error) {
-    return report(error, debug);
+    const code = report(error, debug);
+    if (error instanceof Interrupted) await finishInterrupted();
+    return code;
+  }
+}
+
+/** How long an interrupted Strata waits for what it must put back (workloads it scaled down). */
+const CLEANUP_MS = 120_000;
+
+/**
+ * The interruption stopped the external programs running then, so the interrupted work
+ * unwinds; this waits (bounded) for the steps that hold the exit to undo what they changed.
+ */
+async function finishInterrupted(): Promise<void> {
+  const holds = exitHolds();
+  if (holds.length === 0) return;
+  printError(`strata: finishing before exit (a second signal stops at once): ${holds.map((h) => h.what).join('; ')}`);
+  for (const hold of await holdsReleased(CLEANUP_MS)) {
+    printError(`strata: not finished: ${hold.what}; do it by hand:`);
+    for (const command of hold.byHand) printError(`  ${command}`);
   }
 }
 

@@ -3,6 +3,8 @@
  * selector on workloads, and claims (NAMESPACE/NAME). Shared by `volumes ls`, `backup
  * --volumes` and `restore --volumes`.
  */
+import { UsageError } from '../core/errors.ts';
+import { Duration } from '../core/duration.ts';
 import type { Command } from 'commander';
 import type { VolumeSelection } from '../core/volumes/resolve.ts';
 import { parseClaim, parseWorkload } from '../core/volumes/selection.ts';
@@ -29,6 +31,7 @@ export interface CephFlags {
   readonly cephId?: string;
   readonly cephToolbox?: string;
   readonly cephToolboxSelector: string;
+  readonly cephTimeout: string;
 }
 
 export function addCephOptions(command: Command): Command {
@@ -37,7 +40,8 @@ export function addCephOptions(command: Command): Command {
     .option('--ceph-keyring <path>', 'the Ceph keyring for rbd')
     .option('--ceph-id <id>', 'the Ceph client id (client.ID) for rbd')
     .option('--ceph-toolbox <namespace>', 'run rbd in the Rook toolbox pod of this namespace (pods/exec), not on this machine; --ceph-conf and --ceph-keyring are then paths in the pod')
-    .option('--ceph-toolbox-selector <selector>', 'with --ceph-toolbox: the toolbox pods\' labels', ROOK_TOOLBOX_SELECTOR);
+    .option('--ceph-toolbox-selector <selector>', 'with --ceph-toolbox: the toolbox pods\' labels', ROOK_TOOLBOX_SELECTOR)
+    .option('--ceph-timeout <duration>', 'how long one rbd command may take; one that streams an image, how long it may go without moving a byte', '10m');
 }
 
 /** Whether rbd runs in the cluster, so that the command needs a connection to it. */
@@ -49,8 +53,15 @@ export function rbdRunner(flags: CephFlags, http: KubeHttp | undefined): RbdRunn
     ...(flags.cephConf !== undefined && { confFile: flags.cephConf }),
     ...(flags.cephKeyring !== undefined && { keyringFile: flags.cephKeyring }),
     ...(flags.cephId !== undefined && { id: flags.cephId }),
+    timeoutMs: cephTimeout(flags.cephTimeout),
   };
   if (flags.cephToolbox === undefined) return new LocalRbd(connection);
   if (http === undefined) throw new Error('--ceph-toolbox needs the cluster connection');
   return new ToolboxRbd(http, { namespace: flags.cephToolbox, selector: flags.cephToolboxSelector }, connection);
+}
+
+function cephTimeout(value: string): number {
+  const parsed = Duration.parse(value);
+  if (parsed === undefined || parsed.milliseconds <= 0) throw new UsageError(`--ceph-timeout ${value}: expected a duration such as 90s or 10m`);
+  return parsed.milliseconds;
 }

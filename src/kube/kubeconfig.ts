@@ -6,14 +6,11 @@
  * reader, not client-node's: that library loads its whole generated API (about 90 MB of
  * resident memory) just to read this file.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { UsageError } from '../core/errors.ts';
-
-const run = promisify(execFile);
+import { describeExit, runProgram } from '../programs/program.ts';
 
 interface NamedCluster {
   name: string;
@@ -161,14 +158,18 @@ class ExecCredential {
     const apiVersion = this.config.apiVersion ?? 'client.authentication.k8s.io/v1';
     const env: NodeJS.ProcessEnv = { ...process.env, KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion, kind: 'ExecCredential', spec: { interactive: false } }) };
     for (const { name, value } of this.config.env ?? []) env[name] = value;
+    const failed = (why: string, cause?: unknown) => new UsageError(`kubeconfig ${this.file}: the credential plugin ${this.config.command} failed: ${why}`, {
+      hint: this.config.installHint?.trim() ?? 'check that the plugin is installed and logged in',
+      cause,
+    });
     let stdout: string;
     try {
-      ({ stdout } = await run(this.config.command, this.config.args ?? [], { env, timeout: 60_000, maxBuffer: 1024 * 1024, cwd: dirname(this.file) }));
+      const finished = await runProgram(this.config.command, this.config.args ?? [], { env, timeoutMs: 60_000, cwd: dirname(this.file) });
+      if (finished.code !== 0) throw failed(`${describeExit(finished)}: ${finished.stderr.trim().split('\n').at(-1) ?? ''}`);
+      stdout = finished.stdout;
     } catch (error) {
-      throw new UsageError(`kubeconfig ${this.file}: the credential plugin ${this.config.command} failed: ${(error as Error).message.split('\n')[0]}`, {
-        hint: this.config.installHint?.trim() ?? 'check that the plugin is installed and logged in',
-        cause: error,
-      });
+      if (error instanceof UsageError) throw error;
+      throw failed((error as Error).message.split('\n')[0]!, error);
     }
     let status: { token?: string; clientCertificateData?: string; clientKeyData?: string; expirationTimestamp?: string };
     try {

@@ -10,15 +10,17 @@ import { dirname, relative, resolve, sep } from 'node:path';
 /** layer → the layers it may import from (besides itself). */
 export const ALLOWED = {
   core: [],
+  // External programs (rbd, etcdutl, hooks): process groups, time limits, stopped with Strata.
+  programs: ['core'],
   storage: ['core'],
-  kube: ['core'],
+  kube: ['core', 'programs'],
   repository: ['core', 'storage'],
-  sources: ['core', 'kube', 'storage', 'repository'],
+  sources: ['core', 'programs', 'kube', 'storage', 'repository'],
   scheduler: ['core', 'kube'],
-  engine: ['core', 'kube', 'storage', 'repository', 'sources', 'scheduler'],
-  server: ['core', 'kube', 'storage', 'repository', 'sources', 'scheduler', 'engine'],
-  web: ['core', 'kube', 'storage', 'repository', 'sources', 'scheduler', 'engine'],
-  cli: ['core', 'kube', 'storage', 'repository', 'sources', 'scheduler', 'engine', 'server', 'web'],
+  engine: ['core', 'programs', 'kube', 'storage', 'repository', 'sources', 'scheduler'],
+  server: ['core', 'programs', 'kube', 'storage', 'repository', 'sources', 'scheduler', 'engine'],
+  web: ['core', 'programs', 'kube', 'storage', 'repository', 'sources', 'scheduler', 'engine'],
+  cli: ['core', 'programs', 'kube', 'storage', 'repository', 'sources', 'scheduler', 'engine', 'server', 'web'],
 };
 
 const CORE_FORBIDDEN = /^(node:)?(fs|fs\/promises|net|http|https|http2|child_process|dgram|dns|tls|worker_threads|cluster|os|readline)$|^@kubernetes\/|^@grpc\/|^@aws-sdk\/|^ssh2/;

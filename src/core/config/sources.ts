@@ -57,6 +57,8 @@ const volumesSource = z.strictObject({
       keyringFile: filePath().optional(),
       /** Run rbd in the Rook toolbox pod (pods/exec); confFile and keyringFile are then paths in the pod. */
       toolbox: z.strictObject({ namespace: z.string().min(1), selector: z.string().min(1).default('app=rook-ceph-tools'), container: z.string().min(1).optional() }).optional(),
+      /** How long one rbd command may take; one that streams an image, how long it may go without moving a byte. */
+      timeout: duration().default('10m'),
     })
     .optional(),
 });

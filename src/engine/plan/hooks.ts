@@ -5,7 +5,7 @@
  * environment; or, with `pod:`, inside a pod of the plan's cluster through the exec API
  * (e.g. a database's flush before its objects and volumes are read).
  */
-import { spawn } from 'node:child_process';
+import { describeExit, startProgram } from '../../programs/program.ts';
 import { Duration } from '../../core/duration.ts';
 import type { PlanConfig } from '../../core/config/schema.ts';
 import { describeKubeError } from '../../kube/connection.ts';
@@ -19,7 +19,7 @@ export interface HookResult {
   /** namespace/pod when it ran in a pod. */
   readonly pod?: string;
   readonly ok: boolean;
-  /** exit N, killed after the timeout, or could not start. */
+  /** exit N, timed out after the timeout, interrupted, or could not start. */
   readonly outcome: string;
   /** The end of what it printed, for the run history. */
   readonly output: string;
@@ -43,30 +43,27 @@ function timeoutOf(hook: HookConfig): number {
   return (Duration.parse(hook.timeout) ?? Duration.minutes(5)).milliseconds;
 }
 
-function runLocal(hook: HookConfig, context: HookContext): Promise<HookResult> {
+async function runLocal(hook: HookConfig, context: HookContext): Promise<HookResult> {
   const [file, ...args] = hook.command;
-  return new Promise((resolve) => {
-    let output = '';
-    let settled = false;
-    const done = (ok: boolean, outcome: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ command: hook.command, ok, outcome, output: output.slice(-KEEP_OUTPUT), onError: hook.onError });
-    };
-    const child = spawn(file!, args, { env: { ...process.env, ...context.env }, stdio: ['ignore', 'pipe', 'pipe'], ...(context.signal && { signal: context.signal }) });
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString('utf8')).slice(-KEEP_OUTPUT);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      done(false, `killed after ${hook.timeout}`);
-    }, timeoutOf(hook));
-    child.on('error', (error) => done(false, `could not start: ${error.message}`));
-    child.on('close', (code, killedBy) => done(code === 0, killedBy === null ? `exit ${code}` : `killed by ${killedBy}`));
-  });
+  const result = (ok: boolean, outcome: string, output = ''): HookResult => ({ command: hook.command, ok, outcome, output: output.slice(-KEEP_OUTPUT), onError: hook.onError });
+  let program;
+  try {
+    program = startProgram(file!, args, { timeoutMs: timeoutOf(hook), env: { ...process.env, ...context.env }, ...(context.signal && { signal: context.signal }) });
+  } catch (error) {
+    return result(false, `could not start: ${(error as Error).message}`);
+  }
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-KEEP_OUTPUT);
+  };
+  program.child.stdout!.on('data', keep);
+  program.child.stderr!.on('data', keep);
+  try {
+    const exit = await program.exited;
+    return result(exit.code === 0 && exit.stoppedBecause === undefined, describeExit(exit), output);
+  } catch (error) {
+    return result(false, `could not start: ${(error as Error).message}`);
+  }
 }
 
 async function runInPod(hook: HookConfig, pod: NonNullable<HookConfig['pod']>, context: HookContext): Promise<HookResult> {

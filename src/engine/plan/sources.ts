@@ -5,6 +5,7 @@
  */
 import type { Config, PlanConfig } from '../../core/config/schema.ts';
 import type { SourceConfig } from '../../core/config/sources.ts';
+import { Duration } from '../../core/duration.ts';
 import { UsageError } from '../../core/errors.ts';
 import { connect } from '../../kube/connection.ts';
 import { KubeHttp } from '../../kube/http.ts';
@@ -45,7 +46,11 @@ export function checkRunnable(planName: string, plan: PlanConfig): void {
 
 /** rbd with the plan's Ceph settings: in the Rook toolbox when `ceph.toolbox` is set, else on this machine. */
 function rbdFor(http: KubeHttp, ceph: Extract<SourceConfig, { type: 'volumes' }>['ceph']): RbdRunner {
-  const connection = { ...(ceph?.confFile !== undefined && { confFile: ceph.confFile }), ...(ceph?.keyringFile !== undefined && { keyringFile: ceph.keyringFile }) };
+  const connection = {
+    ...(ceph?.confFile !== undefined && { confFile: ceph.confFile }),
+    ...(ceph?.keyringFile !== undefined && { keyringFile: ceph.keyringFile }),
+    ...(ceph?.timeout !== undefined && { timeoutMs: Duration.parse(ceph.timeout)!.milliseconds }),
+  };
   return ceph?.toolbox === undefined ? new LocalRbd(connection) : new ToolboxRbd(http, ceph.toolbox, connection);
 }
 

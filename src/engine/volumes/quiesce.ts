@@ -6,6 +6,7 @@
  * naming it, before anything changes. `resume` puts every replica count and suspend flag back.
  */
 import { OperationError, UsageError } from '../../core/errors.ts';
+import { holdExit, interruption } from '../../programs/interruption.ts';
 import { resolveVolumes } from '../../core/volumes/resolve.ts';
 import type { KubeHttp } from '../../kube/http.ts';
 import { readInventory } from '../../sources/volumes/inventory.ts';
@@ -52,11 +53,15 @@ export async function quiesceClaim(http: KubeHttp, namespace: string, claim: str
 
   const undo: (() => Promise<unknown>)[] = [];
   const stopped: string[] = [];
+  // Until everything runs again, an interrupted Strata waits for this (or prints the commands).
+  const byHand: string[] = [];
+  const release = holdExit({ what: `starting again what uses ${namespace}/${claim}`, byHand });
   const resume = async () => {
     const errors: string[] = [];
     for (const step of undo.reverse()) await step().catch((error: unknown) => errors.push((error as Error).message));
     undo.length = 0;
-    if (errors.length > 0) throw new OperationError(`could not start again what uses ${namespace}/${claim}: ${errors.join('; ')}`, { hint: `scale it back by hand: ${stopped.join(', ')}` });
+    if (errors.length > 0) throw new OperationError(`could not start again what uses ${namespace}/${claim}: ${errors.join('; ')}`, { hint: `by hand: ${byHand.join('; ')}` });
+    release();
   };
   try {
     for (const user of users) {
@@ -67,6 +72,7 @@ export async function quiesceClaim(http: KubeHttp, namespace: string, claim: str
         await http.json(at, { method: 'PATCH', contentType: MERGE_PATCH, body: { spec: { suspend: true } } });
         undo.push(() => http.json(at, { method: 'PATCH', contentType: MERGE_PATCH, body: { spec: { suspend: false } } }));
         stopped.push(`CronJob/${user.name} (suspended)`);
+        byHand.push(`kubectl -n ${namespace} patch cronjob/${user.name} --type=merge -p '{"spec":{"suspend":false}}'`);
         continue;
       }
       const scale = await http.json<{ spec: { replicas?: number } }>(`${at}/scale`);
@@ -75,9 +81,11 @@ export async function quiesceClaim(http: KubeHttp, namespace: string, claim: str
       await http.json(`${at}/scale`, { method: 'PATCH', contentType: MERGE_PATCH, body: { spec: { replicas: 0 } } });
       undo.push(() => http.json(`${at}/scale`, { method: 'PATCH', contentType: MERGE_PATCH, body: { spec: { replicas } } }));
       stopped.push(`${user.kind}/${user.name} (${replicas} replica${replicas === 1 ? '' : 's'})`);
+      byHand.push(`kubectl -n ${namespace} scale ${user.kind.toLowerCase()}/${user.name} --replicas=${replicas}`);
     }
     const deadline = Date.now() + options.timeoutMs;
     for (;;) {
+      interruption.throwIfAborted();
       const pods = await podsUsing(http, namespace, claim);
       if (pods.length === 0) break;
       if (Date.now() > deadline) throw new OperationError(`--in-place ${namespace}/${claim}: pods still use it after ${Math.round(options.timeoutMs / 1000)}s: ${pods.join(', ')}`, { hint: 'they are being stopped; retry when they are gone, or raise --wait' });

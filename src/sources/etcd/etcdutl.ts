@@ -1,8 +1,8 @@
 /** Upstream `etcdutl`, which builds a member's data directory from a snapshot file. */
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { UsageError } from '../../core/errors.ts';
+import { describeExit, runProgram } from '../../programs/program.ts';
 
 /** The etcdutl to run: the one given, $STRATA_ETCDUTL, or the first on $PATH. */
 export function findEtcdutl(given: string | undefined): string {
@@ -47,18 +47,11 @@ export function etcdutlRestoreArgs(r: EtcdutlRestore): string[] {
 }
 
 /** Runs etcdutl; resolves with its output, rejects with its stderr when it fails. */
-export function runEtcdutl(etcdutl: string, args: readonly string[], timeoutMs = 30 * 60_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(etcdutl, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve(output);
-      else reject(new Error(`etcdutl ${args.slice(0, 2).join(' ')} exited ${code ?? signal}: ${lastLines(output)}`));
-    });
-  });
+export async function runEtcdutl(etcdutl: string, args: readonly string[], timeoutMs = 30 * 60_000): Promise<string> {
+  const finished = await runProgram(etcdutl, args, { timeoutMs, keep: 64 * 1024 });
+  const output = finished.stdout + finished.stderr;
+  if (finished.code !== 0) throw new Error(`etcdutl ${args.slice(0, 2).join(' ')} ${describeExit(finished)}: ${lastLines(output)}`);
+  return output;
 }
 
 function lastLines(text: string): string {

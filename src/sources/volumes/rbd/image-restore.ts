@@ -102,7 +102,17 @@ export async function restoreImageInPlace(repository: Repository, runner: RbdRun
   }
   const safetySnapshot = liveSnapshotName(at).replace(/^strata-/, 'strata-pre-restore-');
   await runner.run(['snap', 'create', '--no-progress', imageSpec(target, safetySnapshot)]);
-  const { stream, fed } = imageDiff(repository, node, onBytes);
-  await runner.write(['import-diff', '--no-progress', '-', spec], stream);
-  return { image: spec, ...(await verify(runner, spec, node, fed)), safetySnapshot };
+  try {
+    const { stream, fed } = imageDiff(repository, node, onBytes);
+    await runner.write(['import-diff', '--no-progress', '-', spec], stream);
+    return { image: spec, ...(await verify(runner, spec, node, fed)), safetySnapshot };
+  } catch (error) {
+    // A half-written image must not be handed back to its workload: it gets what it held.
+    const rollback = ['snap', 'rollback', '--no-progress', imageSpec(target, safetySnapshot)];
+    const rolledBack = await runner.run(rollback).then(() => true, () => false);
+    throw new OperationError(`--in-place ${spec}: ${(error as Error).message}; ${rolledBack ? `the image was rolled back to ${safetySnapshot}, as it was before` : 'rolling the image back failed too'}`, {
+      cause: error,
+      ...(!rolledBack && { hint: `before the workload starts again: rbd ${rollback.join(' ')}` }),
+    });
+  }
 }

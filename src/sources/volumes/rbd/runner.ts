@@ -4,9 +4,9 @@
  * is streamed, input that is data (import) is fed from a stream, and failures carry rbd's
  * own message.
  */
-import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { OperationError } from '../../../core/errors.ts';
+import { describeExit, startProgram } from '../../../programs/program.ts';
 
 export interface RbdConnection {
   /** ceph.conf (monitor addresses); rbd's default search path when absent. */
@@ -16,7 +16,15 @@ export interface RbdConnection {
   readonly id?: string;
   /** The rbd program (default: rbd on PATH). */
   readonly program?: string;
+  /**
+   * How long one rbd command may take (default 10 minutes); for commands that stream an
+   * image, how long it may go without moving a byte. Ceph's client waits for an unreachable
+   * monitor or OSD indefinitely by default: this is what stops a backup hanging with it.
+   */
+  readonly timeoutMs?: number;
 }
+
+export const RBD_TIMEOUT_MS = 10 * 60_000;
 
 export interface RbdRunner {
   /** Runs a command and returns its standard output. */
@@ -40,22 +48,28 @@ export class LocalRbd implements RbdRunner {
     return [...connectionArgs(this.connection), ...args];
   }
 
-  private start(args: readonly string[], stdin: 'ignore' | 'pipe') {
-    const child = spawn(this.connection.program ?? 'rbd', this.argv(args), { stdio: [stdin, 'pipe', 'pipe'] });
+  private start(args: readonly string[], stdin: 'ignore' | 'pipe', streaming: boolean) {
+    const program = this.connection.program ?? 'rbd';
+    const running = startProgram(program, this.argv(args), { stdin, timeoutMs: this.connection.timeoutMs ?? RBD_TIMEOUT_MS, idle: streaming });
+    const child = running.child;
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-KEEP_STDERR)));
-    const done = new Promise<void>((resolve, reject) => {
-      child.on('error', (error) => reject(new OperationError(`rbd ${args[0] ?? ''}: cannot run ${this.connection.program ?? 'rbd'}: ${error.message}`, { hint: 'install ceph-common, or run rbd through the Rook toolbox (ceph.toolbox in the plan)' })));
-      child.on('close', (code, signal) => {
-        if (code === 0) resolve();
-        else reject(rbdFailure(args, stderr, signal === null ? `exit ${code}` : `killed by ${signal}`));
-      });
-    });
-    return { child, done };
+    const done = running.exited.then(
+      (exit) => {
+        if (exit.code === 0 && exit.stoppedBecause === undefined) return;
+        throw exit.stoppedBecause === undefined ? rbdFailure(args, stderr, describeExit(exit)) : new OperationError(`rbd ${args.join(' ')}: ${exit.stoppedBecause}`, {
+          hint: 'check that the Ceph monitors and OSDs answer (ceph -s); --ceph-timeout / ceph.timeout sets the limit',
+        });
+      },
+      (error: Error) => {
+        throw new OperationError(`rbd ${args[0] ?? ''}: cannot run ${program}: ${error.message}`, { hint: 'install ceph-common, or run rbd through the Rook toolbox (ceph.toolbox in the plan)' });
+      },
+    );
+    return { child, done, stop: running.stop };
   }
 
   async run(args: readonly string[]): Promise<string> {
-    const { child, done } = this.start(args, 'ignore');
+    const { child, done } = this.start(args, 'ignore', false);
     let stdout = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     await done;
@@ -63,12 +77,12 @@ export class LocalRbd implements RbdRunner {
   }
 
   read(args: readonly string[]): { output: Readable; done: Promise<void> } {
-    const { child, done } = this.start(args, 'ignore');
+    const { child, done } = this.start(args, 'ignore', true);
     return { output: child.stdout!, done };
   }
 
   async write(args: readonly string[], input: AsyncIterable<Uint8Array>): Promise<void> {
-    const { child, done } = this.start(args, 'pipe');
+    const { child, done, stop } = this.start(args, 'pipe', true);
     const stdin = child.stdin!;
     const failed = done.then(() => undefined, (error: unknown) => error);
     try {
@@ -77,7 +91,7 @@ export class LocalRbd implements RbdRunner {
       }
       stdin.end();
     } catch (error) {
-      child.kill('SIGKILL');
+      stop('its input failed');
       throw error;
     }
     const error = await failed;
