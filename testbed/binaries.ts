@@ -46,3 +46,10 @@ export function binary(component: Component, program: string): string {
   }
   return path;
 }
+
+/** A module's folder in the Go module cache, downloaded through the module proxy if needed. */
+export function goModule(path: string, version: string): string {
+  const info = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `${path}@${version}`], { encoding: 'utf8', cwd: here })) as { Dir?: string; Error?: string };
+  if (info.Dir === undefined) throw new Error(`go mod download ${path}@${version}: ${info.Error ?? 'no folder'}`);
+  return info.Dir;
+}

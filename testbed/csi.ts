@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { binary, versions } from './binaries.ts';
+import { binary, goModule, versions } from './binaries.ts';
 import { startProcess, waitFor, type ManagedProcess } from './processes.ts';
 
 export interface CsiState {
@@ -23,13 +23,6 @@ export interface CsiState {
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const TESTBED_CSI_DRIVER = 'hostpath.csi.testbed.strata.dev';
-
-/** A module's folder in the Go module cache, downloaded through the module proxy if needed. */
-function goModule(path: string, version: string): string {
-  const info = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `${path}@${version}`], { encoding: 'utf8', cwd: here })) as { Dir?: string; Error?: string };
-  if (info.Dir === undefined) throw new Error(`go mod download ${path}@${version}: ${info.Error ?? 'no folder'}`);
-  return info.Dir;
-}
 
 export async function startCsi(dir: string, kubeconfig: string): Promise<CsiState> {
   const v = versions();

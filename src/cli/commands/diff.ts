@@ -61,13 +61,17 @@ ${EXIT_STATUS_HELP}`)
           printLine(`${snapshot.id.slice(0, 8)} → ${against}: ${drift.added.length} added, ${drift.removed.length} removed, ${drift.changed.length} changed, ${drift.unchanged} unchanged`);
           for (const key of drift.added) printLine(`+ ${key}`);
           for (const key of drift.removed) printLine(`- ${key}`);
+          if (drift.notCovered.length > 0) {
+            printLine(`not covered by the backup (${drift.notCovered.length}: live objects of types the snapshot did not back up):`);
+            for (const key of drift.notCovered) printLine(`? ${key}`);
+          }
           for (const object of drift.changed) {
             printLine(`~ ${object.key}`);
             for (const c of object.changes) printLine(`    ${c.path}: ${short(c.before)} → ${short(c.after)}`);
           }
         }
         for (const warning of drift.warnings) printError(`warning: ${warning}`);
-        const differs = drift.added.length + drift.removed.length + drift.changed.length > 0;
+        const differs = drift.added.length + drift.removed.length + drift.changed.length + drift.notCovered.length > 0;
         if (flags.exitCode && differs) throw new OperationError('the objects differ', { hint: 'see the list above' });
       });
     });

@@ -77,16 +77,17 @@ function report(outcome: ObjectsRestoreOutcome, snapshot: StoredSnapshot, dryRun
     else printLine(renderPlan(plan));
     return;
   }
-  const counts: Record<ItemAction, number> = { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 };
+  const counts: Record<ItemAction, number> = { created: 0, updated: 0, unchanged: 0, rebound: 0, skipped: 0, failed: 0 };
   for (const r of results) counts[r.action]++;
   const seconds = (Date.now() - started) / 1000;
   if (global.json) {
-    printJson({ snapshot: snapshot.id, dryRun: dryRun ?? false, result: counts.failed > 0 ? 'partially-failed' : 'completed', counts, excluded: plan.excluded, seconds, items: results });
+    printJson({ snapshot: snapshot.id, dryRun: dryRun ?? false, result: counts.failed > 0 ? 'partially-failed' : 'completed', counts, excluded: plan.excluded, leftToTarget: plan.leftToTarget, seconds, items: results });
   } else {
     const verb = dryRun === 'server' ? 'server dry-run of' : 'restored';
-    printLine(`${verb} snapshot ${snapshot.id.slice(0, 8)}: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed in ${seconds.toFixed(1)}s${dryRun === 'server' ? ' (nothing was changed)' : ''}`);
-    for (const r of results) if (r.action === 'skipped' || r.action === 'failed' || (dryRun === 'server' && r.action === 'updated')) printLine(`  ${r.action.padEnd(8)} ${r.key}: ${r.reason ?? ''}`);
+    printLine(`${verb} snapshot ${snapshot.id.slice(0, 8)}: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.rebound} rebound, ${counts.skipped} skipped, ${counts.failed} failed in ${seconds.toFixed(1)}s${dryRun === 'server' ? ' (nothing was changed)' : ''}`);
+    for (const r of results) if (r.action === 'skipped' || r.action === 'failed' || r.action === 'rebound' || (dryRun === 'server' && r.action === 'updated')) printLine(`  ${r.action.padEnd(8)} ${r.key}: ${r.reason ?? ''}`);
     for (const [reason, count] of Object.entries(plan.excluded).sort()) printLine(`  not restored: ${count} (${reason})`);
+    if (plan.leftToTarget.length > 0) printLine(`  left to the target: ${plan.leftToTarget.map((l) => l.key).join(', ')}`);
   }
   if (counts.failed > 0) throw new PartialFailure(`${counts.failed} object(s) could not be restored`, { hint: 'see the reasons above; `--dry-run=server` checks a target without changing it' });
 }

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { findSnapshot, listSnapshots } from '../../repository/snapshots.ts';
 import { etcdRecord } from '../../sources/etcd/record.ts';
+import { typeName } from '../../core/objects/types.ts';
 import { objectsRecord } from '../../sources/objects/record.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
@@ -67,6 +68,8 @@ ${EXIT_STATUS_HELP}`)
         const objects = objectsRecord(s.sources);
         if (objects !== undefined) {
           printLine(`  objects   ${objects.objects} from ${objects.types.filter((t) => t.objects > 0).length} types of ${objects.server}${objects.labelSelector === undefined ? '' : ` (selector ${objects.labelSelector})`}`);
+          // Every type the backup read, zero included: a type missing here was not backed up.
+          for (const t of objects.types) printLine(`  type      ${typeName(t)}/${t.version} ${t.objects}`);
           for (const skip of objects.skipped) {
             printLine(`  left out  ${skip.type}${skip.count === undefined ? '' : ` ×${skip.count}`}: ${skip.reason}${skip.examples?.length ? ` (e.g. ${skip.examples.slice(0, 2).join(', ')})` : ''}`);
           }

@@ -32,3 +32,24 @@ describe('diffObjects', () => {
     expect(diffObjects(deployment(2, { annotations: { note: 'x' } }), b)).toEqual([{ path: 'metadata.annotations["example.com/owner"]', after: 'me' }]);
   });
 });
+
+describe('diff agrees with restore', () => {
+  const job = (uid: string) => ({
+    apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'shop', uid, labels: { app: 'migrate' } },
+    spec: {
+      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } },
+      template: { metadata: { labels: { app: 'migrate', 'batch.kubernetes.io/controller-uid': uid, 'controller-uid': uid, 'batch.kubernetes.io/job-name': 'migrate', 'job-name': 'migrate' } }, spec: { containers: [{ name: 'm', image: 'migrate:1' }] } },
+    },
+  });
+
+  it('does not report the generated selector and labels of a restored Job and labels as drift', () => {
+    expect(diffObjects(job('old-uid'), job('new-uid'))).toEqual([]);
+    expect(diffObjects(job('old-uid'), { ...job('new-uid'), spec: { ...job('new-uid').spec, parallelism: 2 } }).map((c) => c.path)).toEqual(['spec.parallelism']);
+  });
+
+  it('compares an aggregated ClusterRole by its aggregation rule, not the rules filled in', () => {
+    const role = (rules: unknown[], selector: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'monitoring' }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [selector]: 'true' } }] }, rules });
+    expect(diffObjects(role([], 'aggregate-to-monitoring'), role([{ verbs: ['get'], resources: ['pods'], apiGroups: [''] }], 'aggregate-to-monitoring'))).toEqual([]);
+    expect(diffObjects(role([], 'a'), role([], 'b')).length).toBeGreaterThan(0);
+  });
+});

@@ -1,10 +1,13 @@
 /**
  * Drift: what differs between two versions of an object, field by field, ignoring what the
  * server changes on its own (server metadata, status, the controller's bookkeeping
- * annotations). Paths are written like `spec.template.spec.containers[0].image`.
+ * annotations). Both sides first go through the restore's own sanitiser, so that `diff`
+ * and `restore` agree on what a difference is: a field restore drops (a generated Job
+ * selector, an allocated cluster IP) is never drift. Paths are written like
+ * `spec.template.spec.containers[0].image`.
  */
-import { at, isJsonObject, type Json } from './json.ts';
-import { SERVER_METADATA } from './sanitize.ts';
+import { isJsonObject, type Json } from './json.ts';
+import { sanitize } from './sanitize.ts';
 import type { KubeObject } from './types.ts';
 
 export interface FieldChange {
@@ -25,16 +28,11 @@ const VOLATILE_ANNOTATIONS: readonly string[] = [
 
 /** A copy without the volatile parts, to compare. */
 export function comparable(object: KubeObject): Json {
-  const copy = structuredClone(object) as Json;
-  delete copy['status'];
+  const copy = sanitize(object, { keepStatus: false, preserveClusterIps: false }).object as Json;
   const metadata = copy['metadata'] as Json;
-  for (const field of SERVER_METADATA) delete metadata[field];
-  // A volume's claim reference carries the claim's uid: it changes whenever the claim is recreated.
-  const claimRef = at(copy, 'spec', 'claimRef');
-  if (copy['kind'] === 'PersistentVolume' && claimRef !== undefined) {
-    delete claimRef['uid'];
-    delete claimRef['resourceVersion'];
-  }
+  // An aggregated ClusterRole's rules are filled in by the aggregation controller from the
+  // roles its selectors match: its aggregationRule is what was written, not its rules.
+  if (copy['kind'] === 'ClusterRole' && copy['aggregationRule'] !== undefined) delete copy['rules'];
   const annotations = metadata['annotations'] as Json | undefined;
   if (annotations !== undefined) {
     for (const key of VOLATILE_ANNOTATIONS) delete annotations[key];

@@ -54,3 +54,11 @@ export function typeSelected(filters: ObjectFilters, type: Pick<ResourceType, 'g
   if (filters.includeResources.length > 0 && !filters.includeResources.some((p) => resourceMatches(p, type))) return false;
   return !filters.excludeResources.some((p) => resourceMatches(p, type));
 }
+
+/**
+ * The --include-resources names (not globs) that no served type answers to: a name a user
+ * typed wrong, or a type the cluster does not serve, must not yield a silent zero.
+ */
+export function unmatchedResourceNames(filters: Pick<ObjectFilters, 'includeResources'>, types: readonly Pick<ResourceType, 'group' | 'resource' | 'kind'>[]): string[] {
+  return filters.includeResources.filter((p) => !isGlob(p) && !types.some((type) => resourceMatches(p, type)));
+}

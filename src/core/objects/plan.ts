@@ -6,6 +6,7 @@
  */
 import { namespaceNamed, namespaceSelected, typeSelected, type ObjectFilters } from './filters.ts';
 import { at, listAt } from './json.ts';
+import { madeByCluster } from './made-by-cluster.ts';
 import { applyMappings, type Mappings } from './mapping.ts';
 import { STAGES, stageIndex, stageOf, type Stage } from './order.ts';
 import { sanitize } from './sanitize.ts';
@@ -57,6 +58,8 @@ export interface RestorePlan {
   readonly nodes: readonly NodeMetadata[];
   /** Why objects of the snapshot are not in the plan, with how many. */
   readonly excluded: Readonly<Record<string, number>>;
+  /** Objects every cluster makes for itself, left to the target: key and why. */
+  readonly leftToTarget: readonly { readonly key: string; readonly reason: string }[];
   readonly total: number;
 }
 
@@ -70,6 +73,7 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
     excluded[reason] = (excluded[reason] ?? 0) + 1;
   };
   const { filters } = options;
+  const leftToTarget: { key: string; reason: string }[] = [];
   const allNamespaces = filters.includeNamespaces.length === 0 && filters.excludeNamespaces.length === 0;
   const clusterScoped = filters.clusterScoped === 'auto' ? allNamespaces : filters.clusterScoped;
   const typeFilters = { ...filters, clusterScoped: filters.clusterScoped !== false };
@@ -127,6 +131,12 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
   const items: (Omit<PlannedItem, 'notes'> & { notes: string[]; stage: Stage; owners: readonly string[] })[] = [];
   const targets = new Set<string>();
   for (const { type, object } of chosen) {
+    const made = madeByCluster(type, object);
+    if (made !== undefined) {
+      leftToTarget.push({ key: objectKey(type, object.metadata.namespace, object.metadata.name), reason: made });
+      exclude('made by every cluster itself: left to the target');
+      continue;
+    }
     const { object: clean, notes } = sanitize(object, options);
     const mappingNotes = applyMappings(clean, options.mappings);
     const key = objectKey(type, clean.metadata.namespace, clean.metadata.name);
@@ -183,7 +193,7 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
     group.items.push({ key: item.key, source: item.source, type: item.type, object: item.object, uid: item.uid, notes: item.notes });
   }
   const steps = [...groups.values()].sort((a, b) => stageIndex(a.stage) - stageIndex(b.stage) || a.depth - b.depth);
-  return { steps, nodes, excluded, total: inputs.length };
+  return { steps, nodes, excluded, leftToTarget, total: inputs.length };
 }
 
 /** "plural.group" of the type a CustomResourceDefinition defines. */
@@ -221,5 +231,6 @@ export function renderPlan(plan: RestorePlan): string {
   const planned = plan.steps.reduce((sum, s) => sum + s.items.length, 0);
   lines.push(`${planned} of ${plan.total} object(s) planned`);
   for (const [reason, count] of Object.entries(plan.excluded).sort()) lines.push(`  not restored: ${count} (${reason})`);
+  for (const { key, reason } of plan.leftToTarget) lines.push(`  left to the target: ${key} (${reason})`);
   return lines.join('\n');
 }

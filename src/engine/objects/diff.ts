@@ -28,6 +28,8 @@ export interface DriftReport {
   readonly removed: readonly string[];
   readonly changed: readonly ChangedObject[];
   readonly unchanged: number;
+  /** Live objects of types the snapshot did not back up at all (a type added since, or left out): not drift, a gap. */
+  readonly notCovered: readonly string[];
   /** What could not be read; objects of these types are not reported as removed. */
   readonly warnings: readonly string[];
 }
@@ -42,9 +44,9 @@ async function snapshotIndex(repository: Repository, snapshot: StoredSnapshot, f
   return index;
 }
 
-function report(against: string, added: string[], removed: string[], changed: ChangedObject[], unchanged: number, warnings: string[]): DriftReport {
+function report(against: string, added: string[], removed: string[], changed: ChangedObject[], unchanged: number, warnings: string[], notCovered: string[] = []): DriftReport {
   const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-  return { against, added: added.sort(byKey), removed: removed.sort(byKey), changed: changed.sort((a, b) => byKey(a.key, b.key)), unchanged, warnings };
+  return { against, added: added.sort(byKey), removed: removed.sort(byKey), changed: changed.sort((a, b) => byKey(a.key, b.key)), unchanged, notCovered: notCovered.sort(byKey), warnings };
 }
 
 export async function diffAgainstSnapshot(repository: Repository, before: StoredSnapshot, after: StoredSnapshot, filters: ObjectFilters): Promise<DriftReport> {
@@ -79,8 +81,10 @@ export async function diffAgainstLive(repository: Repository, snapshot: StoredSn
   } finally {
     await lock.release();
   }
-  const reader = new ClusterReader({ http, filters, ...(labelSelector !== undefined && { labelSelector }) });
+  const reader = new ClusterReader({ http, filters, unknownTypes: 'error', ...(labelSelector !== undefined && { labelSelector }) });
   const { first, rest } = await reader.types();
+  const covered = new Set(requireObjectsRecord(snapshot).types.map((t) => typeName(t)));
+  const notCovered: string[] = [];
   const added: string[] = [];
   const changed: ChangedObject[] = [];
   const incomplete = new Set<string>();
@@ -92,7 +96,7 @@ export async function diffAgainstLive(repository: Repository, snapshot: StoredSn
         const saved = index.get(key);
         index.delete(key);
         if (saved === undefined) {
-          added.push(key);
+          (covered.has(typeName(type)) ? added : notCovered).push(key);
           continue;
         }
         // The blob ID is the SHA-256 of the stored JSON: equal bytes need no closer look.
@@ -112,5 +116,5 @@ export async function diffAgainstLive(repository: Repository, snapshot: StoredSn
   const removed = [...index]
     .filter(([, entry]) => !incomplete.has(typeName(entry.type)) && !reader.unreadableGroups.has(entry.type.group))
     .map(([key]) => key);
-  return report('live', added, removed, changed, unchanged, reader.failures.map(failureText));
+  return report('live', added, removed, changed, unchanged, reader.failures.map(failureText), notCovered);
 }

@@ -8,16 +8,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { forEachBounded } from '../../core/bounded.ts';
 import { diffObjects } from '../../core/objects/diff.ts';
+import { at } from '../../core/objects/json.ts';
+import { reconciledByTarget } from '../../core/objects/made-by-cluster.ts';
 import { definedType, type NodeMetadata, type PlannedItem, type RestorePlan } from '../../core/objects/plan.ts';
 import { typeName, type KubeObject, type OwnerReference, type ResourceType } from '../../core/objects/types.ts';
 import { discover } from '../../kube/discovery.ts';
 import { apiError } from '../../kube/errors.ts';
 import type { KubeHttp, KubeResponse } from '../../kube/http.ts';
 import { collectionPath, objectPath } from '../../kube/resource-path.ts';
+import { rebindVolume, waitBound } from './rebind.ts';
 
 export type ExistingPolicy = 'skip' | 'update' | 'fail';
 
-export type ItemAction = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
+export type ItemAction = 'created' | 'updated' | 'unchanged' | 'rebound' | 'skipped' | 'failed';
 
 export interface ItemResult {
   readonly key: string;
@@ -32,6 +35,8 @@ export interface ApplyOptions {
   readonly signal?: AbortSignal;
   /** How long to wait for each CRD to become Established (default 60 s). */
   readonly establishTimeoutMs?: number;
+  /** How long a claim whose volume was rebound may take to become Bound (default 60 s). */
+  readonly bindTimeoutMs?: number;
 }
 
 export interface ApplyProgress {
@@ -54,6 +59,10 @@ export class PlanApplier {
   private served = new Map<string, ResourceType>();
   /** Namespaces this run creates (for server dry-run, where they never appear). */
   private readonly newNamespaces = new Set<string>();
+  /** Types the plan's own CRDs define ("widgets.example.io"): a dry run cannot create them first. */
+  private definedByPlan = new Set<string>();
+  /** "namespace/name" of every claim the plan restores. */
+  private plannedClaims = new Set<string>();
 
   constructor(http: KubeHttp, options: ApplyOptions) {
     this.http = http;
@@ -63,6 +72,8 @@ export class PlanApplier {
   async apply(plan: RestorePlan): Promise<ItemResult[]> {
     const results: ItemResult[] = [];
     this.progress.total = plan.steps.reduce((sum, s) => sum + s.items.length, 0) + plan.nodes.length;
+    this.plannedClaims = new Set(plan.steps.flatMap((s) => s.items.filter(isClaim).map((i) => `${i.object.metadata.namespace ?? ''}/${i.object.metadata.name}`)));
+    this.definedByPlan = new Set(plan.steps.filter((s) => s.stage === 'custom resource definitions').flatMap((s) => s.items.map((i) => definedType(i.object) ?? '')));
     await this.refreshServed();
     for (const step of plan.steps) {
       this.progress.stage = step.stage;
@@ -96,23 +107,34 @@ export class PlanApplier {
   /** The target's endpoint for the type, at the version the object was saved in. */
   private targetType(type: ResourceType): ResourceType | string {
     const served = this.served.get(typeName(type));
-    if (served === undefined) return `${typeName(type)} is not served by the target cluster`;
+    if (served === undefined) {
+      return this.definedByPlan.has(typeName(type))
+        ? `${typeName(type)} is not served although this restore created its CustomResourceDefinition (it did not become established, or does not serve ${type.version})`
+        : `${typeName(type)} is not served by the target cluster, and no CustomResourceDefinition in this restore defines it`;
+    }
     // The body names the saved version; a target that no longer serves it answers 404.
     return { ...served, version: type.version };
   }
 
   private async applyItem(item: PlannedItem): Promise<ItemResult> {
+    if (this.options.serverDryRun && !this.served.has(typeName(item.type)) && this.definedByPlan.has(typeName(item.type))) {
+      return { key: item.key, action: 'created', reason: 'would create after its CustomResourceDefinition (not validated: a dry run does not create the CRD)' };
+    }
     const target = this.targetType(item.type);
     if (typeof target === 'string') return { key: item.key, action: 'failed', reason: target };
     const object = this.withOwners(item.object);
     const namespace = object.metadata.namespace;
     const dryRun = this.options.serverDryRun ? 'All' : undefined;
     try {
+      const volume = isClaim(item) ? at(object, 'spec')?.['volumeName'] : undefined;
+      const rebinding = typeof volume === 'string' ? await rebindVolume((p, r) => this.send(p, r), volume, namespace ?? '', object.metadata.name, this.options.serverDryRun) : undefined;
+      if (rebinding?.kind === 'taken') return { key: item.key, action: 'failed', reason: rebinding.reason };
       const created = await this.send(collectionPath(target, namespace), { method: 'POST', body: object, query: { dryRun, fieldManager: FIELD_MANAGER } });
       if (created.status >= 200 && created.status < 300) {
         const made = created.body as KubeObject;
         this.remember(item, made);
         if (item.type.group === '' && item.type.resource === 'namespaces') this.newNamespaces.add(object.metadata.name);
+        if (rebinding?.kind === 'rebound') return await this.rebound(item, rebinding.reason);
         const status = object['status'];
         if (status === undefined || this.options.serverDryRun) return { key: item.key, action: 'created' };
         // Status is written through its own subresource; the create ignored it.
@@ -124,7 +146,9 @@ export class PlanApplier {
       const body = created.body as { reason?: string; details?: { kind?: string; name?: string } };
       if (created.status === 409 && body.reason === 'AlreadyExists') return await this.existing(item, target, object);
       if (created.status === 404 && this.options.serverDryRun && body.details?.kind === 'namespaces' && namespace !== undefined && this.newNamespaces.has(namespace)) {
-        return { key: item.key, action: 'created', reason: `not validated: namespace ${namespace} is created by this restore` };
+        const unvalidated = `not validated: namespace ${namespace} is created by this restore`;
+        if (rebinding?.kind === 'rebound') return { key: item.key, action: 'rebound', reason: `${rebinding.reason}; ${unvalidated}` };
+        return { key: item.key, action: 'created', reason: unvalidated };
       }
       // Some checks run before the name is (a Service's node port "already allocated"):
       // an object that exists is judged as existing, whatever the create said.
@@ -137,12 +161,30 @@ export class PlanApplier {
     }
   }
 
+  /** A claim whose volume was rebound: created, and waited on (bounded) until it is Bound. */
+  private async rebound(item: PlannedItem, reason: string): Promise<ItemResult> {
+    if (this.options.serverDryRun) return { key: item.key, action: 'rebound', reason };
+    const phase = await waitBound((p, r) => this.send(p, r), item.object.metadata.namespace ?? '', item.object.metadata.name, this.options.bindTimeoutMs ?? 60_000, POLL_MS);
+    if (phase === 'Bound') return { key: item.key, action: 'rebound', reason: `${reason}; Bound` };
+    return { key: item.key, action: 'failed', reason: `${reason}; but the claim is ${phase}, not Bound, after ${(this.options.bindTimeoutMs ?? 60_000) / 1000}s` };
+  }
+
   /** An object of that name exists: compare, then skip, fail or update as asked. */
   private async existing(item: PlannedItem, target: ResourceType, object: KubeObject): Promise<ItemResult> {
     const path = objectPath(target, object.metadata.namespace, object.metadata.name);
     const live = await this.send(path, {});
     if (live.status !== 200) return { key: item.key, action: 'failed', reason: `exists, but cannot be read: ${apiError(path, live).message}` };
     const liveObject = live.body as KubeObject;
+    const kept = reconciledByTarget(liveObject);
+    if (kept !== undefined) {
+      this.remember(item, liveObject);
+      return { key: item.key, action: 'unchanged', reason: kept };
+    }
+    const waiting = releasedFor(item, liveObject);
+    if (waiting !== undefined && this.plannedClaims.has(waiting)) {
+      this.remember(item, liveObject);
+      return { key: item.key, action: 'rebound', reason: `${String(at(liveObject, 'status')?.['phase'])} with the deleted claim's uid: the restored claim ${waiting} takes it back (its stale uid is cleared when the claim is created)` };
+    }
     // Fields the backup names and the live object holds differently; what the server
     // added (defaults, allocated IPs) is not a difference.
     const differs = diffObjects(liveObject, object).filter((c) => c.after !== undefined).map((c) => c.path);
@@ -235,4 +277,15 @@ export class PlanApplier {
       await sleep(200 * 2 ** attempt);
     }
   }
+}
+
+const isClaim = (item: PlannedItem): boolean => item.type.group === '' && item.type.resource === 'persistentvolumeclaims';
+
+/** The claim ("namespace/name") a Released or Available volume still names with a stale uid. */
+function releasedFor(item: PlannedItem, live: KubeObject): string | undefined {
+  if (item.type.group !== '' || item.type.resource !== 'persistentvolumes') return undefined;
+  const phase = at(live, 'status')?.['phase'];
+  const claimRef = at(live, 'spec', 'claimRef');
+  if ((phase !== 'Released' && phase !== 'Available') || claimRef?.['uid'] === undefined) return undefined;
+  return `${String(claimRef['namespace'])}/${String(claimRef['name'])}`;
 }

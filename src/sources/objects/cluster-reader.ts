@@ -5,11 +5,12 @@
  * with their reason, and what cannot be read recorded per type and namespace. Used by the
  * backup and by `strata diff --against live`.
  */
-import { literalNamespaces, namespaceSelected, typeSelected, type ObjectFilters } from '../../core/objects/filters.ts';
+import { literalNamespaces, namespaceSelected, typeSelected, unmatchedResourceNames, type ObjectFilters } from '../../core/objects/filters.ts';
 import { objectSkipReason, serviceSelectorKey, typeSkipReason } from '../../core/objects/skip.ts';
 import { typeName, type KubeObject, type ResourceType } from '../../core/objects/types.ts';
 import { describeKubeError } from '../../kube/connection.ts';
 import { discover } from '../../kube/discovery.ts';
+import { UsageError } from '../../core/errors.ts';
 import { KubeApiError } from '../../kube/errors.ts';
 import type { KubeHttp } from '../../kube/http.ts';
 import { listPages } from '../../kube/list.ts';
@@ -20,6 +21,11 @@ export interface ClusterReadRequest {
   readonly filters: ObjectFilters;
   readonly labelSelector?: string;
   readonly signal?: AbortSignal;
+  /**
+   * An --include-resources name that no served type answers to: 'error' refuses (a command
+   * line names it wrongly), 'record' records a failure (a plan goes on, partially failed).
+   */
+  readonly unknownTypes?: 'error' | 'record';
 }
 
 const EXAMPLES = 5;
@@ -39,6 +45,8 @@ export class ClusterReader {
   /** API groups whose discovery failed: their types are unknown, not absent. */
   readonly unreadableGroups = new Set<string>();
   skippedObjects = 0;
+  /** Every type discovery found, selected or not: what "covered" is measured against. */
+  served: readonly ResourceType[] = [];
   private readonly request: ClusterReadRequest;
   private readonly skipped = new Map<string, { type: string; reason: string; count: number; examples: string[] }>();
   private readonly servicesWithSelector = new Set<string>();
@@ -58,6 +66,14 @@ export class ClusterReader {
       this.failures.push({ type: f.groupVersion, error: `discovery: ${f.error}` });
       this.unreadableGroups.add(f.groupVersion.includes('/') ? f.groupVersion.split('/')[0]! : '');
     }
+    const unknown = unmatchedResourceNames(this.request.filters, discovery.types);
+    if (unknown.length > 0 && this.request.unknownTypes === 'error') {
+      throw new UsageError(`--include-resources ${unknown.join(', ')}: the cluster serves no such resource type`, {
+        hint: 'name types as kubectl api-resources lists them (deployments, deployments.apps, Deployment)',
+      });
+    }
+    for (const name of unknown) this.failures.push({ type: name, error: 'named in includeResources, but the cluster serves no such resource type' });
+    this.served = discovery.types;
     const selected: ResourceType[] = [];
     for (const type of discovery.types) {
       if (!typeSelected(this.request.filters, type)) continue;
