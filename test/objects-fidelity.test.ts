@@ -18,7 +18,7 @@ import { eventually, getJson, kubectl } from './helpers/workloads.ts';
 interface Saved {
   id: string;
   result: string;
-  sources: { type: string; record?: { objects: number; types: { group: string; version: string; resource: string; objects: number }[]; failures: unknown[] } }[];
+  sources: { type: string; record?: { objects: number; types: { group: string; version: string; resource: string; objects: number; otherVersions?: unknown }[]; failures: unknown[] } }[];
 }
 
 interface RestoreReport {
@@ -230,5 +230,50 @@ spec:
     const bound = claims();
     expect(bound.map((c) => [c.metadata.name, c.status.phase, c.spec.volumeName]).sort()).toEqual([['data-db-0', 'Bound', `${ns}-db`], ['web-data', 'Bound', `${ns}-web`]]);
     for (const [name, dir] of Object.entries(dirs)) expect(readFileSync(join(dir, 'data.txt'), 'utf8')).toBe(`the ${name} data`);
+  }, 600_000);
+
+  it('with --all-versions, restores into a cluster that serves only another version', async () => {
+    const kc = cluster().bed.kubeconfig;
+    const ns = cluster().namespace;
+    const group = `versions-${ns}.example.com`;
+    const crd = (versions: readonly string[]) => `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: widgets.${group} }
+spec:
+  group: ${group}
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget }
+  versions:
+${versions.map((v, i) => `    - { name: ${v}, served: true, storage: ${i === 0}, schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } } }`).join('\n')}
+`;
+    kubectl(kc, ['apply', '-f', '-'], crd(['v1', 'v1beta1']));
+    kubectl(kc, ['wait', '--for', 'condition=Established', '--timeout', '60s', `crd/widgets.${group}`]);
+    await eventually('the widgets to be served', () => kubectl(kc, ['api-resources', '--api-group', group]).includes('widgets'));
+    kubectl(kc, ['apply', '-f', '-'], `apiVersion: ${group}/v1\nkind: Widget\nmetadata: { name: w1, namespace: ${ns} }\nspec: { size: 3 }\n`);
+    const repo = join(s.dir, 'versions-repo');
+    await s.ok(['init', '--repo', repo]);
+    const backup = async (extra: readonly string[]) => JSON.parse((await s.ok(['backup', '--repo', repo, '--kubeconfig', kc, '--objects', '--include-namespaces', ns, '--json', ...extra])).stdout) as Saved;
+    const plain = await backup([]);
+    const all = await backup(['--all-versions']);
+    const widgets = (saved: Saved) => saved.sources[0]!.record!.types.find((t) => t.group === group)!;
+    expect(widgets(plain)).toMatchObject({ version: 'v1' });
+    expect(widgets(plain).otherVersions).toBeUndefined();
+    expect(widgets(all)).toMatchObject({ version: 'v1', otherVersions: [{ version: 'v1beta1', objects: 1 }] });
+
+    // A cluster whose Widget CRD serves only v1beta1 (an operator one release older).
+    const b = await up({ name: 'fidelity-b', nodes: 1 });
+    kubectl(b.kubeconfig, ['apply', '-f', '-'], crd(['v1beta1']));
+    kubectl(b.kubeconfig, ['wait', '--for', 'condition=Established', '--timeout', '60s', `crd/widgets.${group}`]);
+    await eventually('the widgets to be served in the other cluster', () => kubectl(b.kubeconfig, ['api-resources', '--api-group', group]).includes('widgets'));
+    const restore = (id: string) => s.run(['restore', id, '--repo', repo, '--kubeconfig', b.kubeconfig, '--objects', '--include-namespaces', ns, '--exclude-resources', 'customresourcedefinitions.apiextensions.k8s.io', '--json']);
+    const refused = await restore(plain.id);
+    expect(refused.code).toBe(3);
+    expect((JSON.parse(refused.stdout) as RestoreReport).items.find((i) => i.key === `widgets.${group}/${ns}/w1`)).toMatchObject({
+      action: 'failed', reason: `widgets.${group}: the target serves v1beta1, the backup holds v1 (a backup taken with --all-versions keeps every served version)`,
+    });
+    const restored = await restore(all.id);
+    expect(restored.code).toBe(0);
+    expect(getJson<{ apiVersion: string; spec: unknown }>(b.kubeconfig, [`widgets.v1beta1.${group}`, 'w1', '-n', ns])).toMatchObject({ apiVersion: `${group}/v1beta1`, spec: { size: 3 } });
   }, 600_000);
 });

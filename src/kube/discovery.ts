@@ -5,7 +5,7 @@
  * that cannot be read (an aggregated API that is down) is reported, not fatal: the rest of
  * the cluster is still backed up.
  */
-import { groupVersion, preferenceOrder, preferredTypes, type GroupVersions } from '../core/objects/preferred-versions.ts';
+import { groupVersion, preferenceOrder, preferredTypes, servedVersions, type GroupVersions } from '../core/objects/preferred-versions.ts';
 import type { ResourceType } from '../core/objects/types.ts';
 import type { KubeHttp } from './http.ts';
 import { groupVersionPath } from './resource-path.ts';
@@ -17,6 +17,8 @@ export interface DiscoveryFailure {
 
 export interface Discovery {
   readonly types: readonly ResourceType[];
+  /** Every served version of each type ("deployments.apps" → ['v1']), most preferred first. */
+  readonly versions: ReadonlyMap<string, readonly string[]>;
   readonly failures: readonly DiscoveryFailure[];
 }
 
@@ -54,5 +56,5 @@ export async function discover(http: KubeHttp): Promise<Discovery> {
   const types = preferredTypes(wanted, served);
   types.sort((a, b) => (a.group + '/' + a.resource < b.group + '/' + b.resource ? -1 : 1));
   failures.sort((a, b) => (a.groupVersion < b.groupVersion ? -1 : 1));
-  return { types, failures };
+  return { types, versions: servedVersions(wanted, served), failures };
 }

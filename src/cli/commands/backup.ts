@@ -25,6 +25,7 @@ import { addCephOptions, rbdRunner, volumeSelection, type CephFlags } from '../v
 
 interface BackupFlags extends EtcdFlags, ObjectFilterFlags, CephFlags {
   readonly objects: boolean;
+  readonly allVersions?: boolean;
   readonly volumes: boolean;
   readonly workload: string[];
   readonly pvc: string[];
@@ -76,6 +77,7 @@ export function backupCommand(): Command {
     .option('--rbd-block-size <size>', 'with --volumes: the block RBD images are stored in (a power of two, 64KiB to 32MiB; default 4MiB). Smaller blocks keep scattered small writes small in the repository, at more index entries per GiB')
     .option('--node <name>', 'with --volumes: this node\'s name; local volumes pinned to other nodes are left to the agents there')
     .option('--volume-snapshot-class <name>', 'with --volumes: the VolumeSnapshotClass for CSI snapshots (default: the driver\'s default class)')
+    .option('--all-versions', 'with --objects: also store every object at each other version its type is served at, so a cluster that dropped a version can be restored into')
     .option('-l, --selector <selector>', 'only API objects with these labels, and with --volumes the workloads with them (app=web,tier!=cache)')
     .option('--force', 'take the etcd snapshot even without quorum, with an alarm raised or with members that disagree (marked dirty)', false)
     .option('--tag <tag>', 'tag the snapshot (repeatable)', repeated, [])
@@ -173,7 +175,7 @@ ${EXIT_STATUS_HELP}`,
           paths,
           tags: options.tag,
           ...(etcd && { etcd }),
-          ...(http && options.objects && { objects: { http, filters, unknownTypes: 'error', ...(options.selector !== undefined && { labelSelector: options.selector }) } }),
+          ...(http && options.objects && { objects: { http, filters, unknownTypes: 'error', ...(options.allVersions === true && { allVersions: true }), ...(options.selector !== undefined && { labelSelector: options.selector }) } }),
           ...(volumes && { volumes }),
           ...(options.host !== undefined && { host: options.host }),
           ...(options.parent !== undefined && { parent: options.parent }),

@@ -31,6 +31,8 @@ const objectsSource = z.strictObject({
   excludeResources: globs('a resource such as events'),
   labelSelector: z.string().optional(),
   clusterScoped: z.boolean({ error: 'expected true or false' }).default(true),
+  /** Also store every object at each other served version of its type (restores into clusters that dropped a version). */
+  allVersions: z.boolean({ error: 'expected true or false' }).default(false),
 });
 
 const volumesSource = z.strictObject({

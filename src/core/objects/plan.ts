@@ -15,6 +15,8 @@ import { objectKey, SYSTEM_NAMESPACES, typeName, type KubeObject, type OwnerRefe
 export interface PlanInput {
   readonly type: ResourceType;
   readonly object: KubeObject;
+  /** With a backup taken --all-versions: the same object at the type's other served versions. */
+  readonly otherVersions?: ReadonlyMap<string, KubeObject>;
 }
 
 export interface RestoreOptions {
@@ -36,6 +38,8 @@ export interface PlannedItem {
   /** The uid it had in the backed-up cluster: dependents' owner references name it. */
   readonly uid: string | undefined;
   readonly notes: readonly string[];
+  /** The object at other versions (sanitised and mapped alike), for a target that does not serve `type.version`. */
+  readonly otherVersions?: ReadonlyMap<string, KubeObject>;
 }
 
 export interface PlanStep {
@@ -130,7 +134,7 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
 
   const items: (Omit<PlannedItem, 'notes'> & { notes: string[]; stage: Stage; owners: readonly string[] })[] = [];
   const targets = new Set<string>();
-  for (const { type, object } of chosen) {
+  for (const { type, object, otherVersions } of chosen) {
     const made = madeByCluster(type, object);
     if (made !== undefined) {
       leftToTarget.push({ key: objectKey(type, object.metadata.namespace, object.metadata.name), reason: made });
@@ -146,9 +150,15 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
     }
     targets.add(key);
     const owners = (object.metadata.ownerReferences ?? []).map((o) => o.uid);
+    const others = otherVersions === undefined ? undefined : new Map([...otherVersions].map(([version, other]) => {
+      const cleaned = sanitize(other, options).object;
+      applyMappings(cleaned, options.mappings);
+      return [version, cleaned] as const;
+    }));
     items.push({
       key, source: objectKey(type, object.metadata.namespace, object.metadata.name), type, object: clean,
       uid: object.metadata.uid, notes: [...notes, ...mappingNotes], stage: stageOf(type, customTypes), owners,
+      ...(others !== undefined && { otherVersions: others }),
     });
   }
 
@@ -190,7 +200,7 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
     const id = `${s}:${d}`;
     let group = groups.get(id);
     if (group === undefined) groups.set(id, (group = { stage: STAGES[s]!, depth: d, items: [] }));
-    group.items.push({ key: item.key, source: item.source, type: item.type, object: item.object, uid: item.uid, notes: item.notes });
+    group.items.push({ key: item.key, source: item.source, type: item.type, object: item.object, uid: item.uid, notes: item.notes, ...(item.otherVersions !== undefined && { otherVersions: item.otherVersions }) });
   }
   const steps = [...groups.values()].sort((a, b) => stageIndex(a.stage) - stageIndex(b.stage) || a.depth - b.depth);
   return { steps, nodes, excluded, leftToTarget, total: inputs.length };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { preferenceOrder, preferredTypes } from './preferred-versions.ts';
+import { preferenceOrder, preferredTypes, servedVersions } from './preferred-versions.ts';
 import type { ResourceType } from './types.ts';
 
 const type = (group: string, version: string, resource: string, kind: string): ResourceType => ({ group, version, resource, kind, namespaced: true, verbs: ['list'] });
@@ -18,6 +18,7 @@ describe('preferred versions', () => {
     ]);
     const types = preferredTypes([{ group: '', versions: ['v1'] }, { group: 'example.io', versions: ['v1', 'v1alpha1'] }], served);
     expect(types.map((t) => `${t.resource}.${t.group}@${t.version}`)).toEqual(['configmaps.@v1', 'widgets.example.io@v1', 'gadgets.example.io@v1alpha1']);
+    expect(Object.fromEntries(servedVersions([{ group: 'example.io', versions: ['v1', 'v1alpha1'] }], served))).toEqual({ 'widgets.example.io': ['v1', 'v1alpha1'], 'gadgets.example.io': ['v1alpha1'] });
   });
 
   it('skips a version discovery could not read', () => {

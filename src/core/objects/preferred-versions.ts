@@ -4,7 +4,7 @@
  * but serves some kinds only at v1alpha1 (common with operators) still has those kinds
  * backed up — at v1alpha1 — instead of losing every object of them.
  */
-import type { ResourceType } from './types.ts';
+import { typeName, type ResourceType } from './types.ts';
 
 export interface GroupVersions {
   readonly group: string;
@@ -34,6 +34,20 @@ export function preferredTypes(groups: readonly GroupVersions[], served: Readonl
     }
   }
   return types;
+}
+
+/** Every served version of each resource ("widgets.example.io" → ['v1', 'v1alpha1']), most preferred first. */
+export function servedVersions(groups: readonly GroupVersions[], served: ReadonlyMap<string, readonly ResourceType[]>): Map<string, string[]> {
+  const versions = new Map<string, string[]>();
+  for (const { group, versions: order } of groups) {
+    for (const version of order) {
+      for (const type of served.get(groupVersion(group, version)) ?? []) {
+        const name = typeName(type);
+        versions.set(name, [...(versions.get(name) ?? []), version]);
+      }
+    }
+  }
+  return versions;
 }
 
 export function groupVersion(group: string, version: string): string {

@@ -8,7 +8,8 @@ import { Lock } from '../../repository/lock.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { PlanApplier, type ApplyOptions, type ApplyProgress, type ItemResult } from '../../sources/objects/apply.ts';
-import { readObjects } from '../../sources/objects/read.ts';
+import { indexOtherVersions, loadObject, readObjects } from '../../sources/objects/read.ts';
+import { objectKey } from '../../core/objects/types.ts';
 import { requireObjectsRecord } from '../../sources/objects/record.ts';
 
 export interface ObjectsRestoreRequest extends RestoreOptions {
@@ -29,8 +30,13 @@ export type { ApplyProgress };
 
 export async function loadPlanInputs(repository: Repository, snapshot: StoredSnapshot): Promise<PlanInput[]> {
   const record = requireObjectsRecord(snapshot);
+  const others = await indexOtherVersions(repository, snapshot.tree, record);
   const inputs: PlanInput[] = [];
-  for await (const stored of readObjects(repository, snapshot.tree, record)) inputs.push(stored);
+  for await (const stored of readObjects(repository, snapshot.tree, record)) {
+    const versions = others.get(objectKey(stored.type, stored.object.metadata.namespace, stored.object.metadata.name));
+    if (versions === undefined) inputs.push(stored);
+    else inputs.push({ ...stored, otherVersions: new Map(await Promise.all([...versions].map(async ([version, entry]) => [version, await loadObject(repository, entry.blob)] as const))) });
+  }
   return inputs;
 }
 

@@ -113,6 +113,7 @@ export async function planSources(config: Config, planName: string, options: { h
             clusterScoped: source.clusterScoped,
           },
           ...(source.labelSelector !== undefined && { labelSelector: source.labelSelector }),
+          ...(source.allVersions && { allVersions: true }),
         };
       }
     }

@@ -57,6 +57,8 @@ export class PlanApplier {
   /** Old uid → uid in the target, for owner references. */
   private readonly uids = new Map<string, string>();
   private served = new Map<string, ResourceType>();
+  /** Every version the target serves of each type. */
+  private servedVersions: ReadonlyMap<string, readonly string[]> = new Map();
   /** Namespaces this run creates (for server dry-run, where they never appear). */
   private readonly newNamespaces = new Set<string>();
   /** Types the plan's own CRDs define ("widgets.example.io"): a dry run cannot create them first. */
@@ -100,29 +102,44 @@ export class PlanApplier {
   }
 
   private async refreshServed(): Promise<void> {
-    const { types } = await discover(this.http);
+    const { types, versions } = await discover(this.http);
     this.served = new Map(types.map((t) => [typeName(t), t]));
+    this.servedVersions = versions;
   }
 
-  /** The target's endpoint for the type, at the version the object was saved in. */
-  private targetType(type: ResourceType): ResourceType | string {
+  /**
+   * The object at a version the target serves: as saved, or (a backup taken --all-versions)
+   * at the most preferred other version the target serves; a reason when there is none.
+   */
+  private atServedVersion(item: PlannedItem, served: ResourceType): { object: KubeObject; target: ResourceType } | string {
+    const versions = this.servedVersions.get(typeName(item.type)) ?? [served.version];
+    if (versions.includes(item.type.version)) return { object: item.object, target: { ...served, version: item.type.version } };
+    const other = versions.find((v) => item.otherVersions?.has(v));
+    if (other !== undefined) return { object: item.otherVersions!.get(other)!, target: { ...served, version: other } };
+    const kept = item.otherVersions === undefined ? '' : ` or ${[...item.otherVersions.keys()].join(', ')}`;
+    return `${typeName(item.type)}: the target serves ${versions.join(', ')}, the backup holds ${item.type.version}${kept}${item.otherVersions === undefined ? ' (a backup taken with --all-versions keeps every served version)' : ''}`;
+  }
+
+  /** The target's endpoint for the type, and the object at a version it serves. */
+  private targetType(item: PlannedItem): { object: KubeObject; target: ResourceType } | string {
+    const type = item.type;
     const served = this.served.get(typeName(type));
     if (served === undefined) {
       return this.definedByPlan.has(typeName(type))
         ? `${typeName(type)} is not served although this restore created its CustomResourceDefinition (it did not become established, or does not serve ${type.version})`
         : `${typeName(type)} is not served by the target cluster, and no CustomResourceDefinition in this restore defines it`;
     }
-    // The body names the saved version; a target that no longer serves it answers 404.
-    return { ...served, version: type.version };
+    return this.atServedVersion(item, served);
   }
 
   private async applyItem(item: PlannedItem): Promise<ItemResult> {
     if (this.options.serverDryRun && !this.served.has(typeName(item.type)) && this.definedByPlan.has(typeName(item.type))) {
       return { key: item.key, action: 'created', reason: 'would create after its CustomResourceDefinition (not validated: a dry run does not create the CRD)' };
     }
-    const target = this.targetType(item.type);
-    if (typeof target === 'string') return { key: item.key, action: 'failed', reason: target };
-    const object = this.withOwners(item.object);
+    const chosen = this.targetType(item);
+    if (typeof chosen === 'string') return { key: item.key, action: 'failed', reason: chosen };
+    const target = chosen.target;
+    const object = this.withOwners(chosen.object);
     const namespace = object.metadata.namespace;
     const dryRun = this.options.serverDryRun ? 'All' : undefined;
     try {

@@ -10,12 +10,14 @@ import { typeName, type KubeObject, type ResourceType } from '../../core/objects
 import type { BlobWriter } from '../../repository/blob-writer.ts';
 import type { TreeNode } from '../../repository/tree.ts';
 import { ClusterReader, failureText, type ClusterReadRequest } from './cluster-reader.ts';
-import { directoryNode, OBJECTS_DIR, objectNode, typeRecord, type TypeRecord } from './layout.ts';
+import { directoryNode, OBJECTS_DIR, objectNode, typeRecord, versionDirectory, type TypeRecord } from './layout.ts';
 import type { ObjectsRecord } from './record.ts';
 
 export interface ObjectsBackupRequest extends ClusterReadRequest {
   /** Types listed at once (default 4). */
   readonly concurrency?: number;
+  /** Also store every object at each other version its type is served at (Velero's EnableAPIGroupVersions). */
+  readonly allVersions?: boolean;
 }
 
 export interface ObjectsProgress {
@@ -48,9 +50,15 @@ export class ObjectsBackup {
     const records: TypeRecord[] = [];
     const typeNodes: TreeNode[] = [];
     const backupType = async (type: ResourceType): Promise<void> => {
-      const { count, node } = await this.backupType(reader, type);
-      records.push(typeRecord(type, count));
+      const { count, node } = await this.backupType(reader, type, typeName(type));
+      const otherVersions: { version: string; objects: number }[] = [];
       if (node !== undefined) typeNodes.push(node);
+      for (const version of request.allVersions === true ? (reader.versions.get(typeName(type)) ?? []).filter((v) => v !== type.version) : []) {
+        const other = await this.backupType(reader, { ...type, version }, versionDirectory(type, version), false);
+        otherVersions.push({ version, objects: other.count });
+        if (other.node !== undefined) typeNodes.push(other.node);
+      }
+      records.push({ ...typeRecord(type, count), ...(otherVersions.length > 0 && { otherVersions }) });
       this.progress.typesDone++;
       this.progress.skipped = reader.skippedObjects;
     };
@@ -73,7 +81,7 @@ export class ObjectsBackup {
   }
 
   /** Lists one type and stores its objects; returns the type's directory node (none when empty). */
-  private async backupType(reader: ClusterReader, type: ResourceType): Promise<{ count: number; node: TreeNode | undefined }> {
+  private async backupType(reader: ClusterReader, type: ResourceType, directory: string, counted = true): Promise<{ count: number; node: TreeNode | undefined }> {
     const byNamespace = new Map<string, TreeNode[]>();
     let count = 0;
     await reader.read(type, async (objects) => {
@@ -85,14 +93,14 @@ export class ObjectsBackup {
         if (nodes === undefined) byNamespace.set(namespace, (nodes = []));
         nodes.push(objectNode(object.metadata.name, id, bytes.length, object.metadata['creationTimestamp'] as string | undefined));
         count++;
-        this.progress.objects++;
+        if (counted) this.progress.objects++;
         this.progress.bytes += bytes.length;
       }
     });
     if (count === 0) return { count, node: undefined };
-    if (!type.namespaced) return { count, node: directoryNode(typeName(type), await this.writer.saveTree(byNamespace.get('') ?? [])) };
+    if (!type.namespaced) return { count, node: directoryNode(directory, await this.writer.saveTree(byNamespace.get('') ?? [])) };
     const namespaceNodes: TreeNode[] = [];
     for (const [namespace, nodes] of byNamespace) namespaceNodes.push(directoryNode(namespace, await this.writer.saveTree(nodes)));
-    return { count, node: directoryNode(typeName(type), await this.writer.saveTree(namespaceNodes)) };
+    return { count, node: directoryNode(directory, await this.writer.saveTree(namespaceNodes)) };
   }
 }

@@ -47,6 +47,8 @@ export class ClusterReader {
   skippedObjects = 0;
   /** Every type discovery found, selected or not: what "covered" is measured against. */
   served: readonly ResourceType[] = [];
+  /** Every served version of each type, most preferred first. */
+  versions: ReadonlyMap<string, readonly string[]> = new Map();
   private readonly request: ClusterReadRequest;
   private readonly skipped = new Map<string, { type: string; reason: string; count: number; examples: string[] }>();
   private readonly servicesWithSelector = new Set<string>();
@@ -74,6 +76,7 @@ export class ClusterReader {
     }
     for (const name of unknown) this.failures.push({ type: name, error: 'named in includeResources, but the cluster serves no such resource type' });
     this.served = discovery.types;
+    this.versions = discovery.versions;
     const selected: ResourceType[] = [];
     for (const type of discovery.types) {
       if (!typeSelected(this.request.filters, type)) continue;

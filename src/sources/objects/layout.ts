@@ -4,7 +4,7 @@
  * cluster-scoped ones, TYPE spelled "deployments.apps" (or "configmaps" in the core group).
  * Each object is its own file blob, so an object that did not change costs nothing.
  */
-import type { ResourceType } from '../../core/objects/types.ts';
+import { typeName, type ResourceType } from '../../core/objects/types.ts';
 import type { Id } from '../../repository/hash.ts';
 import type { TreeNode } from '../../repository/tree.ts';
 
@@ -36,6 +36,16 @@ export function directoryNode(name: string, subtree: Id): TreeNode {
 /** What a snapshot records of each backed-up type: enough to restore it without the source cluster. */
 export interface TypeRecord extends Omit<ResourceType, 'verbs'> {
   readonly objects: number;
+  /**
+   * With --all-versions: the other versions the type was served at, each stored whole in
+   * objects/TYPE@VERSION/, so a target that no longer serves `version` can take another.
+   */
+  readonly otherVersions?: readonly { readonly version: string; readonly objects: number }[];
+}
+
+/** objects/TYPE@VERSION: the same objects, read at another served version. */
+export function versionDirectory(type: Pick<ResourceType, 'group' | 'resource'>, version: string): string {
+  return `${typeName(type)}@${version}`;
 }
 
 export function typeRecord(type: ResourceType, objects: number): TypeRecord {

@@ -6,7 +6,7 @@ import { objectKey, typeName, type KubeObject, type ResourceType } from '../../c
 import type { Id } from '../../repository/hash.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { TreeNode } from '../../repository/tree.ts';
-import { OBJECTS_DIR, objectNameOf } from './layout.ts';
+import { OBJECTS_DIR, objectNameOf, versionDirectory } from './layout.ts';
 import type { ObjectsRecord } from './record.ts';
 
 export interface StoredObject {
@@ -30,22 +30,40 @@ export interface IndexedObject {
 /** Every object of a snapshot by key ("deployments.apps/shop/web") with its type and blob, without reading the objects. */
 export async function indexObjects(repository: Repository, root: Id, record: ObjectsRecord): Promise<Map<string, IndexedObject>> {
   const index = new Map<string, IndexedObject>();
-  const tree = await objectsTree(repository, root);
-  if (tree === undefined) return index;
   const types = new Map(record.types.map((t) => [typeName(t), { ...t, verbs: [] as string[] }]));
+  for await (const [key, entry] of walkDirectories(repository, root, types)) index.set(key, entry);
+  return index;
+}
+
+/** With --all-versions: each object's other stored versions, by key and then version. */
+export async function indexOtherVersions(repository: Repository, root: Id, record: ObjectsRecord): Promise<Map<string, Map<string, IndexedObject>>> {
+  const others = new Map<string, Map<string, IndexedObject>>();
+  const directories = new Map(record.types.flatMap((t) => (t.otherVersions ?? []).map((o) => [versionDirectory(t, o.version), { ...t, version: o.version, verbs: [] as string[] }] as const)));
+  if (directories.size === 0) return others;
+  for await (const [key, entry] of walkDirectories(repository, root, directories)) {
+    let versions = others.get(key);
+    if (versions === undefined) others.set(key, (versions = new Map()));
+    versions.set(entry.type.version, entry);
+  }
+  return others;
+}
+
+/** The objects below the named type directories of objects/, keyed as objectKey spells them. */
+async function* walkDirectories(repository: Repository, root: Id, directories: ReadonlyMap<string, ResourceType>): AsyncGenerator<[string, IndexedObject]> {
+  const tree = await objectsTree(repository, root);
+  if (tree === undefined) return;
   for (const dir of (await repository.loadTree(tree)).nodes) {
-    const type = types.get(dir.name);
+    const type = directories.get(dir.name);
     if (type === undefined || dir.subtree === undefined) continue;
-    const add = (namespace: string | undefined, node: TreeNode): void => {
+    const entry = (namespace: string | undefined, node: TreeNode): [string, IndexedObject] | undefined => {
       const name = objectNameOf(node.name);
-      if (node.type === 'file' && name !== undefined && node.content?.length === 1) index.set(objectKey(type, namespace, name), { type, blob: node.content[0]! });
+      return node.type === 'file' && name !== undefined && node.content?.length === 1 ? [objectKey(type, namespace, name), { type, blob: node.content[0]! }] : undefined;
     };
     for (const node of (await repository.loadTree(dir.subtree)).nodes) {
-      if (node.type !== 'dir' || node.subtree === undefined) add(undefined, node);
-      else for (const child of (await repository.loadTree(node.subtree)).nodes) add(node.name, child);
+      const found = node.type !== 'dir' || node.subtree === undefined ? [entry(undefined, node)] : (await repository.loadTree(node.subtree)).nodes.map((child) => entry(node.name, child));
+      for (const item of found) if (item !== undefined) yield item;
     }
   }
-  return index;
 }
 
 /** Every stored object, as the snapshot's record types them; blobs are loaded a window at a time. */
