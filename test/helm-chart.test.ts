@@ -73,6 +73,11 @@ describe('Helm chart', () => {
     expect(etcd.containers[0].securityContext.privileged).toBe(false);
     expect(text).not.toMatch(/privileged: true/);
 
+    // Alert rules, when asked for, aggregate across replicas so that they cannot flap.
+    expect(docs.some((d) => d.kind === 'PrometheusRule')).toBe(false);
+    const rule = find(render('strata', ns, ['alerts.prometheusRule=true']).docs, 'PrometheusRule', 'strata');
+    expect(rule.spec.groups[0].rules[0]).toMatchObject({ alert: 'StrataRPOViolated', expr: 'max by (plan) (strata_plan_rpo_compliant) == 0', for: '15m' });
+
     // The strata.yaml the chart renders is one strata accepts.
     const config = find(docs, 'ConfigMap', '-config').data['strata.yaml'] as string;
     const file = join(s.dir, 'chart-strata.yaml');

@@ -47,10 +47,10 @@ describe('strata serve', () => {
     for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
 
-  function writeConfig(namespace: string): void {
+  function writeConfig(namespace: string, repository = repo): void {
     writeFileSync(config, `
 repositories:
-  main: { url: ${repo}, passwordFile: ${s.passwordFile} }
+  main: { url: ${repository}, passwordFile: ${s.passwordFile} }
 clusters:
   bed: { kubeconfig: ${cluster().bed.kubeconfig} }
 plans:
@@ -135,7 +135,10 @@ plans:
   }, 180_000);
 
   it('two replicas share a Lease: only the leader runs; killing it makes the standby run the next schedule', async () => {
-    writeConfig(cluster().namespace);
+    // A repository of its own: both replicas start from no snapshot at all.
+    const fresh = join(s.dir, 'lease-repo');
+    await s.ok(['init', '--repo', fresh]);
+    writeConfig(cluster().namespace, fresh);
     const lease = ['--plan', 'files', '--lease', `${cluster().namespace}/strata-serve`, '--lease-duration', '4s', '--kubeconfig', cluster().bed.kubeconfig];
     const a = replica([...lease, '--identity', 'replica-a']);
     const b = replica([...lease, '--identity', 'replica-b']);
@@ -147,8 +150,37 @@ plans:
     });
     const standbyName = leaderName === 'a' ? 'b' : 'a';
     const leader = leaderName === 'a' ? a : b;
+    // Both replicas are scraped side by side through the first runs: they must agree on the
+    // RPO compliance, but for a moment shorter than one schedule tick (3 s) while a snapshot lands.
+    const compliance = async (url: string): Promise<string | undefined> => /strata_plan_rpo_compliant\{plan="files",role="(?:leader|standby)"\} (\d)/.exec(await (await fetch(`${url}/metrics`)).text())?.[1];
+    const samples: { at: number; leader?: string; standby?: string }[] = [];
+    let scraping = true;
+    const scraper = (async () => {
+      for (let i = 0; scraping && i < 400; i++) {
+        const [l, sb] = await Promise.all([compliance(urls[leaderName]), compliance(urls[standbyName])]);
+        samples.push({ at: Date.now(), ...(l !== undefined && { leader: l }), ...(sb !== undefined && { standby: sb }) });
+        await sleep(200);
+      }
+    })();
     await until('a run on the leader', async () => ((await get<Run[]>(`${urls[leaderName]}/api/runs`)).some((r) => r.result === 'succeeded') ? true : undefined));
+    await sleep(6_000);
+    scraping = false;
+    await scraper;
+    expect(samples.filter((x) => x.leader === undefined || x.standby === undefined)).toEqual([]);
+    expect(samples.at(-1)).toMatchObject({ leader: '1', standby: '1' });
+    let longest = 0;
+    let since: number | undefined;
+    for (const x of samples) {
+      if (x.leader === x.standby) since = undefined;
+      else longest = Math.max(longest, x.at - (since ??= x.at));
+    }
+    expect(longest).toBeLessThan(3_000);
     expect(await get<Run[]>(`${urls[standbyName]}/api/runs`)).toEqual([]);
+    // The standby exports the same per-plan series, labelled with its role.
+    const standbyMetrics = await (await fetch(`${urls[standbyName]}/metrics`)).text();
+    expect(standbyMetrics).toContain('strata_plan_runs_total{plan="files",result="succeeded",role="standby"} 0');
+    expect(standbyMetrics).toMatch(/strata_plan_last_success_timestamp_seconds\{plan="files",role="standby"\} \d/);
+    expect(standbyMetrics).toMatch(/strata_repository_snapshots\{repository="main",role="standby"\} [1-9]/);
 
     leader.child.kill('SIGKILL');
     const killedAt = Date.now();

@@ -11,6 +11,7 @@ import { Duration } from '../../core/duration.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { KubeHttp } from '../../kube/http.ts';
 import { LeaseElector } from '../../kube/lease.ts';
+import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { listSnapshots } from '../../repository/snapshots.ts';
 import { collect } from '../../storage/backend.ts';
@@ -42,8 +43,14 @@ export interface ServeOptions {
   readonly log: (message: string) => void;
 }
 
-/** How often the repository figures (size, dedup, snapshots, RPO ages) are re-read between runs. */
+/** How often the repository figures (size, dedup) are re-read between runs. */
 const REFRESH_MS = 5 * 60_000;
+/**
+ * The snapshot listing behind RPO and last-success figures is read again when a scrape finds
+ * it older than this: leader and standby then answer from the same repository state, never
+ * from one taken minutes apart (a standby runs nothing, so nothing else would refresh it).
+ */
+const LISTING_FRESH_MS = 1_000;
 
 export function scheduledPlans(config: Config, names: readonly string[] | undefined): ScheduledPlan[] {
   const chosen = names !== undefined && names.length > 0 ? names : Object.keys(config.plans).filter((n) => config.plans[n]!.schedule !== undefined);
@@ -67,6 +74,9 @@ export class Serve {
   private readonly elector: LeaseElector | undefined;
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly snapshots = new Map<string, readonly StoredSnapshot[]>();
+  /** Repositories stay open between listings: a key is unwrapped (scrypt) once, not per scrape. */
+  private readonly opened = new Map<string, Promise<Repository>>();
+  private readonly listed = new Map<string, { at: number; listing: Promise<void> }>();
   private server: Server | undefined;
   private refresher: NodeJS.Timeout | undefined;
 
@@ -78,13 +88,14 @@ export class Serve {
     this.elector = options.lease === undefined ? undefined : new LeaseElector(options.lease.http, {
       ...options.lease,
       onChange: (leading, holder) => {
-        this.metrics.setLeader(leading);
+        this.metrics.setLeader(leading, true);
         options.log(leading ? `leading: this replica (${options.lease!.identity}) runs the schedules` : `standing by: ${holder ?? 'another replica'} holds the lease`);
       },
       onError: (error) => options.log(`lease: ${(error as Error).message}`),
     });
-    this.metrics.setLeader(this.elector === undefined);
+    this.metrics.setLeader(this.elector === undefined, this.elector !== undefined);
     this.metrics.setStatusSource(() => this.statuses());
+    this.metrics.declarePlans(this.plans.map((p) => p.name));
     this.scheduler = new Scheduler(this.plans, {
       clock: options.clock ?? systemClock,
       isLeader: () => this.elector?.isLeader() ?? true,
@@ -120,6 +131,36 @@ export class Serve {
     await this.elector?.stop();
     await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
     this.server?.closeAllConnections();
+    for (const repository of this.opened.values()) await repository.then((r) => r.backend.close?.(), () => undefined);
+  }
+
+  private repository(name: string): Promise<Repository> {
+    let opened = this.opened.get(name);
+    if (opened === undefined) {
+      const choice = configuredRepository(this.options.config, name);
+      opened = openRepository(choice.address, choice.credentials);
+      // A failed open is tried again next time.
+      opened.catch(() => this.opened.delete(name));
+      this.opened.set(name, opened);
+    }
+    return opened;
+  }
+
+  /** The snapshot listings, read again where older than LISTING_FRESH_MS (one listing at a time per repository). */
+  private async freshListings(): Promise<void> {
+    await Promise.all(this.repositories().map(async (name) => {
+      const last = this.listed.get(name);
+      if (last !== undefined && Date.now() - last.at < LISTING_FRESH_MS) return last.listing;
+      const listing = this.listSnapshots(name);
+      this.listed.set(name, { at: Date.now(), listing });
+      await listing.catch((error: unknown) => this.options.log(`repository ${name}: ${(error as Error).message}`));
+    }));
+  }
+
+  private async listSnapshots(name: string): Promise<void> {
+    const { snapshots } = await listSnapshots(await this.repository(name));
+    this.snapshots.set(name, snapshots);
+    this.metrics.recordSnapshots(name, snapshots, (plan) => this.sourcesOf(plan));
   }
 
   private repositories(): string[] {
@@ -161,19 +202,14 @@ export class Serve {
   }
 
   private async refresh(name: string): Promise<void> {
-    const choice = configuredRepository(this.options.config, name);
-    const repository = await openRepository(choice.address, choice.credentials);
-    try {
-      const [{ snapshots }, packs] = await Promise.all([listSnapshots(repository), collect(repository.backend.list('data/'))]);
-      this.snapshots.set(name, snapshots);
-      this.metrics.recordRepository(name, {
-        storedBytes: packs.reduce((sum, p) => sum + p.size, 0),
-        logicalBytes: snapshots.reduce((sum, s) => sum + s.summary.bytes, 0),
-        snapshots: snapshots.length,
-      });
-    } finally {
-      await repository.backend.close?.();
-    }
+    const repository = await this.repository(name);
+    const [packs] = await Promise.all([collect(repository.backend.list('data/')), this.listSnapshots(name)]);
+    this.listed.set(name, { at: Date.now(), listing: Promise.resolve() });
+    const snapshots = this.snapshots.get(name) ?? [];
+    this.metrics.recordRepository(name, {
+      storedBytes: packs.reduce((sum, p) => sum + p.size, 0),
+      logicalBytes: snapshots.reduce((sum, s) => sum + s.summary.bytes, 0),
+    });
   }
 
   private logEvent(event: SchedulerEvent): void {
@@ -191,6 +227,7 @@ export class Serve {
     try {
       if (req.method !== 'GET') return send(405, { error: 'only GET' });
       const plan = url.searchParams.get('plan') ?? undefined;
+      if (url.pathname === '/metrics' || url.pathname.startsWith('/api/status') || url.pathname.startsWith('/api/snapshots')) await this.freshListings();
       switch (url.pathname) {
         case '/healthz':
           return send(200, {

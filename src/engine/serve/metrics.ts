@@ -2,15 +2,20 @@
  * What `serve` exports on /metrics (Prometheus text format, prom-client). Per plan: last
  * success, last duration, runs by result, bytes added, RPO and its compliance; per plan and
  * source: last success; per repository: size and dedup ratio; and whether this replica leads.
+ * Every replica exports every per-plan series: the RPO figures and the last success come from
+ * the repository's snapshots, which all replicas read alike; run counts are this replica's.
+ * With a Lease, every series carries `role` (leader or standby).
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { PlanStatus } from '../plan/status.ts';
 import type { RunRecord } from '../plan/run.ts';
+import type { StoredSnapshot } from '../../repository/snapshot.ts';
+
+const RESULTS = ['succeeded', 'partially-failed', 'failed'] as const;
 
 export interface RepositoryFigures {
   readonly storedBytes: number;
   readonly logicalBytes: number;
-  readonly snapshots: number;
 }
 
 export class ServeMetrics {
@@ -26,6 +31,8 @@ export class ServeMetrics {
   private readonly repositorySnapshots: Gauge;
   private readonly leader: Gauge;
   private statuses: () => readonly PlanStatus[] = () => [];
+  /** Newest success per plan, and per plan and source (seconds): from runs and from snapshots, whichever is later. */
+  private readonly successAt = new Map<string, number>();
 
   constructor() {
     const registers = [this.registry];
@@ -68,24 +75,50 @@ export class ServeMetrics {
     this.statuses = source;
   }
 
+  /** Every scheduled plan has its run counters from the start, at zero (a standby never runs). */
+  declarePlans(plans: readonly string[]): void {
+    for (const plan of plans) {
+      for (const result of RESULTS) this.runs.inc({ plan, result }, 0);
+      this.bytesAdded.inc({ plan }, 0);
+    }
+  }
+
   recordRun(run: RunRecord, sources: readonly string[]): void {
     this.runs.inc({ plan: run.plan, result: run.result });
     this.lastDuration.set({ plan: run.plan }, run.durationMs / 1000);
     this.lastBytesAdded.set({ plan: run.plan }, run.bytesAdded);
     this.bytesAdded.inc({ plan: run.plan }, run.bytesAdded);
     if (run.result !== 'succeeded') return;
-    const at = Date.parse(run.finishedAt) / 1000;
-    this.lastSuccess.set({ plan: run.plan }, at);
-    for (const source of sources) this.sourceLastSuccess.set({ plan: run.plan, source }, at);
+    this.succeeded(run.plan, sources, Date.parse(run.finishedAt) / 1000);
+  }
+
+  /** The newest completed snapshot of each plan counts as its last success on every replica. */
+  recordSnapshots(repository: string, snapshots: readonly StoredSnapshot[], sourcesOf: (plan: string) => readonly string[]): void {
+    this.repositorySnapshots.set({ repository }, snapshots.length);
+    const newest = new Map<string, number>();
+    for (const s of snapshots) {
+      if (s.plan === undefined || s.result !== 'completed') continue;
+      const end = (Date.parse(s.time) + s.summary.durationMs) / 1000;
+      newest.set(s.plan, Math.max(newest.get(s.plan) ?? 0, end));
+    }
+    for (const [plan, at] of newest) this.succeeded(plan, sourcesOf(plan), at);
+  }
+
+  private succeeded(plan: string, sources: readonly string[], at: number): void {
+    if ((this.successAt.get(plan) ?? 0) >= at) return;
+    this.successAt.set(plan, at);
+    this.lastSuccess.set({ plan }, at);
+    for (const source of sources) this.sourceLastSuccess.set({ plan, source }, at);
   }
 
   recordRepository(name: string, figures: RepositoryFigures): void {
     this.repositorySize.set({ repository: name }, figures.storedBytes);
-    this.repositorySnapshots.set({ repository: name }, figures.snapshots);
     this.dedupRatio.set({ repository: name }, figures.storedBytes === 0 ? 0 : figures.logicalBytes / figures.storedBytes);
   }
 
-  setLeader(leading: boolean): void {
+  /** Whether this replica leads; with a Lease (`elected`), every series is labelled with the role. */
+  setLeader(leading: boolean, elected: boolean): void {
     this.leader.set(leading ? 1 : 0);
+    if (elected) this.registry.setDefaultLabels({ role: leading ? 'leader' : 'standby' });
   }
 }
