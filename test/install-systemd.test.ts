@@ -4,8 +4,9 @@
  * calculator against croner's, over several expressions and time zones); systemd accepts
  * the units; and existing files are not replaced without --force.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onCalendar } from '../src/core/schedule/systemd.ts';
@@ -83,5 +84,31 @@ plans:
       croner.push(at.toISOString());
     }
     expect(systemd).toEqual(croner);
+  });
+
+  it('works as the docs show it, through the built bin/strata and in the container image\'s layout', () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const run = (program: readonly string[], args: readonly string[]) => spawnSync(program[0]!, [...program.slice(1), ...args], { encoding: 'utf8', env: { ...process.env, STRATA_PASSWORD_FILE: s.passwordFile } });
+    const installed = (program: readonly string[], dir: string) => {
+      const result = run(program, ['install', 'systemd', '--plan', 'nightly', '--config', config, '--unit-dir', dir, '--environment-file', join(dir, 'nightly.env')]);
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      execFileSync(analyze, ['verify', join(dir, 'strata-nightly.service'), join(dir, 'strata-nightly.timer')], { stdio: 'pipe', env: { ...process.env, SYSTEMD_LOG_LEVEL: 'err' } });
+      return readFileSync(join(dir, 'strata-nightly.service'), 'utf8');
+    };
+    // The checkout (or an unpacked release): ExecStart is the bin/strata wrapper.
+    const wrapper = join(root, 'bin', 'strata');
+    expect(installed([wrapper], join(s.dir, 'units-bin'))).toContain(`ExecStart=${realpathSync(wrapper)} run nightly --config ${config}\n`);
+    const manual = run([wrapper], ['install', 'systemd', '--plan', 'manual', '--config', config, '--unit-dir', join(s.dir, 'units-bin')]);
+    expect(manual.status).toBe(2);
+    expect(manual.stderr).toContain('plans.manual has no schedule');
+    // The image: /app/dist and /app/node_modules, no bin/: ExecStart is node and main.js.
+    const app = join(s.dir, 'image', 'app');
+    mkdirSync(app, { recursive: true });
+    cpSync(join(root, 'dist'), join(app, 'dist'), { recursive: true });
+    cpSync(join(root, 'package.json'), join(app, 'package.json'));
+    symlinkSync(join(root, 'node_modules'), join(app, 'node_modules'));
+    const main = join(app, 'dist', 'src', 'cli', 'main.js');
+    expect(installed([process.execPath, main], join(s.dir, 'units-image'))).toContain(`ExecStart=${process.execPath} --max-semi-space-size=4 ${main} run nightly --config ${config}\n`);
   });
 });

@@ -1,7 +1,6 @@
 /** `strata install systemd`: a service and timer pair for one plan, and its environment file. */
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '../../core/errors.ts';
 import { installSystemd } from '../../engine/install/systemd.ts';
@@ -20,9 +19,19 @@ interface SystemdFlags {
   readonly force: boolean;
 }
 
-/** bin/strata beside this installation, the program a timer should start. */
-function defaultProgram(): string {
-  return realpathSync(fileURLToPath(new URL('../../../bin/strata', import.meta.url)));
+/**
+ * The program this CLI was started as, for ExecStart: in a checkout or an unpacked release,
+ * the bin/strata wrapper beside it (it picks the Node.js 24 the project installed); in the
+ * container image, which ships dist/ only, this Node.js and the real path of main.js.
+ */
+function thisProgram(): string[] {
+  const main = realpathSync(process.argv[1] ?? '');
+  for (let dir = dirname(main), depth = 0; depth < 8 && dir !== dirname(dir); dir = dirname(dir), depth++) {
+    if (!existsSync(join(dir, 'package.json'))) continue;
+    const wrapper = join(dir, 'bin', 'strata');
+    return existsSync(wrapper) ? [wrapper] : [process.execPath, '--max-semi-space-size=4', main];
+  }
+  return [process.execPath, main];
 }
 
 export function installCommand(): Command {
@@ -61,7 +70,7 @@ ${EXIT_STATUS_HELP}`)
         plan: flags.plan,
         unitDir: resolve(flags.unitDir),
         envFile: resolve(flags.environmentFile ?? `/etc/strata/strata-${flags.plan}.env`),
-        strata: resolve(flags.strata ?? defaultProgram()),
+        program: flags.strata !== undefined ? [resolve(flags.strata)] : thisProgram(),
         configFile: resolve(file),
         environment,
         user: flags.user,

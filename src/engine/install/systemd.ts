@@ -16,8 +16,9 @@ export interface SystemdInstall {
   /** Where the unit files go (/etc/systemd/system). */
   readonly unitDir: string;
   readonly envFile: string;
-  /** Absolute path of the strata program and of strata.yaml, as ExecStart uses them. */
-  readonly strata: string;
+  /** The strata program as ExecStart starts it (a wrapper, or node and main.js), absolute paths. */
+  readonly program: readonly string[];
+  /** Absolute path of strata.yaml. */
   readonly configFile: string;
   /** KEY=VALUE lines for the environment file (credentials the backends read from the environment). */
   readonly environment: Readonly<Record<string, string>>;
@@ -51,7 +52,7 @@ After=network-online.target
 Type=oneshot
 User=${options.user}
 EnvironmentFile=${options.envFile}
-ExecStart=${[options.strata, 'run', options.plan, '--config', options.configFile].map(quote).join(' ')}
+ExecStart=${[...options.program, 'run', options.plan, '--config', options.configFile].map(quote).join(' ')}
 # A backup is background work: it yields CPU and disk to the control plane.
 Nice=10
 IOSchedulingClass=best-effort
