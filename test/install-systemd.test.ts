@@ -111,4 +111,43 @@ plans:
     const main = join(app, 'dist', 'src', 'cli', 'main.js');
     expect(installed([process.execPath, main], join(s.dir, 'units-image'))).toContain(`ExecStart=${process.execPath} --max-semi-space-size=4 ${main} run nightly --config ${config}\n`);
   });
+
+  /** systemd's own fire times for an OnCalendar expression, from a base time, in UTC. */
+  const systemdFires = (expression: string, base: string, iterations: number): string[] => {
+    const out = execFileSync(analyze, ['calendar', '--iterations', String(iterations), '--base-time', base, expression], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+    return [...out.matchAll(/(?:Next elapse|Iter\. #\d+): \w+ (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC/g)].map((m) => new Date(`${m[1]!.replace(' ', 'T')}Z`).toISOString());
+  };
+  const cronerFires = (cron: string, zone: string, base: string, count: number): string[] => {
+    const schedule = parseCron(cron, zone);
+    const fires: string[] = [];
+    for (let at = new Date(base); fires.length < count;) fires.push((at = schedule.nextRun(at)!).toISOString());
+    return fires;
+  };
+  const nights = ['2027-03-27T22:00:00Z', '2027-10-30T22:00:00Z'];
+
+  it.each([['30 1 * * *'], ['0 3 * * *'], ['45 2 * * 1-5'], ['0 6,18 * * *']])('on both DST nights, systemd and serve fire "%s" in Europe/Rome alike (so install accepts it)', (cron) => {
+    for (const night of nights) expect(systemdFires(onCalendar(cron, 'Europe/Rome'), night.replace('T', ' ').replace('Z', ' UTC'), 4), night).toEqual(cronerFires(cron, 'Europe/Rome', night, 4));
+  });
+
+  it('refuses, naming the plan, a timer that would skip or repeat differently from serve, which systemd itself shows', async () => {
+    // systemd skips the nonexistent 02:30 of 2027-03-28; serve runs it at 03:00.
+    expect(systemdFires(onCalendar('30 2 * * *', 'Europe/Rome'), '2027-03-27 22:00:00 UTC', 2)).toEqual(['2027-03-29T00:30:00.000Z', '2027-03-30T00:30:00.000Z']);
+    expect(cronerFires('30 2 * * *', 'Europe/Rome', nights[0]!, 2)).toEqual(['2027-03-28T01:00:00.000Z', '2027-03-29T00:30:00.000Z']);
+    // systemd runs the repeated 02:00 of 2027-10-31 once; serve runs both.
+    expect(systemdFires(onCalendar('0 * * * *', 'Europe/Rome'), '2027-10-30 23:30:00 UTC', 3)).toEqual(['2027-10-31T00:00:00.000Z', '2027-10-31T02:00:00.000Z', '2027-10-31T03:00:00.000Z']);
+    expect(cronerFires('0 * * * *', 'Europe/Rome', '2027-10-30T23:30:00Z', 3)).toEqual(['2027-10-31T00:00:00.000Z', '2027-10-31T01:00:00.000Z', '2027-10-31T02:00:00.000Z']);
+    const dst = join(s.dir, 'dst.yaml');
+    writeFileSync(dst, `
+repositories:
+  main: { url: ${join(s.dir, 'repo')}, passwordFile: ${s.passwordFile} }
+plans:
+  at-half-past-two:
+    repository: main
+    sources: [{ type: files, paths: [/etc/hostname] }]
+    schedule: { cron: "30 2 * * *", timeZone: Europe/Rome }
+`);
+    const refused = await s.run(['install', 'systemd', '--plan', 'at-half-past-two', '--config', dst, '--unit-dir', join(s.dir, 'units-dst')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^strata: plans\.at-half-past-two: schedule "30 2 \* \* \*" in Europe\/Rome would run differently under systemd than under strata serve on \d{4}-03-\d\d: 02:00–03:00 does not exist that night: serve runs at 03:00 where systemd does not\nhint: /);
+  });
 });

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../../core/config/schema.ts';
 import { Duration } from '../../core/duration.ts';
 import { UsageError } from '../../core/errors.ts';
+import { dstConflicts } from '../../core/schedule/dst.ts';
 import { onCalendar } from '../../core/schedule/systemd.ts';
 
 export interface SystemdInstall {
@@ -24,6 +25,8 @@ export interface SystemdInstall {
   readonly environment: Readonly<Record<string, string>>;
   readonly user: string;
   readonly force: boolean;
+  /** From when DST nights are checked (two years ahead); default now. */
+  readonly now?: Date;
 }
 
 export interface SystemdFiles {
@@ -40,6 +43,12 @@ export function systemdFiles(config: Config, options: SystemdInstall): SystemdFi
   if (plan === undefined) throw new UsageError(`--plan ${options.plan}: not under plans: in ${options.configFile}`);
   if (plan.schedule === undefined) throw new UsageError(`--plan ${options.plan}: plans.${options.plan} has no schedule:`, { hint: 'add schedule: { cron: "0 1 * * *", timeZone: Europe/Rome }' });
   for (const key of Object.keys(options.environment)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError(`--env ${key}: not a valid variable name`);
+  const [conflict] = dstConflicts(plan.schedule.cron, plan.schedule.timeZone, options.now ?? new Date());
+  if (conflict !== undefined) {
+    throw new UsageError(`plans.${options.plan}: schedule "${plan.schedule.cron}" in ${plan.schedule.timeZone} would run differently under systemd than under strata serve on ${conflict.date}: ${conflict.detail}`, {
+      hint: 'move it out of the hour DST skips or repeats, give the plan timeZone: UTC, or run it under strata serve',
+    });
+  }
   const unit = `strata-${options.plan}`;
   const jitter = plan.schedule.jitter === undefined ? undefined : Duration.parse(plan.schedule.jitter);
   const service = `# Written by strata install systemd; runs plan ${options.plan} of ${options.configFile}.
