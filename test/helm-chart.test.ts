@@ -82,7 +82,7 @@ describe('Helm chart', () => {
     const config = find(docs, 'ConfigMap', '-config').data['strata.yaml'] as string;
     const file = join(s.dir, 'chart-strata.yaml');
     writeFileSync(file, config);
-    await s.ok(['config', 'check', '--config', file]);
+    await s.ok(['config', 'check', '--offline', '--config', file]);
   }, 120_000);
 
   it('cronjob mode renders one CronJob per scheduled plan, keeps secrets out of the ConfigMap, and passes a server-side dry run', () => {
@@ -132,7 +132,7 @@ describe('Helm chart', () => {
     expect(serveArgs.filter((a) => a.startsWith('--plan='))).toEqual(['--plan=objects']);
     const file = join(s.dir, 'agent-strata.yaml');
     writeFileSync(file, find(docs, 'ConfigMap', '-config').data['strata.yaml'] as string);
-    await s.ok(['config', 'check', '--config', file]);
+    await s.ok(['config', 'check', '--offline', '--config', file]);
     // In cronjob mode the agent's plan gets no CronJob either.
     const cron = render('strata', ns, ['mode=cronjob', 'volumeAgent.enabled=true', 'config.plans.volume-files.repository=main', 'config.plans.volume-files.sources[0].type=volumes', 'config.plans.volume-files.schedule.cron=0 2 * * *']);
     expect(cron.docs.filter((d) => d.kind === 'CronJob').map((d) => d.metadata.name)).toEqual(['strata-objects']);

@@ -46,7 +46,7 @@ plans:
   never-ran:
     repository: main
     sources: [{ type: files, paths: [${data}] }]
-    rpo: 1h
+    rpo: 90m
   guarded:
     repository: main
     sources: [{ type: files, paths: [${data}] }]
@@ -108,6 +108,9 @@ plans:
     const all = await s.run(['status', '--config', config]);
     expect(all.code).toBe(1);
     expect(all.stdout).toMatch(/never-ran\s.*RPO VIOLATED/);
+    // The RPO in its own unit: 90m reads 1h30m, and 24h 1d.
+    expect(all.stdout).toMatch(/^never-ran\tmain\t0\tnever\t1h30m\tRPO VIOLATED$/m);
+    expect(all.stdout).toMatch(/^nightly\tmain\t2\t\S+ ago\t1d\tok$/m);
     expect(all.stderr).toContain('RPO violated for never-ran');
   }, 60_000);
 

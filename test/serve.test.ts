@@ -192,4 +192,29 @@ plans:
     const health = await get<{ leader: boolean; holder: string }>(`${urls[standbyName]}/healthz`);
     expect(health).toMatchObject({ leader: true, holder: `replica-${standbyName}` });
   }, 180_000);
+
+  it('schedules the retry of a failed run at once, without probing the repository first', async () => {
+    // A repository that refuses connections: the run fails after its storage retries.
+    const unreachable = join(s.dir, 'unreachable.yaml');
+    writeFileSync(unreachable, `
+repositories:
+  down: { url: s3://bucket/strata, passwordFile: ${s.passwordFile}, s3: { endpoint: http://127.0.0.1:9 } }
+plans:
+  files:
+    repository: down
+    sources: [{ type: files, paths: [${data}] }]
+    schedule: { cron: "*/2 * * * * *" }
+`);
+    const child = spawn(process.execPath, [main, 'serve', '--config', unreachable, '--listen', '127.0.0.1:0', '--retries', '1', '--retry-backoff', '1s'], {
+      env: { ...process.env, STRATA_PASSWORD_FILE: s.passwordFile, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    started.push(child);
+    let log = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+    const refreshAfterFailure = () => log.indexOf('repository down:', log.indexOf('plan files: failed'));
+    await until('a failed run, its retry and the repository refresh after it', async () => (log.includes('plan files: failed') && log.includes('attempt 2') && refreshAfterFailure() > 0 ? true : undefined), 120_000);
+    // The retry is announced before the refresh after the failed run has given up on the storage.
+    expect(log.indexOf('attempt 2', log.indexOf('plan files: failed'))).toBeLessThan(refreshAfterFailure());
+  }, 180_000);
 });

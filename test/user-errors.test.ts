@@ -94,4 +94,50 @@ describe('errors the user can fix', () => {
       execFileSync('umount', [mount]);
     }
   }, 120_000);
+
+  it('config check checks every file a run will open, with one prefix per problem, and --offline skips them', async () => {
+    const s = scratch();
+    const file = (name: string, text: string, mode = 0o600) => {
+      const path = join(s.dir, name);
+      writeFileSync(path, text, { mode });
+      chmodSync(path, mode);
+      return path;
+    };
+    const dotenv = file('s3-dotenv', 'AWS_ACCESS_KEY_ID=AKIAEXAMPLE\nAWS_SECRET_ACCESS_KEY=secret\n');
+    const badS3 = file('s3-bad', 'only-one-line\n');
+    const shared = file('shared-password', 'a password\n', 0o644);
+    const notCert = file('ca.crt', 'not a certificate\n', 0o644);
+    const notKubeconfig = file('kubeconfig', 'apiVersion: v1\nkind: Config\n');
+    const config = (extra: string) => file('strata.yaml', `
+repositories:
+  main: { url: ${join(s.dir, 'repo')}, passwordFile: ${s.passwordFile}, s3: { credentialsFile: ${dotenv} } }
+${extra}`);
+    const good = config(`plans:\n  nightly: { repository: main, sources: [{ type: files, paths: [${s.dir}] }] }\n`);
+    const valid = await s.ok(['config', 'check', '--config', good]);
+    expect(valid.stdout).toContain(`${good}: valid, and every file it names`);
+    expect(valid.stderr).toBe('');
+
+    const bad = config(`  other: { url: ${join(s.dir, 'repo2')}, passwordFile: ${shared}, s3: { credentialsFile: ${badS3} } }
+  gone: { url: ${join(s.dir, 'repo3')}, passwordFile: ${join(s.dir, 'no-such-password')} }
+clusters:
+  prod: { kubeconfig: ${notKubeconfig}, etcd: { endpoints: [https://127.0.0.1:2379], tls: { caFile: ${notCert} } } }
+plans:
+  nightly: { repository: main, sources: [{ type: files, paths: [${join(s.dir, 'no-such-dir')}] }] }
+`);
+    const checked = await s.run(['config', 'check', '--config', bad]);
+    expect(checked.code).toBe(2);
+    const lines = checked.stderr.trimEnd().split('\n');
+    expect(lines.filter((l) => !l.startsWith('hint: '))).toEqual(expect.arrayContaining([
+      `strata: ${bad}: repositories.other.passwordFile: ${shared}: readable by everyone (mode 0644): chmod 600 ${shared}`,
+      `strata: ${bad}: repositories.other.s3.credentialsFile: ${badS3}: expected two lines (access key, secret key), aws_access_key_id / aws_secret_access_key (ini), or AWS_ACCESS_KEY_ID= / AWS_SECRET_ACCESS_KEY= (dotenv)`,
+      `strata: ${bad}: repositories.gone.passwordFile: ${join(s.dir, 'no-such-password')}: no such file`,
+      `strata: ${bad}: clusters.prod.kubeconfig: ${notKubeconfig}: not a kubeconfig (no clusters:)`,
+      expect.stringMatching(new RegExp(`^strata: ${bad}: clusters\\.prod\\.etcd\\.tls\\.caFile: ${notCert}: does not parse as a PEM certificate`)),
+      `strata: ${bad}: plans.nightly.sources[0].paths[0]: ${join(s.dir, 'no-such-dir')}: no such file`,
+    ]));
+    expect(lines.filter((l) => !l.startsWith('strata: ') && !l.startsWith('hint: '))).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('strata: '))).toHaveLength(6);
+    const offline = await s.ok(['config', 'check', '--offline', '--config', bad]);
+    expect(offline.stdout).toContain('(files not checked: --offline)');
+  });
 });

@@ -75,7 +75,8 @@ function report(error: unknown, debug: boolean): number {
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   if (error instanceof StrataError) {
-    printError(`strata: ${error.message}`);
+    // Every line of a message that lists several problems carries the prefix.
+    for (const line of error.message.split('\n')) printError(`strata: ${line}`);
     if (error.hint) printError(`hint: ${error.hint}`);
     if (debug && error.cause !== undefined) printError(String((error.cause as Error).stack ?? error.cause));
     return error.exitCode;

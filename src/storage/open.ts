@@ -2,6 +2,7 @@
  * Chooses the backend for a repository URL and stacks the wrappers every backend gets:
  * a concurrency limit over retries (restic's order).
  */
+import { parseS3Credentials, type S3Credentials } from './s3-credentials.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,16 +66,10 @@ function s3Backend(url: string, parsed: URL, s3: NonNullable<BackendSettings['s3
   return new DeferredBackend(`s3://${options.bucket}/${options.prefix}`.replace(/\/$/, ''), async () => new (await import('./s3.ts')).S3Backend(options));
 }
 
-function readS3Credentials(file: string): { accessKeyId: string; secretAccessKey: string } {
-  const text = readSecret(file, 'S3 credentials file');
-  const field = (name: string) => new RegExp(`^\\s*${name}\\s*=\\s*(\\S+)`, 'm').exec(text)?.[1];
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const accessKeyId = field('aws_access_key_id') ?? lines[0];
-  const secretAccessKey = field('aws_secret_access_key') ?? lines[1];
-  if (accessKeyId === undefined || secretAccessKey === undefined || accessKeyId.includes('=') && field('aws_access_key_id') === undefined) {
-    throw new UsageError(`S3 credentials file ${file}: expected two lines (access key, secret key) or aws_access_key_id / aws_secret_access_key`);
-  }
-  return { accessKeyId, secretAccessKey };
+function readS3Credentials(file: string): S3Credentials {
+  const parsed = parseS3Credentials(readSecret(file, 'S3 credentials file'));
+  if (typeof parsed === 'string') throw new UsageError(`S3 credentials file ${file}: ${parsed}`, { hint: 'see docs/configuration.md, "Credentials files"' });
+  return parsed;
 }
 
 function sftpBackend(url: string, parsed: URL, sftp: NonNullable<BackendSettings['sftp']>): Backend {

@@ -1,5 +1,6 @@
 /** `strata status`: each plan's newest good snapshot against its RPO; non-zero when one is violated. */
 import { Command } from 'commander';
+import { Duration } from '../../core/duration.ts';
 import { OperationError } from '../../core/errors.ts';
 import { plansStatus } from '../../engine/plan/status.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
@@ -37,7 +38,8 @@ ${EXIT_STATUS_HELP}`)
       else {
         printLine(['PLAN', 'REPOSITORY', 'SNAPSHOTS', 'LAST GOOD', 'RPO', 'STATE'].join('\t'));
         for (const s of statuses) {
-          const rpo = s.rpoMs === undefined ? '-' : `${Math.round(s.rpoMs / 3_600_000 * 10) / 10}h`;
+          // In its own unit: an RPO of 2m reads 2m, not 0h.
+          const rpo = s.rpoMs === undefined ? '-' : Duration.milliseconds(s.rpoMs).toString();
           const state = s.error !== undefined ? `error: ${s.error}` : s.violated ? 'RPO VIOLATED' : s.rpoMs === undefined ? 'no rpo' : 'ok';
           printLine([s.plan, s.repository, String(s.snapshots), age(s.ageMs), rpo, state].join('\t'));
         }

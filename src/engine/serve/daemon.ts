@@ -194,7 +194,9 @@ export class Serve {
       this.history.add(record);
       this.metrics.recordRun(record, this.sourcesOf(plan));
       this.options.log(`plan ${plan}: ${record.result}${record.error === undefined ? '' : `: ${record.error}`}`);
-      await this.refresh(repository).catch((e: unknown) => this.options.log(`repository ${repository}: ${(e as Error).message}`));
+      // Not awaited: after a failed run the repository may be what failed, and the retry is
+      // scheduled now, not after another round of storage retries.
+      void this.refresh(repository).catch((e: unknown) => this.options.log(`repository ${repository}: ${(e as Error).message}`));
       return record.result;
     });
     this.queues.set(repository, turn.catch(() => undefined));
