@@ -18,6 +18,7 @@ interface RestoreReport {
   result: string;
   counts: Record<string, number>;
   items: { key: string; action: string; reason?: string }[];
+  leftToTarget: { key: string; reason: string }[];
 }
 
 interface Saved {
@@ -125,21 +126,28 @@ describe('API objects: backup, restore, mappings, migration, dry-run, RBAC', () 
     // Everything restored equals the backup after sanitising: a second pass finds nothing to do.
     const second = await restore(['--dry-run=server']);
     const ours = second.items.filter((i) => mine(w)(i.key));
-    expect(ours.length).toBeGreaterThan(30);
+    expect(ours.length).toBeGreaterThan(25);
     expect(ours.filter((i) => i.action !== 'unchanged')).toEqual([]);
+    // What every namespace gets from the cluster itself is left to it, and listed.
+    expect(second.leftToTarget.map((l) => l.key)).toEqual(expect.arrayContaining([`configmaps/${w.shop}/kube-root-ca.crt`, `serviceaccounts/${w.shop}/default`]));
   });
 
   it('restores under a namespace mapping and a storage-class mapping, with references rewritten', async () => {
     const copy = `${w.shop}-copy`;
     const other = `${w.storageClass}-fast`;
-    const report = await restore(['--include-namespaces', w.shop, '--exclude-resources', 'configmaps', '--namespace-mapping', `${w.shop}:${copy}`, '--storage-class-mapping', `${w.storageClass}:${other}`]);
-    // The only failure is a real conflict, named: the copy cannot have the original's node port.
+    const mapping = ['--include-namespaces', w.shop, '--exclude-resources', 'configmaps', '--namespace-mapping', `${w.shop}:${copy}`, '--storage-class-mapping', `${w.storageClass}:${other}`];
+    const report = await restore(mapping);
+    // Real conflicts, named: the copy cannot have the original's node port, and its claims
+    // cannot have the volumes the original claims are bound to (they would stay Pending).
     expect(report.items.filter((i) => i.action === 'failed')).toEqual([
+      ...['data', 'data-db-0', 'data-db-1'].map((claim) => ({ key: `persistentvolumeclaims/${copy}/${claim}`, action: 'failed', reason: expect.stringMatching(new RegExp(`is bound to claim ${w.shop}/${claim}: this claim would stay Pending`)) })),
       { key: `services/${copy}/web-public`, action: 'failed', reason: expect.stringMatching(/30080: provided port is already allocated/) },
     ]);
+    // The claims themselves are mapped to the other storage class (the printed plan shows it).
+    const plan = JSON.parse((await s.ok(['restore', '--repo', repo, '--kubeconfig', kc(), '--json', '--objects', snapshot.id, ...mapping, '--dry-run'])).stdout) as { plan: { steps: { items: { key: string; object: { spec: { storageClassName: string } } }[] }[] } };
+    expect(plan.plan.steps.flatMap((x) => x.items).find((i) => i.key === `persistentvolumeclaims/${copy}/data`)!.object.spec.storageClassName).toBe(other);
     const binding = getJson<{ subjects: { namespace: string }[] }>(kc(), ['rolebinding', '-n', copy, 'bot-reader']);
     expect(binding.subjects[0]!.namespace).toBe(copy);
-    expect(getJson<{ spec: { storageClassName: string } }>(kc(), ['pvc', '-n', copy, 'data']).spec.storageClassName).toBe(other);
     expect(getJson<{ spec: { volumeClaimTemplates: { spec: { storageClassName: string } }[] } }>(kc(), ['statefulset', '-n', copy, 'db']).spec.volumeClaimTemplates[0]!.spec.storageClassName).toBe(other);
     expect(getJson(kc(), ['widgets', '-n', copy, 'w1']).spec).toEqual({ size: 3, colour: 'red' });
     // The volumes belong to the original claims: the mapped copies are reported, not stolen.
