@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +138,13 @@ describe('etcd snapshots on a 3-member etcd with TLS behind kube-apiserver', () 
       const shown = (await s.ok(['show', forced.id, '--repo', repo])).stdout;
       expect(shown).toMatch(/DIRTY\s+alarm NOSPACE is raised on member etcd-0/);
       expect((await s.ok(['snapshots', '--repo', repo])).stdout).toContain(`etcd@${record(forced).revision} dirty`);
+      // Its restore plan says so first, and only when asked to.
+      const members = cluster().bed.etcd.members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+      const gated = await s.run(['etcd', 'restore-plan', forced.id, '--repo', repo, '--members', members]);
+      expect(gated.code).toBe(4);
+      expect(gated.stderr).toMatch(/is dirty \(taken with --force\): .*NOSPACE[\s\S]*--accept-dirty/);
+      const accepted = await s.ok(['etcd', 'restore-plan', forced.id, '--repo', repo, '--members', members, '--accept-dirty']);
+      expect(accepted.stdout).toMatch(/^DIRTY SNAPSHOT \(taken with --force\): .*NOSPACE/);
     } finally {
       await client.setAlarm('DEACTIVATE', memberId, 'NOSPACE');
       client.close();
@@ -156,14 +163,22 @@ describe('etcd snapshots on a 3-member etcd with TLS behind kube-apiserver', () 
     expect(inUse.stderr).toContain(`${live.dataDir} is in use by PID ${live.process.pid}`);
     expect(readdirSync(join(live.dataDir, '..')).filter((n) => n.includes('before-restore'))).toEqual([]);
 
+    // The runbook is followed as printed: each member runs the command its plan names. The
+    // plan is printed once per member (each has its own data directory on this one machine),
+    // and every print carries the same token.
+    const tokens = new Set<string>();
     const restored = await upRestored('etcd-restored', 3, async (planned, initialCluster) => {
       for (const member of planned) {
-        await s.ok([
-          'etcd', 'restore', clean.id, '--repo', repo, '--name', member.name, '--initial-cluster', initialCluster,
-          '--initial-advertise-peer-urls', member.peerUrl, '--initial-cluster-token', 'strata-test-restore', '--data-dir', member.dataDir, '--etcdutl', etcdutl,
-        ]);
+        const plan = JSON.parse((await s.ok(['etcd', 'restore-plan', clean.id, '--repo', repo, '--members', initialCluster, '--data-dir', member.dataDir, '--json'])).stdout) as { steps: { title: string; commands: string[] }[] };
+        const [verify] = plan.steps[0]!.commands;
+        expect(plan.steps[0]!.title).toMatch(/^Prove the snapshot readable/);
+        await s.ok(printedArgs(verify!));
+        const command = plan.steps.find((step) => step.title === `Restore member ${member.name}`)!.commands[0]!;
+        tokens.add(/--initial-cluster-token (\S+)/.exec(command)![1]!);
+        await s.ok(printedArgs(command), { STRATA_ETCDUTL: etcdutl });
       }
     });
+    expect(tokens.size).toBe(1);
     try {
       const kubeconfig = new KubeConfig();
       kubeconfig.loadFromFile(restored.kubeconfig);
@@ -183,6 +198,31 @@ describe('etcd snapshots on a 3-member etcd with TLS behind kube-apiserver', () 
       expect(Math.min(...status.members.map((m) => m.revision))).toBeGreaterThan(record(clean).revision + 1_000_000_000 - 1);
     } finally {
       await down('etcd-restored');
+    }
+  });
+
+  it('verifies a snapshot before any plan is printed, and names an intact one when it is damaged', async () => {
+    const damagedRepo = join(s.dir, 'damaged-etcd-repo');
+    await s.ok(['init', '--repo', damagedRepo]);
+    const first = JSON.parse((await s.ok(['backup', '--repo', damagedRepo, '--etcd', ...flags(), '--json'])).stdout) as Saved;
+    const packs = () => new Set(readdirSync(join(damagedRepo, 'data'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)));
+    const before = packs();
+    const second = JSON.parse((await s.ok(['backup', '--repo', damagedRepo, '--etcd', ...flags(), '--json'])).stdout) as Saved;
+    const added = [...packs()].filter((p) => !before.has(p)).sort((a, b) => statSync(b).size - statSync(a).size);
+    expect(added.length).toBeGreaterThan(0);
+    const bytes = readFileSync(added[0]!);
+    bytes[Math.floor(bytes.length / 3)]! ^= 0x20;
+    writeFileSync(added[0]!, bytes);
+
+    expect((await s.ok(['etcd', 'verify', first.id, '--repo', damagedRepo])).stdout).toMatch(/checks out: .* read whole, trailer and SHA-256 [0-9a-f]{16}… match/);
+    const members = cluster().bed.etcd.members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+    for (const args of [['etcd', 'verify', second.id], ['etcd', 'restore-plan', second.id, '--members', members]]) {
+      const damaged = await s.run([...args, '--repo', damagedRepo]);
+      expect(damaged.code).toBe(1);
+      expect(damaged.stderr).toMatch(new RegExp(`^strata: etcd snapshot ${second.id.slice(0, 8)} cannot be restored: blob [0-9a-f]{8} is damaged`));
+      expect(damaged.stderr).toContain(`the newest intact etcd snapshot is ${first.id.slice(0, 8)}`);
+      expect(damaged.stderr).not.toMatch(/internal error/);
+      expect(damaged.stdout).toBe('');
     }
   });
 
@@ -215,4 +255,12 @@ describe('etcd snapshots on a 3-member etcd with TLS behind kube-apiserver', () 
   afterAll(async () => {
     await down('etcd-restored');
   });
+
 });
+
+/** A command as the plan prints it, as arguments for the strata CLI. */
+function printedArgs(command: string): string[] {
+  const words = command.replace(/\\\n/g, ' ').split(/\s+/).filter((w) => w !== '');
+  expect(words[0]).toBe('strata');
+  return words.slice(1);
+}

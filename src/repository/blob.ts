@@ -1,4 +1,5 @@
 /** A blob's stored form: zstd when that is smaller, then sealed (docs/repository-format.md, "Blobs"). */
+import { RepositoryDamaged } from './errors.ts';
 import { compress, compressAsync, decompress, worthCompressing } from './compression.ts';
 import { seal, unseal } from './crypto.ts';
 import { sha256, type Id } from './hash.ts';
@@ -28,7 +29,12 @@ export async function sealBlobAsync(key: Uint8Array, plaintext: Uint8Array, id: 
   return { id, sealed: seal(key, 'blob', compressed ? packed : plaintext), rawLength: plaintext.length, compressed };
 }
 
-export class BlobDamaged extends Error {}
+/** A blob that does not decrypt or hash to its ID: the repository is damaged there (exit 1). */
+export class BlobDamaged extends RepositoryDamaged {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, hint: 'run `strata check --read-data` to find every damaged blob and the snapshots and files that use it; snapshots it does not list restore normally' });
+  }
+}
 
 /** Opens a stored blob and proves it is the blob that was asked for. */
 export function unsealBlob(key: Uint8Array, id: Id, stored: Uint8Array, compressed: boolean): Buffer {
@@ -37,8 +43,8 @@ export function unsealBlob(key: Uint8Array, id: Id, stored: Uint8Array, compress
     const opened = unseal(key, 'blob', stored);
     plaintext = compressed ? decompress(opened) : opened;
   } catch (error) {
-    throw new BlobDamaged(`blob ${id.slice(0, 8)}: ${(error as Error).message}`, { cause: error });
+    throw new BlobDamaged(`blob ${id.slice(0, 8)} is damaged: ${(error as Error).message}`, { cause: error });
   }
-  if (sha256(plaintext) !== id) throw new BlobDamaged(`blob ${id.slice(0, 8)}: content does not match its ID`);
+  if (sha256(plaintext) !== id) throw new BlobDamaged(`blob ${id.slice(0, 8)} is damaged: its content does not match its ID`);
   return plaintext;
 }

@@ -1,12 +1,13 @@
 /** `strata etcd status|export|restore|restore-plan`. */
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { renderRestorePlan, restorePlan } from '../../core/etcd/restore-plan.ts';
-import { OperationError, UsageError } from '../../core/errors.ts';
+import { OperationError, Refused, UsageError } from '../../core/errors.ts';
+import { restoreToken } from '../../core/etcd/restore-token.ts';
 import { parseInitialCluster, plannedBump, restoreEtcdMember } from '../../engine/etcd/restore.ts';
 import { requireEtcdRecord, writeEtcdSnapshotFile } from '../../engine/etcd/snapshot-file.ts';
 import { etcdStatus, type EtcdStatusReport } from '../../engine/etcd/status.ts';
+import { requireIntactEtcdSnapshot } from '../../engine/etcd/verify.ts';
 import { findSnapshot } from '../../repository/snapshots.ts';
 import { findEtcdutl } from '../../sources/etcd/etcdutl.ts';
 import { addEtcdOptions, requireEtcd, type EtcdFlags } from '../etcd-options.ts';
@@ -79,7 +80,7 @@ ${EXIT_STATUS_HELP}`)
     .requiredOption('--initial-advertise-peer-urls <urls>', "this member's peer URL(s)")
     .requiredOption('--data-dir <dir>', 'data directory to create (an existing one is moved aside)')
     .option('--wal-dir <dir>', 'separate WAL directory, if etcd uses one')
-    .option('--initial-cluster-token <token>', 'token shared by every member of the new cluster (default: derived from the snapshot ID)')
+    .option('--initial-cluster-token <token>', 'token shared by every member of the new cluster (default: derived from the snapshot and --initial-cluster, as restore-plan prints it)')
     .addOption(new Option('--bump-revision <n>', 'raise the revision by this much (default: computed, at least 1,000,000,000)').argParser(positiveInteger('--bump-revision')))
     .option('--etcdutl <path>', 'etcdutl binary (default: $STRATA_ETCDUTL, then $PATH)')
     .addHelpText('after', `
@@ -118,32 +119,68 @@ ${EXIT_STATUS_HELP}`)
       });
     });
 
+  etcd.command('verify')
+    .description('prove that a snapshot\'s etcd database reads back whole and checks out, before anything is stopped')
+    .argument('<id>', 'snapshot ID, a unique prefix, or "latest"')
+    .addHelpText('after', `
+Reads every byte of the database from the repository, exactly as a restore would, and
+checks it against etcd's SHA-256 trailer and the digest recorded at backup time. When it
+does not check out, the newest etcd snapshot that does is named. Exit 1 when damaged.
+
+Examples:
+  strata etcd verify latest --repo /var/backups/strata
+  strata etcd verify 4f2a9c1e --repo s3://backups/cp --json
+${EXIT_STATUS_HELP}`)
+    .action(async (ref: string, _options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      await withRepository(global, async (repository) => {
+        const snapshot = await findSnapshot(repository, ref);
+        const record = await requireIntactEtcdSnapshot(repository, snapshot);
+        if (global.json) printJson({ snapshot: snapshot.id, intact: true, revision: record.revision, dbSize: record.dbSize, sha256: record.sha256, dirty: record.dirty });
+        else printLine(`etcd snapshot ${snapshot.id.slice(0, 8)} checks out: ${formatBytes(record.dbSize)} read whole, trailer and SHA-256 ${record.sha256.slice(0, 16)}… match, revision ${record.revision}${record.dirty ? ' (DIRTY: taken with --force)' : ''}`);
+      });
+    });
+
   etcd.command('restore-plan')
     .description('print the complete runbook for restoring a multi-member etcd from a snapshot')
     .argument('<id>', 'snapshot ID, a unique prefix, or "latest"')
     .requiredOption('--members <list>', 'members of the new cluster: NAME=PEER_URL,... (usually the old ones)')
     .option('--data-dir <dir>', "etcd's data directory on each member", '/var/lib/etcd')
+    .option('--wal-dir <dir>', "etcd's separate WAL directory, if it keeps one")
     .addOption(new Option('--layout <layout>', 'how the control plane runs').choices(['kubeadm', 'systemd']).default('kubeadm'))
-    .option('--initial-cluster-token <token>', 'token for the new cluster (default: a new random one)')
+    .option('--etcd-user <user>', 'with --layout systemd: the user etcd runs as (owns the restored directories)', 'etcd')
+    .option('--initial-cluster-token <token>', 'token for the new cluster (default: derived from the snapshot and --members, the same on every print)')
     .addOption(new Option('--bump-revision <n>', 'revision bump (default: computed, at least 1,000,000,000)').argParser(positiveInteger('--bump-revision')))
+    .option('--accept-dirty', 'print the plan for a snapshot taken with --force (dirty), whose reasons it opens with')
     .addHelpText('after', `
-The plan stops every API server before etcd is touched, restores every member from the same
-snapshot with one token and one revision bump (the supported procedure; no
---force-new-cluster), starts etcd, checks it with \`strata etcd status\`, and only then
-starts the API servers, the controller manager and the scheduler. See
-docs/runbooks/etcd-restore.md.
+Before printing, the snapshot is read back whole and checked (as \`strata etcd verify\`): a
+damaged one gets no plan, and the newest intact etcd snapshot is named instead. A dirty
+snapshot (taken with --force) gets one only with --accept-dirty (exit 4 otherwise). The
+plan proves the snapshot readable again first, stops every API server before etcd is
+touched, restores every member from the same snapshot with one token (derived from the
+snapshot and the members: the same on every print and every node) and one revision bump (the
+supported procedure; no --force-new-cluster), starts etcd, checks it with \`strata etcd
+status\`, and only then starts the API servers, the controller manager and the scheduler.
+See docs/runbooks/etcd-restore.md.
 
 Examples:
   strata etcd restore-plan latest --repo /var/backups/strata \\
       --members cp-1=https://10.0.0.1:2380,cp-2=https://10.0.0.2:2380,cp-3=https://10.0.0.3:2380
-  strata etcd restore-plan 4f2a9c1e --repo /var/backups/strata --members etcd-a=https://10.1.0.5:2380 --layout systemd --json
+  strata etcd restore-plan 4f2a9c1e --repo /var/backups/strata --members etcd-a=https://10.1.0.5:2380 --layout systemd --wal-dir /var/lib/etcd-wal --json
 ${EXIT_STATUS_HELP}`)
-    .action(async (ref: string, options: { members: string; dataDir: string; layout: 'kubeadm' | 'systemd'; initialClusterToken?: string; bumpRevision?: number }, command: Command) => {
+    .action(async (ref: string, options: { members: string; dataDir: string; walDir?: string; layout: 'kubeadm' | 'systemd'; etcdUser: string; initialClusterToken?: string; bumpRevision?: number; acceptDirty?: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const members = [...parseInitialCluster(options.members, '--members')].map(([name, urls]) => ({ name, peerUrl: urls[0]! }));
       await withRepository(global, async (repository) => {
         const snapshot = await findSnapshot(repository, ref);
         const record = requireEtcdRecord(snapshot);
+        if (record.dirty && options.acceptDirty !== true) {
+          throw new Refused(`etcd snapshot ${snapshot.id.slice(0, 8)} is dirty (taken with --force): ${record.dirtyReasons.join('; ')}`, {
+            hint: 'restore it only knowing why it was dirty: pass --accept-dirty; or pick a clean snapshot (`strata snapshots` marks dirty ones)',
+          });
+        }
+        await requireIntactEtcdSnapshot(repository, snapshot);
+        const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
         const plan = restorePlan({
           snapshotId: snapshot.id,
           snapshotTime: snapshot.time,
@@ -151,9 +188,12 @@ ${EXIT_STATUS_HELP}`)
           totalKeys: record.totalKeys,
           clusterId: record.clusterId,
           members,
-          token: options.initialClusterToken ?? `strata-${snapshot.id.slice(0, 8)}-${randomBytes(3).toString('hex')}`,
+          token: options.initialClusterToken ?? restoreToken(snapshot.id, initialCluster),
           bumpRevision: options.bumpRevision ?? (await plannedBump(repository, snapshot)),
           dataDir: options.dataDir,
+          ...(options.walDir !== undefined && { walDir: options.walDir }),
+          etcdUser: options.etcdUser,
+          ...(record.dirty && { dirtyReasons: record.dirtyReasons }),
           layout: options.layout,
           repository: global.repo ?? '<repository>',
         });

@@ -37,12 +37,15 @@ describe('restorePlan', () => {
   it('stops API servers before etcd is touched and starts them after etcd is checked', () => {
     const titles = plan.steps.map((s) => s.title);
     const index = (prefix: string) => titles.findIndex((t) => t.startsWith(prefix));
-    expect(index('Stop the control plane')).toBe(0);
+    // First of all, while nothing is stopped yet: the snapshot is proven readable.
+    expect(index('Prove the snapshot readable')).toBe(0);
+    expect(plan.steps[0]!.commands).toEqual(['strata etcd verify 4f2a9c1e0b7d --repo /var/backups/strata']);
+    expect(index('Stop the control plane')).toBe(1);
     expect(index('Restore member')).toBeGreaterThan(index('Stop the control plane'));
     expect(index('Check etcd')).toBeGreaterThan(index('Start etcd'));
     expect(index('Start the API servers')).toBeGreaterThan(index('Check etcd'));
     expect(index('Restart the controller manager')).toBeGreaterThan(index('Start the API servers'));
-    expect(plan.steps[0]!.commands).toContain('mv /etc/kubernetes/manifests/kube-apiserver.yaml /etc/kubernetes/manifests.stopped/');
+    expect(plan.steps[1]!.commands).toContain('mv /etc/kubernetes/manifests/kube-apiserver.yaml /etc/kubernetes/manifests.stopped/');
   });
 
   it('never uses --force-new-cluster and checks with every client endpoint', () => {
@@ -51,10 +54,18 @@ describe('restorePlan', () => {
     expect(text).toContain(`above ${123_456 + 1_000_000_000}`);
   });
 
-  it('uses systemd units for the systemd layout', () => {
-    const systemd = renderRestorePlan(restorePlan({ ...inputs, layout: 'systemd' }));
+  it('uses systemd units for the systemd layout, and gives the restored directories to the etcd user', () => {
+    const systemd = renderRestorePlan(restorePlan({ ...inputs, layout: 'systemd', walDir: '/var/lib/etcd-wal', etcdUser: 'kube-etcd' }));
     expect(systemd).toContain('systemctl stop etcd');
     expect(systemd).not.toContain('manifests.stopped');
+    expect(systemd).toContain('--data-dir /var/lib/etcd --wal-dir /var/lib/etcd-wal');
+    expect(systemd).toContain('chown -R kube-etcd:kube-etcd /var/lib/etcd /var/lib/etcd-wal');
+    expect(renderRestorePlan(restorePlan(inputs))).not.toContain('chown');
+  });
+
+  it('opens with the reasons of a dirty snapshot', () => {
+    expect(restorePlan({ ...inputs, dirtyReasons: ['member cp-2 unreachable'] }).summary).toMatch(/^DIRTY SNAPSHOT \(taken with --force\): member cp-2 unreachable\. Restore etcd/);
+    expect(plan.summary).toMatch(/^Restore etcd/);
   });
 
   it('derives client URLs from peer URLs', () => {

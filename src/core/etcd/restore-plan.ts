@@ -21,6 +21,12 @@ export interface RestorePlanInputs {
   readonly token: string;
   readonly bumpRevision: number;
   readonly dataDir: string;
+  /** A separate WAL directory, where etcd keeps one. */
+  readonly walDir?: string;
+  /** systemd layout: the user etcd runs as, who must own the restored directories. */
+  readonly etcdUser?: string;
+  /** Why the snapshot is dirty (taken with --force), when it is: the plan opens with it. */
+  readonly dirtyReasons?: readonly string[];
   /** How etcd and the control plane run: kubeadm static pods, or systemd units (Kubespray, external etcd). */
   readonly layout: 'kubeadm' | 'systemd';
   /** The repository as the operator names it on the command line (--repo value). */
@@ -62,6 +68,15 @@ export function restorePlan(p: RestorePlanInputs): RestorePlan {
   const steps: PlanStep[] = [];
 
   steps.push({
+    title: 'Prove the snapshot readable, before anything is stopped',
+    where: 'any machine with strata and the repository',
+    commands: [`strata etcd verify ${p.snapshotId.slice(0, 12)} --repo ${p.repository}`],
+    notes: [
+      'It reads the whole database back from the repository and checks it against etcd\'s own SHA-256 trailer and the recorded digest. This plan was printed only because that passed; run it again on the day, and go on only when it says the snapshot checks out.',
+    ],
+  });
+
+  steps.push({
     title: 'Stop the control plane and etcd',
     where: 'every control-plane node',
     commands: kubeadm
@@ -78,14 +93,18 @@ export function restorePlan(p: RestorePlanInputs): RestorePlan {
     ],
   });
 
+  const owner = p.etcdUser ?? 'etcd';
+  const directories = [p.dataDir, ...(p.walDir === undefined ? [] : [p.walDir])];
   for (const member of p.members) {
     steps.push({
       title: `Restore member ${member.name}`,
       where: member.name,
       commands: [
-        `strata etcd restore ${p.snapshotId.slice(0, 12)} --repo ${p.repository} --name ${member.name} \\\n    --initial-cluster ${initialCluster} \\\n    --initial-advertise-peer-urls ${member.peerUrl} \\\n    --initial-cluster-token ${p.token} --bump-revision ${p.bumpRevision} \\\n    --data-dir ${p.dataDir}`,
+        `strata etcd restore ${p.snapshotId.slice(0, 12)} --repo ${p.repository} --name ${member.name} \\\n    --initial-cluster ${initialCluster} \\\n    --initial-advertise-peer-urls ${member.peerUrl} \\\n    --initial-cluster-token ${p.token} --bump-revision ${p.bumpRevision} \\\n    --data-dir ${p.dataDir}${p.walDir === undefined ? '' : ` --wal-dir ${p.walDir}`}`,
+        // A systemd etcd runs as its own user; kubeadm's static pod runs as root.
+        ...(kubeadm ? [] : [`chown -R ${owner}:${owner} ${directories.join(' ')}`]),
       ],
-      notes: [`The old ${p.dataDir} is moved to ${p.dataDir}.before-restore-<time>, never deleted. Remove it once the cluster is verified.`],
+      notes: [`The old ${directories.join(' and ')} ${directories.length > 1 ? 'are' : 'is'} moved to …before-restore-<time>, never deleted. Remove ${directories.length > 1 ? 'them' : 'it'} once the cluster is verified.`],
     });
   }
 
@@ -144,8 +163,9 @@ export function restorePlan(p: RestorePlanInputs): RestorePlan {
     ],
   });
 
+  const dirty = p.dirtyReasons !== undefined && p.dirtyReasons.length > 0 ? `DIRTY SNAPSHOT (taken with --force): ${p.dirtyReasons.join('; ')}. ` : '';
   return {
-    summary: `Restore etcd from snapshot ${p.snapshotId.slice(0, 12)} (${p.snapshotTime}): revision ${p.revision}, ${p.totalKeys} keys, from cluster ${p.clusterId}; ${p.members.length} members, token ${p.token}, revision bumped by ${p.bumpRevision}.`,
+    summary: `${dirty}Restore etcd from snapshot ${p.snapshotId.slice(0, 12)} (${p.snapshotTime}): revision ${p.revision}, ${p.totalKeys} keys, from cluster ${p.clusterId}; ${p.members.length} members, token ${p.token}, revision bumped by ${p.bumpRevision}.`,
     initialCluster,
     steps,
   };

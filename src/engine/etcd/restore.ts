@@ -8,6 +8,7 @@ import { existsSync, renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { bumpRevision, writeRate } from '../../core/etcd/bump-revision.ts';
+import { restoreToken } from '../../core/etcd/restore-token.ts';
 import { OperationError, Refused, UsageError } from '../../core/errors.ts';
 import { Lock } from '../../repository/lock.ts';
 import type { Repository } from '../../repository/repository.ts';
@@ -24,7 +25,7 @@ export interface EtcdRestoreRequest {
   readonly initialAdvertisePeerUrls: string;
   readonly dataDir: string;
   readonly walDir?: string;
-  /** Every member of the new cluster must use the same token; default: derived from the snapshot ID. */
+  /** Every member of the new cluster must use the same token; default: derived from the snapshot and --initial-cluster. */
   readonly initialClusterToken?: string;
   /** Default: computed by bumpRevision from the recorded revision and history. */
   readonly bumpRevision?: number;
@@ -37,11 +38,6 @@ export interface EtcdRestoreResult {
   readonly revision: number;
   readonly bumpRevision: number;
   readonly initialClusterToken: string;
-}
-
-/** The cluster token members restored from one snapshot share unless told otherwise. */
-export function defaultClusterToken(snapshot: StoredSnapshot): string {
-  return `strata-restore-${snapshot.id.slice(0, 12)}`;
 }
 
 export function parseInitialCluster(value: string, flag = '--initial-cluster'): Map<string, string[]> {
@@ -76,7 +72,7 @@ export async function restoreEtcdMember(repository: Repository, snapshot: Stored
   if (!existsSync(dirname(dataDir))) throw new UsageError(`--data-dir ${dataDir}: ${dirname(dataDir)} does not exist`);
 
   const bump = request.bumpRevision ?? (await plannedBump(repository, snapshot));
-  const token = request.initialClusterToken ?? defaultClusterToken(snapshot);
+  const token = request.initialClusterToken ?? restoreToken(snapshot.id, request.initialCluster);
   const lock = await Lock.acquire(repository, 'restore', 'shared');
   // The snapshot file sits beside the data directory: same file system, same protection.
   const snapshotFile = join(dirname(dataDir), `.strata-etcd-${randomBytes(4).toString('hex')}.db`);
