@@ -169,7 +169,15 @@ describe('etcd snapshots on a 3-member etcd with TLS behind kube-apiserver', () 
     const tokens = new Set<string>();
     const restored = await upRestored('etcd-restored', 3, async (planned, initialCluster) => {
       for (const member of planned) {
-        const plan = JSON.parse((await s.ok(['etcd', 'restore-plan', clean.id, '--repo', repo, '--members', initialCluster, '--data-dir', member.dataDir, '--json'])).stdout) as { steps: { title: string; commands: string[] }[] };
+        // New ports on the same host: the members are new, so their client URLs are given,
+        // and the plan says what the new addresses need.
+        const clientUrls = planned.map((m) => `${m.name}=${m.clientUrl}`).join(',');
+        const unknown = await s.run(['etcd', 'restore-plan', clean.id, '--repo', repo, '--members', initialCluster, '--data-dir', member.dataDir]);
+        expect(unknown.code).toBe(2);
+        expect(unknown.stderr).toContain('client URL is not known');
+        const plan = JSON.parse((await s.ok(['etcd', 'restore-plan', clean.id, '--repo', repo, '--members', initialCluster, '--client-urls', clientUrls, '--data-dir', member.dataDir, '--json'])).stdout) as { steps: { title: string; commands: string[] }[] };
+        expect(plan.steps[1]!.title).toBe('Prepare the new machines or addresses');
+        expect(plan.steps[1]!.commands).toContain(`# every kube-apiserver: --etcd-servers=${planned.map((m) => m.clientUrl).join(',')}`);
         const [verify] = plan.steps[0]!.commands;
         expect(plan.steps[0]!.title).toMatch(/^Prove the snapshot readable/);
         await s.ok(printedArgs(verify!));

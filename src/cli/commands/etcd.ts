@@ -1,7 +1,7 @@
 /** `strata etcd status|export|restore|restore-plan`. */
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { renderRestorePlan, restorePlan } from '../../core/etcd/restore-plan.ts';
+import { memberClientUrls, renderRestorePlan, restorePlan } from '../../core/etcd/restore-plan.ts';
 import { OperationError, Refused, UsageError } from '../../core/errors.ts';
 import { restoreToken } from '../../core/etcd/restore-token.ts';
 import { parseInitialCluster, plannedBump, restoreEtcdMember } from '../../engine/etcd/restore.ts';
@@ -152,6 +152,10 @@ ${EXIT_STATUS_HELP}`)
     .option('--initial-cluster-token <token>', 'token for the new cluster (default: derived from the snapshot and --members, the same on every print)')
     .addOption(new Option('--bump-revision <n>', 'revision bump (default: computed, at least 1,000,000,000)').argParser(positiveInteger('--bump-revision')))
     .option('--accept-dirty', 'print the plan for a snapshot taken with --force (dirty), whose reasons it opens with')
+    .option('--client-urls <list>', 'client URL of each new or moved member: NAME=URL,... (default: the one recorded at backup time for a member that kept its name and peer URL)')
+    .option('--etcd-cacert <file>', 'CA file for the status check (kubeadm: /etc/kubernetes/pki/etcd/ca.crt)')
+    .option('--etcd-cert <file>', 'client certificate for the status check')
+    .option('--etcd-key <file>', 'client key for the status check')
     .addHelpText('after', `
 Before printing, the snapshot is read back whole and checked (as \`strata etcd verify\`): a
 damaged one gets no plan, and the newest intact etcd snapshot is named instead. A dirty
@@ -168,7 +172,7 @@ Examples:
       --members cp-1=https://10.0.0.1:2380,cp-2=https://10.0.0.2:2380,cp-3=https://10.0.0.3:2380
   strata etcd restore-plan 4f2a9c1e --repo /var/backups/strata --members etcd-a=https://10.1.0.5:2380 --layout systemd --wal-dir /var/lib/etcd-wal --json
 ${EXIT_STATUS_HELP}`)
-    .action(async (ref: string, options: { members: string; dataDir: string; walDir?: string; layout: 'kubeadm' | 'systemd'; etcdUser: string; initialClusterToken?: string; bumpRevision?: number; acceptDirty?: boolean }, command: Command) => {
+    .action(async (ref: string, options: { members: string; dataDir: string; walDir?: string; layout: 'kubeadm' | 'systemd'; etcdUser: string; initialClusterToken?: string; bumpRevision?: number; acceptDirty?: boolean; clientUrls?: string; etcdCacert?: string; etcdCert?: string; etcdKey?: string }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const members = [...parseInitialCluster(options.members, '--members')].map(([name, urls]) => ({ name, peerUrl: urls[0]! }));
       await withRepository(global, async (repository) => {
@@ -179,6 +183,15 @@ ${EXIT_STATUS_HELP}`)
             hint: 'restore it only knowing why it was dirty: pass --accept-dirty; or pick a clean snapshot (`strata snapshots` marks dirty ones)',
           });
         }
+        const given = new Map([...parseInitialCluster(options.clientUrls ?? '', '--client-urls', true)].map(([name, urls]) => [name, urls[0]!]));
+        const clientUrls = memberClientUrls(members, record.members, given);
+        if (clientUrls.missing.length > 0) {
+          throw new UsageError(`--members: ${clientUrls.missing.join(', ')} ${clientUrls.missing.length === 1 ? 'is' : 'are'} not in the snapshot under the same name and peer URL, so ${clientUrls.missing.length === 1 ? 'its' : 'their'} client URL is not known`, {
+            hint: `give it: --client-urls ${clientUrls.missing.map((n) => `${n}=https://HOST:2379`).join(',')} (the snapshot's members: ${record.members.map((m) => `${m.name}=${m.peerUrls.join('|')}`).join(', ')})`,
+          });
+        }
+        const tlsGiven = [options.etcdCacert, options.etcdCert, options.etcdKey].filter((f) => f !== undefined).length;
+        if (tlsGiven !== 0 && tlsGiven !== 3) throw new UsageError('--etcd-cacert, --etcd-cert and --etcd-key go together');
         await requireIntactEtcdSnapshot(repository, snapshot);
         const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
         const plan = restorePlan({
@@ -196,6 +209,9 @@ ${EXIT_STATUS_HELP}`)
           ...(record.dirty && { dirtyReasons: record.dirtyReasons }),
           layout: options.layout,
           repository: global.repo ?? '<repository>',
+          recorded: record.members,
+          clientUrls: clientUrls.urls,
+          ...(tlsGiven === 3 && { tls: { ca: resolve(options.etcdCacert!), cert: resolve(options.etcdCert!), key: resolve(options.etcdKey!) } }),
         });
         if (global.json) printJson(plan);
         else printLine(renderRestorePlan(plan));

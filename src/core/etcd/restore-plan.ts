@@ -11,6 +11,13 @@ export interface PlanMember {
   readonly peerUrl: string;
 }
 
+/** A member as the snapshot's record saw it at backup time. */
+export interface RecordedMember {
+  readonly name: string;
+  readonly peerUrls: readonly string[];
+  readonly clientUrls: readonly string[];
+}
+
 export interface RestorePlanInputs {
   readonly snapshotId: string;
   readonly snapshotTime: string;
@@ -31,6 +38,34 @@ export interface RestorePlanInputs {
   readonly layout: 'kubeadm' | 'systemd';
   /** The repository as the operator names it on the command line (--repo value). */
   readonly repository: string;
+  /** The members at backup time (from the snapshot's record). */
+  readonly recorded: readonly RecordedMember[];
+  /** Client URL of each new member, by name: given, or the recorded one of a member that kept its name and peer URL. */
+  readonly clientUrls: ReadonlyMap<string, string>;
+  /** TLS files for `strata etcd status`, as given; kubeadm's fixed paths by default, never a guess for systemd. */
+  readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string };
+}
+
+/**
+ * Each new member's client URL: from --client-urls, else the recorded one of the member of
+ * the same name and peer URL. Members that are new (another name or address) without a
+ * given URL are returned as missing: a client URL is never guessed.
+ */
+export function memberClientUrls(members: readonly PlanMember[], recorded: readonly RecordedMember[], given: ReadonlyMap<string, string>): { urls: Map<string, string>; missing: string[] } {
+  const urls = new Map<string, string>();
+  const missing: string[] = [];
+  for (const member of members) {
+    const known = recorded.find((r) => r.name === member.name && r.peerUrls.includes(member.peerUrl));
+    const url = given.get(member.name) ?? known?.clientUrls[0];
+    if (url === undefined) missing.push(member.name);
+    else urls.set(member.name, url);
+  }
+  return { urls, missing };
+}
+
+/** Whether the members differ from the snapshot's: other names, or other peer URLs. */
+function movedMembers(members: readonly PlanMember[], recorded: readonly RecordedMember[]): PlanMember[] {
+  return members.filter((m) => !recorded.some((r) => r.name === m.name && r.peerUrls.includes(m.peerUrl)));
 }
 
 export interface PlanStep {
@@ -49,19 +84,15 @@ export interface RestorePlan {
 
 const CONTROL_PLANE = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 
-/** The client URL of a member: its peer URL's host on etcd's client port. */
-export function clientUrlOf(peerUrl: string): string {
-  const url = new URL(peerUrl);
-  return `${url.protocol}//${url.hostname}:2379`;
-}
-
 export function restorePlan(p: RestorePlanInputs): RestorePlan {
   const initialCluster = p.members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
-  const endpoints = p.members.map((m) => clientUrlOf(m.peerUrl)).join(',');
+  const endpoints = p.members.map((m) => p.clientUrls.get(m.name)!).join(',');
   const kubeadm = p.layout === 'kubeadm';
-  const tls = kubeadm
-    ? ' --etcd-cacert /etc/kubernetes/pki/etcd/ca.crt --etcd-cert /etc/kubernetes/pki/etcd/healthcheck-client.crt --etcd-key /etc/kubernetes/pki/etcd/healthcheck-client.key'
-    : ' --etcd-cacert /etc/ssl/etcd/ssl/ca.pem --etcd-cert /etc/ssl/etcd/ssl/admin-$(hostname).pem --etcd-key /etc/ssl/etcd/ssl/admin-$(hostname)-key.pem';
+  const files = p.tls ?? (kubeadm ? { ca: '/etc/kubernetes/pki/etcd/ca.crt', cert: '/etc/kubernetes/pki/etcd/healthcheck-client.crt', key: '/etc/kubernetes/pki/etcd/healthcheck-client.key' } : undefined);
+  const secure = endpoints.split(',').some((e) => e.startsWith('https:'));
+  const tls = !secure ? '' : files === undefined ? ' --etcd-cacert CA_FILE --etcd-cert CLIENT_CERT --etcd-key CLIENT_KEY' : ` --etcd-cacert ${files.ca} --etcd-cert ${files.cert} --etcd-key ${files.key}`;
+  const moved = movedMembers(p.members, p.recorded);
+  const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(p.repository);
   const stopped = '/etc/kubernetes/manifests.stopped';
   const moveOut = (names: readonly string[]) => names.map((n) => `mv /etc/kubernetes/manifests/${n}.yaml ${stopped}/`);
   const moveIn = (names: readonly string[]) => names.map((n) => `mv ${stopped}/${n}.yaml /etc/kubernetes/manifests/`);
@@ -75,6 +106,22 @@ export function restorePlan(p: RestorePlanInputs): RestorePlan {
       'It reads the whole database back from the repository and checks it against etcd\'s own SHA-256 trailer and the recorded digest. This plan was printed only because that passed; run it again on the day, and go on only when it says the snapshot checks out.',
     ],
   });
+
+  if (moved.length > 0) {
+    steps.push({
+      title: 'Prepare the new machines or addresses',
+      where: 'before the outage window, on the machines named',
+      commands: [
+        ...moved.map((m) => `# ${m.name}: etcd serving certificate SANs: ${new URL(p.clientUrls.get(m.name)!).hostname}; peer certificate SANs: ${new URL(m.peerUrl).hostname}`),
+        ...p.members.map((m) => `# ${m.name}: etcd --name ${m.name} --initial-advertise-peer-urls ${m.peerUrl} --listen-peer-urls ${m.peerUrl} --advertise-client-urls ${p.clientUrls.get(m.name)!} --listen-client-urls ${p.clientUrls.get(m.name)!}`),
+        `# every kube-apiserver: --etcd-servers=${endpoints}`,
+      ],
+      notes: [
+        `The snapshot was taken from ${p.recorded.map((r) => `${r.name}=${r.peerUrls.join('|')}`).join(', ')}; ${moved.map((m) => m.name).join(', ')} ${moved.length === 1 ? 'is' : 'are'} new or moved. Issue certificates with the new addresses as SANs (kubeadm: \`kubeadm init phase certs etcd-server\` and \`etcd-peer\` with the new addresses in its config) before starting, and give every API server the new --etcd-servers.`,
+        'The restored data directories carry the new membership: etcd\'s own --initial-cluster flags are not read again, but its listen and advertise URLs must be these.',
+      ],
+    });
+  }
 
   steps.push({
     title: 'Stop the control plane and etcd',
@@ -104,7 +151,13 @@ export function restorePlan(p: RestorePlanInputs): RestorePlan {
         // A systemd etcd runs as its own user; kubeadm's static pod runs as root.
         ...(kubeadm ? [] : [`chown -R ${owner}:${owner} ${directories.join(' ')}`]),
       ],
-      notes: [`The old ${directories.join(' and ')} ${directories.length > 1 ? 'are' : 'is'} moved to …before-restore-<time>, never deleted. Remove ${directories.length > 1 ? 'them' : 'it'} once the cluster is verified.`],
+      notes: [
+        `The old ${directories.join(' and ')} ${directories.length > 1 ? 'are' : 'is'} moved to …before-restore-<time>, never deleted. Remove ${directories.length > 1 ? 'them' : 'it'} once the cluster is verified.`,
+        `Needs strata and etcdutl on ${member.name}, and the repository password from a 0600 file: STRATA_PASSWORD_FILE=/root/.strata-pass or --password-file (never the password itself on a command line).`,
+        local
+          ? `${p.repository} is a path on the machine that printed this plan. On ${member.name}, mount the same storage there, or without strata: on that machine \`strata etcd export ${p.snapshotId.slice(0, 12)} /root/etcd.db --repo ${p.repository}\`, copy /root/etcd.db here, and run \`etcdutl snapshot restore /root/etcd.db --name ${member.name} --initial-cluster ${initialCluster} --initial-advertise-peer-urls ${member.peerUrl} --initial-cluster-token ${p.token} --bump-revision ${p.bumpRevision} --mark-compacted --data-dir ${p.dataDir}${p.walDir === undefined ? '' : ` --wal-dir ${p.walDir}`}\` (move the old data directory aside first).`
+          : `${member.name} reaches ${p.repository} itself: give it the same storage credentials as the backup host (strata.yaml's repository entry, or the S3/SFTP environment).`,
+      ],
     });
   }
 

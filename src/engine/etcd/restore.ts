@@ -40,14 +40,14 @@ export interface EtcdRestoreResult {
   readonly initialClusterToken: string;
 }
 
-export function parseInitialCluster(value: string, flag = '--initial-cluster'): Map<string, string[]> {
+export function parseInitialCluster(value: string, flag = '--initial-cluster', mayBeEmpty = false): Map<string, string[]> {
   const members = new Map<string, string[]>();
   for (const entry of value.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
     const match = /^([^=]+)=(https?:\/\/.+)$/.exec(entry);
     if (match === null) throw new UsageError(`${flag}: "${entry}" is not NAME=URL`, { hint: 'e.g. etcd-0=https://10.0.0.1:2380,etcd-1=https://10.0.0.2:2380' });
     members.set(match[1]!, [...(members.get(match[1]!) ?? []), match[2]!]);
   }
-  if (members.size === 0) throw new UsageError(`${flag}: expected NAME=URL[,NAME=URL...]`);
+  if (members.size === 0 && !mayBeEmpty) throw new UsageError(`${flag}: expected NAME=URL[,NAME=URL...]`);
   return members;
 }
 
