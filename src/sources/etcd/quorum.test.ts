@@ -28,6 +28,11 @@ const status = (memberId: string, leader = '1', errors: string[] = []): EtcdMemb
 });
 
 describe('assessQuorum', () => {
+  it('says "no leader" once, whether etcd says it or only its status shows it', () => {
+    const q = assessQuorum([member('1'), member('2')], [status('1', '0', ['etcdserver: no leader']), status('2', '0')], []);
+    expect(q.members.map((m) => m.problems)).toEqual([['etcdserver: no leader'], ['has no leader']]);
+  });
+
   it('keeps quorum with one of three members down, and names the lost one', () => {
     const q = assessQuorum([member('1'), member('2'), member('3')], [status('1'), status('2')], [], new Map([['https://m3:2379', 'unreachable']]));
     expect(q).toMatchObject({ voting: 3, healthy: 2, needed: 2, hasQuorum: true, leader: '1' });

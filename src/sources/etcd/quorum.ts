@@ -42,7 +42,8 @@ export function assessQuorum(
       // Every member repeats the cluster's alarms in its errors ("memberID:… alarm:NOSPACE");
       // alarms are counted once below, against the member that raised them.
       problems.push(...status.errors.filter((e) => !/\balarm:/.test(e)));
-      if (status.leader === '0') problems.push('has no leader');
+      // etcd itself may already say "etcdserver: no leader": said once.
+      if (status.leader === '0' && !problems.some((p) => /no leader/.test(p))) problems.push('has no leader');
     }
     for (const alarm of alarms) if (alarm.memberId === member.id) problems.push(`alarm ${alarm.alarm}`);
     return status === undefined ? { member, problems } : { member, status, problems };
