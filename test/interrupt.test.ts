@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { scratch, type Scratch } from './helpers/repo.ts';
 import { useCluster } from './helpers/testbed.ts';
-import { eventually, getJson, kubectl } from './helpers/workloads.ts';
+import { claim, deploymentUsing, eventually, getJson, hostPathVolume, kubectl } from './helpers/workloads.ts';
 
 const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
@@ -71,32 +71,11 @@ describe('interrupting an in-place restore', () => {
     const data = join(s.dir, 'data');
     mkdirSync(data);
     writeFileSync(join(data, 'file'), 'content');
-    kubectl(kc, ['apply', '-f', '-'], `
-apiVersion: v1
-kind: PersistentVolume
-metadata: { name: ${ns}-data }
-spec:
-  capacity: { storage: 1Gi }
-  accessModes: [ReadWriteOnce]
-  storageClassName: local-${ns}
-  claimRef: { namespace: ${ns}, name: data }
-  hostPath: { path: ${data} }
----
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: { name: data, namespace: ${ns} }
-spec: { accessModes: [ReadWriteOnce], storageClassName: local-${ns}, volumeName: ${ns}-data, resources: { requests: { storage: 1Gi } } }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web, namespace: ${ns} }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web }, finalizers: [strata.test/hold] }
-    spec: { containers: [{ name: web, image: nginx }], volumes: [{ name: data, persistentVolumeClaim: { claimName: data } }] }
-`);
+    kubectl(kc, ['apply', '-f', '-'], [
+      hostPathVolume({ name: `${ns}-data`, namespace: ns, claim: 'data', path: data, storageClass: `local-${ns}` }),
+      claim({ name: 'data', namespace: ns, storageClass: `local-${ns}`, volume: `${ns}-data` }),
+      deploymentUsing({ name: 'web', namespace: ns, claim: 'data', replicas: 2, podMetadata: 'finalizers: [strata.test/hold]' }),
+    ].join(''));
     type Pods = { items: { metadata: { name: string } ; status: { phase: string } }[] };
     await eventually('the pods to run', () => getJson<Pods>(kc, ['pods', '-n', ns, '-l', 'app=web']).items.filter((p) => p.status.phase === 'Running').length === 2);
     const repo = join(s.dir, 'repo');

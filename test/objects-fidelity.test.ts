@@ -13,7 +13,7 @@ import { down, up } from '../testbed/testbed.ts';
 import { customResources, largeInstall, operatorCrds } from './helpers/real-manifests.ts';
 import { scratch } from './helpers/repo.ts';
 import { useCluster } from './helpers/testbed.ts';
-import { eventually, getJson, kubectl } from './helpers/workloads.ts';
+import { claim, deploymentUsing, eventually, getJson, hostPathVolume, kubectl } from './helpers/workloads.ts';
 
 interface Saved {
   id: string;
@@ -164,34 +164,13 @@ describe('API objects on real manifests', () => {
       mkdirSync(dir);
       writeFileSync(join(dir, 'data.txt'), `the ${name} data`);
     }
-    const volume = (name: string, claim: string, path: string) => `
-apiVersion: v1
-kind: PersistentVolume
-metadata: { name: ${ns}-${name} }
-spec:
-  capacity: { storage: 1Gi }
-  accessModes: [ReadWriteOnce]
-  persistentVolumeReclaimPolicy: Retain
-  storageClassName: retain-${ns}
-  claimRef: { namespace: ${ns}, name: ${claim} }
-  hostPath: { path: ${path} }
----`;
-    kubectl(kc, ['apply', '-f', '-'], `${volume('web', 'web-data', dirs.web)}${volume('db', 'data-db-0', dirs.db)}
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: { name: web-data, namespace: ${ns} }
-spec: { accessModes: [ReadWriteOnce], storageClassName: retain-${ns}, resources: { requests: { storage: 1Gi } } }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web, namespace: ${ns} }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec: { containers: [{ name: web, image: nginx }], volumes: [{ name: data, persistentVolumeClaim: { claimName: web-data } }] }
----
+    const storageClass = `retain-${ns}`;
+    kubectl(kc, ['apply', '-f', '-'], [
+      hostPathVolume({ name: `${ns}-web`, namespace: ns, claim: 'web-data', path: dirs.web, storageClass, retain: true }),
+      hostPathVolume({ name: `${ns}-db`, namespace: ns, claim: 'data-db-0', path: dirs.db, storageClass, retain: true }),
+      claim({ name: 'web-data', namespace: ns, storageClass }),
+      deploymentUsing({ name: 'web', namespace: ns, claim: 'web-data' }),
+      `
 apiVersion: apps/v1
 kind: StatefulSet
 metadata: { name: db, namespace: ${ns} }
@@ -204,8 +183,9 @@ spec:
     spec: { containers: [{ name: db, image: postgres, volumeMounts: [{ name: data, mountPath: /var/lib/postgresql }] }] }
   volumeClaimTemplates:
     - metadata: { name: data }
-      spec: { accessModes: [ReadWriteOnce], storageClassName: retain-${ns}, resources: { requests: { storage: 1Gi } } }
-`);
+      spec: { accessModes: [ReadWriteOnce], storageClassName: ${storageClass}, resources: { requests: { storage: 1Gi } } }
+`,
+    ].join(''));
     const repo = join(s.dir, 'rebind-repo');
     await s.ok(['init', '--repo', repo]);
     type Claims = { items: { metadata: { name: string }; spec: { volumeName?: string }; status: { phase: string } }[] };

@@ -275,3 +275,44 @@ export async function settled(kubeconfig: string, w: Workloads): Promise<void> {
     return pods.length === 2 && pods.every((p) => p.status?.phase === 'Running');
   });
 }
+
+/** A hostPath PersistentVolume pre-bound to a claim (`claimRef`), for tests that need a volume with files in it. */
+export function hostPathVolume(o: { readonly name: string; readonly namespace: string; readonly claim: string; readonly path: string; readonly storageClass: string; readonly retain?: boolean }): string {
+  return `
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: ${o.name} }
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteOnce]
+  ${o.retain === true ? 'persistentVolumeReclaimPolicy: Retain' : ''}
+  storageClassName: ${o.storageClass}
+  claimRef: { namespace: ${o.namespace}, name: ${o.claim} }
+  hostPath: { path: ${o.path} }
+---`;
+}
+
+/** A claim of 1Gi in a storage class, bound to `volume` when one is named. */
+export function claim(o: { readonly name: string; readonly namespace: string; readonly storageClass: string; readonly volume?: string }): string {
+  return `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: ${o.name}, namespace: ${o.namespace} }
+spec: { accessModes: [ReadWriteOnce], storageClassName: ${o.storageClass}, ${o.volume === undefined ? '' : `volumeName: ${o.volume}, `}resources: { requests: { storage: 1Gi } } }
+---`;
+}
+
+/** A Deployment `name` (label app=NAME) whose pods mount the claim; `podMetadata` adds to their metadata (finalizers…). */
+export function deploymentUsing(o: { readonly name: string; readonly namespace: string; readonly claim: string; readonly replicas?: number; readonly podMetadata?: string }): string {
+  return `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${o.name}, namespace: ${o.namespace} }
+spec:
+  replicas: ${o.replicas ?? 1}
+  selector: { matchLabels: { app: ${o.name} } }
+  template:
+    metadata: { labels: { app: ${o.name} }${o.podMetadata === undefined ? '' : `, ${o.podMetadata}`} }
+    spec: { containers: [{ name: ${o.name}, image: nginx }], volumes: [{ name: data, persistentVolumeClaim: { claimName: ${o.claim} } }] }
+---`;
+}
