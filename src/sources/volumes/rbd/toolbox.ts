@@ -9,7 +9,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import { OperationError } from '../../../core/errors.ts';
 import type { KubeHttp } from '../../../kube/http.ts';
 import { openExec, type ExecStream } from '../../../kube/exec.ts';
-import { connectionArgs, rbdFailure, type RbdConnection, type RbdRunner } from './runner.ts';
+import { interruption } from '../../../programs/interruption.ts';
+import { connectionArgs, RBD_TIMEOUT_MS, rbdFailure, type RbdConnection, type RbdRunner } from './runner.ts';
 
 export interface Toolbox {
   readonly namespace: string;
@@ -44,14 +45,34 @@ export class ToolboxRbd implements RbdRunner {
     return this.pod;
   }
 
-  private async start(args: readonly string[], stdin: boolean): Promise<{ exec: ExecStream; where: string }> {
+  /**
+   * The same limits as a local rbd (runner.ts): closed when it runs too long — or, moving
+   * data, goes too long without a byte — and when Strata is interrupted. Closing the exec
+   * stream is all Strata can do from here; the pod's rbd then loses its standard streams.
+   */
+  private async start(args: readonly string[], stdin: boolean, streaming = false): Promise<{ exec: ExecStream; where: string; moved: () => void }> {
     const pod = await this.findPod();
     const exec = await openExec(this.http, {
       namespace: this.toolbox.namespace, pod, stdin,
       ...(this.toolbox.container !== undefined && { container: this.toolbox.container }),
       command: ['rbd', ...connectionArgs(this.connection), ...args],
     });
-    return { exec, where: ` (in pod ${this.toolbox.namespace}/${pod})` };
+    const limitMs = this.connection.timeoutMs ?? RBD_TIMEOUT_MS;
+    const minutes = `${Math.round(limitMs / 60_000)}m`;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => exec.close(streaming ? `no progress for ${minutes}` : `timed out after ${minutes}`), limitMs);
+    };
+    arm();
+    if (streaming) exec.stdout.on('data', arm);
+    const onInterrupt = () => exec.close('interrupted');
+    interruption.addEventListener('abort', onInterrupt, { once: true });
+    void exec.done.finally(() => {
+      clearTimeout(timer);
+      interruption.removeEventListener('abort', onInterrupt);
+    });
+    return { exec, where: ` (in pod ${this.toolbox.namespace}/${pod})`, moved: arm };
   }
 
   private static async check(args: readonly string[], exec: ExecStream, where: string): Promise<void> {
@@ -71,7 +92,7 @@ export class ToolboxRbd implements RbdRunner {
   read(args: readonly string[]): { output: Readable; done: Promise<void> } {
     const output = new PassThrough();
     const done = (async () => {
-      const { exec, where } = await this.start(args, false);
+      const { exec, where } = await this.start(args, false, true);
       exec.stdout.pipe(output);
       output.on('close', () => exec.close('the reader stopped'));
       await ToolboxRbd.check(args, exec, where);
@@ -81,10 +102,13 @@ export class ToolboxRbd implements RbdRunner {
   }
 
   async write(args: readonly string[], input: AsyncIterable<Uint8Array>): Promise<void> {
-    const { exec, where } = await this.start(args, true);
+    const { exec, where, moved } = await this.start(args, true, true);
     exec.stdout.resume();
     try {
-      for await (const chunk of input) await exec.write(chunk);
+      for await (const chunk of input) {
+        await exec.write(chunk);
+        moved();
+      }
       exec.end();
     } catch (error) {
       exec.close('the input failed');
