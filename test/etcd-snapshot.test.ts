@@ -167,7 +167,10 @@ describe('etcd snapshots on a 3-member etcd with TLS behind kube-apiserver', () 
     // plan is printed once per member (each has its own data directory on this one machine),
     // and every print carries the same token.
     const tokens = new Set<string>();
+    const printedFor = { members: '', clientUrls: '' };
     const restored = await upRestored('etcd-restored', 3, async (planned, initialCluster) => {
+      printedFor.members = initialCluster;
+      printedFor.clientUrls = planned.map((m) => `${m.name}=${m.clientUrl}`).join(',');
       for (const member of planned) {
         // New ports on the same host: the members are new, so their client URLs are given,
         // and the plan says what the new addresses need.
@@ -186,8 +189,19 @@ describe('etcd snapshots on a 3-member etcd with TLS behind kube-apiserver', () 
         await s.ok(printedArgs(command), { STRATA_ETCDUTL: etcdutl });
       }
     });
-    expect(tokens.size).toBe(1);
     try {
+      // The plan's status check, printed with this cluster's TLS files, passes as printed;
+      // and the plan printed now, after the restore, still carries the same token.
+      const tls = restored.etcd.tls!;
+      const after = JSON.parse((await s.ok(['etcd', 'restore-plan', clean.id, '--repo', repo, '--members', printedFor.members, '--client-urls', printedFor.clientUrls, '--etcd-cacert', tls.ca, '--etcd-cert', tls.cert, '--etcd-key', tls.key, '--json'])).stdout) as { steps: { title: string; commands: string[] }[] };
+      for (const step of after.steps.filter((x) => x.title.startsWith('Restore member'))) tokens.add(/--initial-cluster-token (\S+)/.exec(step.commands[0]!)![1]!);
+      expect(tokens.size).toBe(1);
+      const check = after.steps.find((x) => x.title.startsWith('Check etcd'))!.commands[0]!;
+      expect(check).toContain(`--etcd-endpoints ${restored.etcd.endpoints.join(',')}`);
+      const printedStatus = await s.run(printedArgs(check));
+      expect(printedStatus.stderr).toBe('');
+      expect(printedStatus.code).toBe(0);
+
       const kubeconfig = new KubeConfig();
       kubeconfig.loadFromFile(restored.kubeconfig);
       const core = kubeconfig.makeApiClient(CoreV1Api);
@@ -196,7 +210,6 @@ describe('etcd snapshots on a 3-member etcd with TLS behind kube-apiserver', () 
       const secret = await core.readNamespacedSecret({ namespace: NAMESPACE, name: 'db' });
       expect(Buffer.from(secret.data?.['password'] ?? '', 'base64').toString()).toBe(MARKER);
 
-      const tls = restored.etcd.tls!;
       const status = JSON.parse((await s.run(['etcd', 'status', '--etcd-endpoints', restored.etcd.endpoints.join(','), '--etcd-cacert', tls.ca, '--etcd-cert', tls.cert, '--etcd-key', tls.key, '--json'])).stdout) as {
         ok: boolean;
         members: { revision: number }[];

@@ -203,7 +203,8 @@ plans:
   files:
     repository: down
     sources: [{ type: files, paths: [${data}] }]
-    schedule: { cron: "*/2 * * * * *" }
+    # Far enough apart that the retry comes before the next fire time (retries never pass it).
+    schedule: { cron: "*/30 * * * * *" }
 `);
     const child = spawn(process.execPath, [main, 'serve', '--config', unreachable, '--listen', '127.0.0.1:0', '--retries', '1', '--retry-backoff', '1s'], {
       env: { ...process.env, STRATA_PASSWORD_FILE: s.passwordFile, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' },
@@ -212,9 +213,18 @@ plans:
     started.push(child);
     let log = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
-    const refreshAfterFailure = () => log.indexOf('repository down:', log.indexOf('plan files: failed'));
-    await until('a failed run, its retry and the repository refresh after it', async () => (log.includes('plan files: failed') && log.includes('attempt 2') && refreshAfterFailure() > 0 ? true : undefined), 120_000);
+    // Lines are "TIME MESSAGE"; the run's own failure may name the repository too, so whole
+    // lines are told apart: the refresh's line starts with "repository down:".
+    const lines = () => log.split('\n').map((line) => line.replace(/^\S+ /, ''));
+    const firstAfterFailure = (match: (line: string) => boolean) => {
+      const all = lines();
+      const failed = all.findIndex((line) => line.startsWith('plan files: failed: '));
+      return failed < 0 ? -1 : all.findIndex((line, i) => i > failed && match(line));
+    };
+    const retried = () => firstAfterFailure((line) => line.startsWith('plan files: failed; attempt 2'));
+    const refreshed = () => firstAfterFailure((line) => line.startsWith('repository down: '));
+    await until('a failed run, its retry and the repository refresh after it', async () => (retried() > 0 && refreshed() > 0 ? true : undefined), 120_000);
     // The retry is announced before the refresh after the failed run has given up on the storage.
-    expect(log.indexOf('attempt 2', log.indexOf('plan files: failed'))).toBeLessThan(refreshAfterFailure());
+    expect(retried()).toBeLessThan(refreshed());
   }, 180_000);
 });
