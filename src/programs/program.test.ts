@@ -36,9 +36,11 @@ describe('external programs', () => {
   });
 
   it('with an idle limit, lets a program run as long as it makes progress', async () => {
-    const finished = await runProgram('bash', ['-c', 'for i in 1 2 3 4 5 6; do echo $i; sleep 0.3; done'], { timeoutMs: 1_000, idle: true });
+    // Output every 0.3 s for 4.5 s against a 3 s idle limit: longer than the limit in all, and
+    // ten times the gap between outputs in slack for a loaded machine.
+    const finished = await runProgram('bash', ['-c', 'for i in $(seq 15); do echo $i; sleep 0.3; done'], { timeoutMs: 3_000, idle: true });
     expect(finished.code).toBe(0);
-    expect(finished.stdout.split('\n').filter(Boolean)).toHaveLength(6);
+    expect(finished.stdout.split('\n').filter(Boolean)).toHaveLength(15);
     const stuck = await runProgram('bash', ['-c', 'echo started; sleep 300'], { timeoutMs: 1_000, idle: true });
     expect(describeExit(stuck)).toBe('no progress for 1s');
   });
