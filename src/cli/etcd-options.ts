@@ -6,6 +6,9 @@ import type { Command } from 'commander';
 import type { EtcdConfig } from '../core/config/schema.ts';
 import { UsageError } from '../core/errors.ts';
 import { loadConfig, type GlobalOptions } from './global-options.ts';
+import type { NamedEntry } from '../engine/sources.ts';
+import type { EtcdEntry } from '../sources/etcd/entry.ts';
+import { fromFlags } from './source-field.ts';
 
 export interface EtcdFlags {
   readonly cluster?: string;
@@ -67,4 +70,14 @@ export function requireEtcd(global: GlobalOptions, options: EtcdFlags): EtcdConf
     throw new UsageError('no etcd to talk to', { hint: 'give --etcd-endpoints (and --etcd-cacert/--etcd-cert/--etcd-key for TLS), or set clusters.NAME.etcd in strata.yaml' });
   }
   return etcd;
+}
+
+/** `backup --etcd [--force]` as the etcd source's entry (the cluster's etcd comes from requireEtcd). */
+export function etcdEntryOf(flags: { readonly etcd: boolean; readonly force: boolean }): NamedEntry | undefined {
+  if (!flags.etcd) {
+    if (flags.force) throw new UsageError('--force applies to the etcd snapshot: give it with --etcd');
+    return undefined;
+  }
+  const entry: EtcdEntry = { type: 'etcd', force: flags.force };
+  return fromFlags(entry, '--etcd');
 }

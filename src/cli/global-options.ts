@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseConfig } from '../core/config/load.ts';
+import { configSchema } from '../sources/registry.ts';
 import type { Config } from '../core/config/schema.ts';
 import { ConfigError } from '../core/errors.ts';
 
@@ -46,7 +47,7 @@ export function loadConfig(options: GlobalOptions): LoadedConfig {
   const file = candidates.find((path) => existsSync(path));
   if (file === undefined) {
     if (options.config !== undefined) throw new ConfigError(`--config ${options.config}: no such file`, { hint: 'pass an existing file, or omit --config' });
-    return { config: parseConfig('', '(none)'), file: undefined };
+    return { config: parseConfig('', '(none)', configSchema), file: undefined };
   }
   let text: string;
   try {
@@ -54,5 +55,5 @@ export function loadConfig(options: GlobalOptions): LoadedConfig {
   } catch (error) {
     throw new ConfigError(`${file}: cannot be read: ${(error as Error).message}`, { cause: error });
   }
-  return { config: parseConfig(text, file), file };
+  return { config: parseConfig(text, file, configSchema), file };
 }

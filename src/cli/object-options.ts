@@ -6,6 +6,9 @@ import { Option, type Command } from 'commander';
 import type { ObjectFilters } from '../core/objects/filters.ts';
 import { UsageError } from '../core/errors.ts';
 import { commaSeparated } from './option-values.ts';
+import type { NamedEntry } from '../engine/sources.ts';
+import type { ObjectsEntry } from '../sources/objects/entry.ts';
+import { fromFlags } from './source-field.ts';
 
 export interface ObjectFilterFlags {
   readonly includeNamespaces: string[];
@@ -39,4 +42,22 @@ export function objectFilters(flags: ObjectFilterFlags): ObjectFilters {
     excludeResources: flags.excludeResources,
     clusterScoped: flags.clusterScoped ?? true,
   };
+}
+
+/** `backup --objects` and its filters as the objects source's entry; a type the cluster does not serve is an error here. */
+export function objectsEntryOf(flags: ObjectFilterFlags & { readonly objects: boolean; readonly allVersions?: boolean }): NamedEntry | undefined {
+  if (!flags.objects) return undefined;
+  const filters = objectFilters(flags);
+  const entry: ObjectsEntry = {
+    type: 'objects',
+    includeNamespaces: [...filters.includeNamespaces],
+    excludeNamespaces: [...filters.excludeNamespaces],
+    includeResources: [...filters.includeResources],
+    excludeResources: [...filters.excludeResources],
+    clusterScoped: filters.clusterScoped,
+    allVersions: flags.allVersions === true,
+    unknownTypes: 'error',
+    ...(flags.selector !== undefined && { labelSelector: flags.selector }),
+  };
+  return fromFlags(entry, '--objects', { includeNamespaces: '--include-namespaces', excludeNamespaces: '--exclude-namespaces', includeResources: '--include-resources', excludeResources: '--exclude-resources', labelSelector: '-l' });
 }

@@ -12,6 +12,11 @@ import type { KubeHttp } from '../kube/http.ts';
 import { narrowByLabels } from '../sources/volumes/inventory.ts';
 import { LocalRbd, type RbdRunner } from '../sources/volumes/rbd/runner.ts';
 import { ROOK_TOOLBOX_SELECTOR, ToolboxRbd } from '../sources/volumes/rbd/toolbox.ts';
+import type { VolumesEntry } from '../sources/volumes/entry.ts';
+import type { NamedEntry } from '../engine/sources.ts';
+import { keepConfig } from '../core/config/keep.ts';
+import { parseKeepSpec } from '../core/retention/spec.ts';
+import { fromFlags } from './source-field.ts';
 
 export interface VolumesFlags {
   readonly workload: string[];
@@ -64,4 +69,44 @@ function cephTimeout(value: string): number {
   const parsed = Duration.parse(value);
   if (parsed === undefined || parsed.milliseconds <= 0) throw new UsageError(`--ceph-timeout ${value}: expected a duration such as 90s or 10m`);
   return parsed.milliseconds;
+}
+
+export interface VolumeBackupFlags extends CephFlags {
+  readonly volumes: boolean;
+  readonly workload: string[];
+  readonly pvc: string[];
+  readonly includeNamespaces: string[];
+  readonly selector?: string;
+  readonly keepLive?: string;
+  readonly volumeMode: string;
+  readonly volumeSnapshotClass?: string;
+  readonly rbdBlockSize?: string;
+}
+
+/** `backup --volumes` and its selection, Ceph and snapshot flags as the volumes source's entry. */
+export function volumesEntryOf(flags: VolumeBackupFlags): NamedEntry | undefined {
+  if (!flags.volumes) {
+    if (flags.workload.length > 0 || flags.pvc.length > 0 || flags.keepLive !== undefined || flags.volumeSnapshotClass !== undefined) throw new UsageError('--workload, --pvc, --keep-live and --volume-snapshot-class apply to volumes: give them with --volumes');
+    return undefined;
+  }
+  cephTimeout(flags.cephTimeout);
+  const entry: VolumesEntry = {
+    type: 'volumes',
+    workloads: flags.workload,
+    pvcs: flags.pvc,
+    namespaces: flags.includeNamespaces,
+    mode: flags.volumeMode as VolumesEntry['mode'],
+    ...(flags.selector !== undefined && { labelSelector: flags.selector }),
+    ...(flags.keepLive !== undefined && { liveSnapshots: keepConfig(parseKeepSpec(flags.keepLive, '--keep-live')) }),
+    ...(flags.volumeSnapshotClass !== undefined && { volumeSnapshotClass: flags.volumeSnapshotClass }),
+    ...(flags.rbdBlockSize !== undefined && { rbdBlockSize: flags.rbdBlockSize }),
+    ceph: {
+      ...(flags.cephConf !== undefined && { confFile: flags.cephConf }),
+      ...(flags.cephKeyring !== undefined && { keyringFile: flags.cephKeyring }),
+      ...(flags.cephId !== undefined && { id: flags.cephId }),
+      ...(flags.cephToolbox !== undefined && { toolbox: { namespace: flags.cephToolbox, selector: flags.cephToolboxSelector } }),
+      timeout: flags.cephTimeout,
+    },
+  };
+  return fromFlags(entry, '--volumes', { workloads: '--workload', pvcs: '--pvc', namespaces: '--include-namespaces', labelSelector: '-l', rbdBlockSize: '--rbd-block-size', volumeSnapshotClass: '--volume-snapshot-class' });
 }

@@ -1,34 +1,23 @@
-/** `strata backup`: an ad-hoc backup of an etcd snapshot, the control-plane files and local paths. */
+/** `strata backup`: an ad-hoc backup of the sources the flags name, into one snapshot. */
 import { Command, Option } from 'commander';
 import { PartialFailure, UsageError } from '../../core/errors.ts';
-import { backup, type BackupProgress } from '../../engine/backup.ts';
-import { etcdConnectionOptions } from '../../sources/etcd/connection.ts';
-import { etcdRecord } from '../../sources/etcd/record.ts';
-import { discoverControlPlane } from '../../sources/files/control-plane.ts';
-import { connect } from '../../kube/connection.ts';
-import { KubeHttp } from '../../kube/http.ts';
-import { objectsRecord } from '../../sources/objects/record.ts';
-import { addEtcdOptions, requireEtcd, type EtcdFlags } from '../etcd-options.ts';
-import { addObjectFilterOptions, objectFilters, type ObjectFilterFlags } from '../object-options.ts';
+import { backup } from '../../engine/backup.ts';
+import { prepareSources } from '../../engine/sources.ts';
+import { describeSource } from '../../sources/registry.ts';
+import { addEtcdOptions, etcdEntryOf, requireEtcd, type EtcdFlags } from '../etcd-options.ts';
+import { addObjectFilterOptions, objectsEntryOf, type ObjectFilterFlags } from '../object-options.ts';
+import { filesEntryOf } from '../file-options.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printError, printJson, printLine } from '../output.ts';
-import { backupProgressText, etcdProgressText, formatBytes, objectsProgressText, progressLine } from '../progress.ts';
+import { formatBytes, progressLine } from '../progress.ts';
 import { withRepository } from '../with-repository.ts';
 import { repeated } from '../option-values.ts';
-import { volumesRecord } from '../../sources/volumes/record.ts';
-import type { VolumeMode } from '../../core/volumes/method.ts';
-import { parseKeepSpec } from '../../core/retention/spec.ts';
-import { blockSizeOf } from '../../core/volumes/block-size.ts';
-import { addCephOptions, rbdRunner, volumeSelection, type CephFlags } from '../volume-options.ts';
+import { addCephOptions, volumesEntryOf, type VolumeBackupFlags } from '../volume-options.ts';
 
-
-interface BackupFlags extends EtcdFlags, ObjectFilterFlags, CephFlags {
+interface BackupFlags extends EtcdFlags, ObjectFilterFlags, VolumeBackupFlags {
   readonly objects: boolean;
   readonly allVersions?: boolean;
-  readonly volumes: boolean;
-  readonly workload: string[];
-  readonly pvc: string[];
   readonly files: string[];
   readonly controlPlane: boolean;
   readonly hostRoot: string;
@@ -38,18 +27,7 @@ interface BackupFlags extends EtcdFlags, ObjectFilterFlags, CephFlags {
   readonly host?: string;
   readonly parent?: string;
   readonly time?: string;
-  readonly keepLive?: string;
-  readonly volumeMode: string;
-  readonly volumeSnapshotClass?: string;
   readonly node?: string;
-  readonly rbdBlockSize?: string;
-}
-
-/** Volumes are selected by namespace name: a glob would silently select nothing. */
-function volumeNamespaces(names: readonly string[]): string[] {
-  const glob = names.find((n) => /[*?]/.test(n));
-  if (glob !== undefined) throw new UsageError(`--include-namespaces ${glob}: with --volumes, namespaces are named literally`, { hint: 'list them: --include-namespaces shop,billing' });
-  return [...names];
 }
 
 /** "YYYY-MM-DD HH:MM:SS" in this machine's local time zone, as restic's --time reads it. */
@@ -135,61 +113,27 @@ ${EXIT_STATUS_HELP}`,
     )
     .action(async (options: BackupFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      if (!options.etcd && options.force) throw new UsageError('--force applies to the etcd snapshot: give it with --etcd');
-      const etcdConfig = options.etcd ? requireEtcd(global, options) : undefined;
-      const etcd = etcdConfig === undefined ? undefined : { endpoints: etcdConfig.endpoints, connection: await etcdConnectionOptions(etcdConfig), force: options.force };
-      const paths = [...options.files];
-      if (options.controlPlane) {
-        const found = discoverControlPlane(options.hostRoot);
-        if (found.paths.length === 0) {
-          throw new UsageError(`--control-plane: no control-plane files under ${options.hostRoot} (no /etc/kubernetes/pki, manifests or kubeconfigs)`, {
-            hint: 'run it on a control-plane node, or give --host-root where its file system is mounted',
-          });
-        }
-        for (const file of found.missing) printError(`warning: the kube-apiserver manifest names ${file}, which does not exist`);
-        paths.push(...found.paths);
-      }
-      if (paths.length === 0 && etcd === undefined && !options.objects && !options.volumes) throw new UsageError('nothing to back up', { hint: 'give --etcd, --objects, --volumes, --control-plane or --files PATH' });
-      if (!options.volumes && (options.workload.length > 0 || options.pvc.length > 0 || options.keepLive !== undefined || options.volumeSnapshotClass !== undefined)) throw new UsageError('--workload, --pvc, --keep-live and --volume-snapshot-class apply to volumes: give them with --volumes');
-      const liveSnapshots = options.keepLive === undefined ? undefined : parseKeepSpec(options.keepLive, '--keep-live');
-      const filters = objectFilters(options);
+      const entries = [etcdEntryOf(options), objectsEntryOf(options), volumesEntryOf(options), filesEntryOf(options)].filter((e) => e !== undefined);
+      const etcd = options.etcd ? requireEtcd(global, options) : undefined;
       const time = options.time === undefined ? undefined : recordedTime(options.time);
-      const http = options.objects || options.volumes ? new KubeHttp(await connect(global)) : undefined;
-      const volumes = http !== undefined && options.volumes
-        ? {
-          http,
-          selection: await volumeSelection(http, { workload: options.workload, pvc: options.pvc, namespace: volumeNamespaces(options.includeNamespaces), ...(options.selector !== undefined && { selector: options.selector }) }),
-          rbd: rbdRunner(options, http),
-          ...(liveSnapshots !== undefined && { liveSnapshots }),
-          mode: options.volumeMode as VolumeMode,
-          ...(options.rbdBlockSize !== undefined && { blockSize: blockSizeOf(options.rbdBlockSize, '--rbd-block-size') }),
-          hostRoot: options.hostRoot,
-          ...(options.node !== undefined && { node: options.node }),
-          ...(options.volumeSnapshotClass !== undefined && { volumeSnapshotClass: { name: options.volumeSnapshotClass, from: '--volume-snapshot-class' } }),
-        }
-        : undefined;
+      const prepared = await prepareSources(entries, {
+        cluster: { ...(global.kubeconfig !== undefined && { kubeconfig: global.kubeconfig }), ...(global.context !== undefined && { context: global.context }), ...(etcd !== undefined && { etcd }) },
+        hostRoot: options.hostRoot,
+        ...(options.node !== undefined && { node: options.node }),
+        onWarning: (message) => printError(`warning: ${message}`),
+      });
       await withRepository(global, async (repository) => {
-        const started = Date.now();
         const line = progressLine(global.progress && !global.json);
         const outcome = await backup(repository, {
-          paths,
+          sources: prepared.runs,
           tags: options.tag,
-          ...(etcd && { etcd }),
-          ...(http && options.objects && { objects: { http, filters, unknownTypes: 'error', ...(options.allVersions === true && { allVersions: true }), ...(options.selector !== undefined && { labelSelector: options.selector }) } }),
-          ...(volumes && { volumes }),
           ...(options.host !== undefined && { host: options.host }),
           ...(options.parent !== undefined && { parent: options.parent }),
           ...(time !== undefined && { time }),
-          onProgress: (p: BackupProgress) => {
-            const elapsed = Date.now() - started;
-            if (p.files !== undefined) line.update(backupProgressText(p.files, elapsed));
-            else if (p.objects !== undefined) line.update(objectsProgressText(p.objects, elapsed));
-            else if (p.etcd !== undefined) line.update(etcdProgressText(p.etcd, elapsed));
-            else if (p.volumes !== undefined) line.update(`volumes ${p.volumes.volumesDone}/${p.volumes.volumes}, ${formatBytes(p.volumes.changedBytes)} changed, ${formatBytes(p.volumes.changedBytes / Math.max(0.001, elapsed / 1000))}/s`);
-          },
+          onProgress: (text) => line.update(text),
         }).finally(() => {
           line.done();
-          http?.close();
+          prepared.close();
         });
         const { snapshot, id } = outcome;
         if (global.json) printJson({ id, ...snapshot });
@@ -197,15 +141,9 @@ ${EXIT_STATUS_HELP}`,
           const s = snapshot.summary;
           const specials = (s.specials ?? 0) > 0 ? `, ${s.specials} special files (FIFOs, devices)` : '';
           printLine(`snapshot ${id.slice(0, 8)} saved: ${s.files} files, ${s.dirs} dirs${specials}, ${formatBytes(s.bytes)} (${formatBytes(s.newBytes)} new) in ${(s.durationMs / 1000).toFixed(1)}s`);
-          const record = etcdRecord(snapshot.sources);
-          if (record !== undefined) printLine(`etcd: revision ${record.revision}, ${record.totalKeys} keys, from member ${record.member.name}`);
-          for (const v of volumesRecord(snapshot.sources)?.volumes ?? []) {
-            if (v.rbd !== undefined) printLine(`volume ${v.namespace}/${v.claim}: ${v.rbd.pool}/${v.rbd.image}@${v.rbd.snapshot}, ${formatBytes(v.rbd.size)} (${formatBytes(v.rbd.changedBytes)} changed${v.rbd.base === null ? ', read whole' : ''})`);
-          }
-          const objects = objectsRecord(snapshot.sources);
-          if (objects !== undefined) {
-            const skipped = objects.skipped.reduce((sum, s) => sum + (s.count ?? 0), 0);
-            printLine(`objects: ${objects.objects} of ${objects.types.filter((t) => t.objects > 0).length} types from ${objects.server} (${skipped} left out by rule; see \`strata show\`)`);
+          for (const source of snapshot.sources) {
+            const { headline } = describeSource(source);
+            if (source.record !== undefined && headline !== '') printLine(`${source.type}: ${headline}`);
           }
         }
         for (const warning of snapshot.warnings) printError(`warning: ${warning}`);

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { configJsonSchema } from '../../core/config/schema.ts';
+import { configSchema } from '../../sources/registry.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { checkConfigFiles } from '../../engine/config/files.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
@@ -60,7 +61,7 @@ Examples:
 ${EXIT_STATUS_HELP}`,
     )
     .action(() => {
-      printJson(configJsonSchema());
+      printJson(configJsonSchema(configSchema));
     });
 
   return config;

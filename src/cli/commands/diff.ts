@@ -1,7 +1,7 @@
 /** `strata diff ID [--against live|ID2]`: drift of API objects, field by field. */
 import { Command } from 'commander';
 import { OperationError } from '../../core/errors.ts';
-import { diffAgainstLive, diffAgainstSnapshot, type DriftReport } from '../../engine/objects/diff.ts';
+import { diffAgainstLive, diffAgainstSnapshot, type DriftReport } from '../../sources/objects/diff.ts';
 import { connect } from '../../kube/connection.ts';
 import { KubeHttp } from '../../kube/http.ts';
 import { findSnapshot } from '../../repository/snapshots.ts';

@@ -2,7 +2,7 @@
 import { PartialFailure, UsageError } from '../../core/errors.ts';
 import { NO_MAPPINGS, parseMapping } from '../../core/objects/mapping.ts';
 import { renderPlan } from '../../core/objects/plan.ts';
-import { restoreObjects, type ApplyProgress, type ObjectsRestoreOutcome } from '../../engine/objects/restore.ts';
+import { restoreObjects, type ApplyProgress, type ObjectsRestoreOutcome } from '../../sources/objects/restore.ts';
 import { connect } from '../../kube/connection.ts';
 import { KubeHttp } from '../../kube/http.ts';
 import type { Repository } from '../../repository/repository.ts';

@@ -1,7 +1,7 @@
 /** The `--volumes` half of `strata restore`: RBD images into new images (or in place), one line each. */
 import { Duration } from '../../core/duration.ts';
 import { PartialFailure, UsageError } from '../../core/errors.ts';
-import { restoreVolumes, type VolumeRestoreResult } from '../../engine/volumes/restore.ts';
+import { restoreVolumes, type VolumeRestoreResult } from '../../sources/volumes/restore.ts';
 import { connect } from '../../kube/connection.ts';
 import { KubeHttp } from '../../kube/http.ts';
 import type { Repository } from '../../repository/repository.ts';
@@ -10,6 +10,7 @@ import type { GlobalOptions } from '../global-options.ts';
 import { printError, printJson, printLine } from '../output.ts';
 import { formatBytes, progressLine, volumeRestoreProgressText } from '../progress.ts';
 import { needsCluster, rbdRunner, type CephFlags } from '../volume-options.ts';
+import { services } from '../../sources/registry.ts';
 import { requireVolumesRecord } from '../../sources/volumes/record.ts';
 import { parseClaim } from '../../core/volumes/selection.ts';
 
@@ -65,6 +66,7 @@ export async function restoreVolumesCommand(repository: Repository, snapshot: St
     ...(http !== undefined && { http }),
     ...(flags.inPlace && { inPlace: { waitMs: Duration.parse(flags.wait)!.milliseconds } }),
     createClaims: flags.createPvc,
+    fileTrees: services.fileTrees,
     hostRoot: flags.hostRoot,
     ...(flags.intoPvc !== undefined && { intoClaim: parseClaim(flags.intoPvc, '--into-pvc') }),
   }).finally(() => {

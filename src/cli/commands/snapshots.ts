@@ -1,9 +1,7 @@
 /** `strata snapshots` and `strata show ID`. */
 import { Command } from 'commander';
 import { findSnapshot, listSnapshots } from '../../repository/snapshots.ts';
-import { etcdRecord } from '../../sources/etcd/record.ts';
-import { typeName } from '../../core/objects/types.ts';
-import { objectsRecord } from '../../sources/objects/record.ts';
+import { describeSource, sourceLabels } from '../../sources/registry.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printError, printJson, printLine } from '../output.ts';
@@ -59,31 +57,14 @@ ${EXIT_STATUS_HELP}`)
         printLine(`  parent    ${s.parent ?? '-'}`);
         printLine(`  sources   ${s.sources.map((src) => src.type).join(', ')}`);
         printLine(`  summary   ${s.summary.files} files, ${s.summary.dirs} dirs, ${formatBytes(s.summary.bytes)}, ${formatBytes(s.summary.newBytes)} new, ${(s.summary.durationMs / 1000).toFixed(1)}s`);
-        const etcd = etcdRecord(s.sources);
-        if (etcd !== undefined) {
-          printLine(`  etcd      revision ${etcd.revision}, ${etcd.totalKeys} keys, ${formatBytes(etcd.dbSize)} from member ${etcd.member.name} (${etcd.member.version}) of cluster ${etcd.clusterId}`);
-          printLine(`            quorum ${etcd.quorum.healthy}/${etcd.quorum.voting}; HashKV ${etcd.consistency?.verdict ?? 'not checked'}; sha256 ${etcd.sha256.slice(0, 16)}…`);
-          if (etcd.dirty) printLine(`  DIRTY     ${etcd.dirtyReasons.join('; ')}`);
-        }
-        const objects = objectsRecord(s.sources);
-        if (objects !== undefined) {
-          printLine(`  objects   ${objects.objects} from ${objects.types.filter((t) => t.objects > 0).length} types of ${objects.server}${objects.labelSelector === undefined ? '' : ` (selector ${objects.labelSelector})`}`);
-          // Every type the backup read, zero included: a type missing here was not backed up.
-          for (const t of objects.types) printLine(`  type      ${typeName(t)}/${t.version} ${t.objects}`);
-          for (const skip of objects.skipped) {
-            printLine(`  left out  ${skip.type}${skip.count === undefined ? '' : ` ×${skip.count}`}: ${skip.reason}${skip.examples?.length ? ` (e.g. ${skip.examples.slice(0, 2).join(', ')})` : ''}`);
-          }
-          for (const f of objects.failures) printLine(`  unread    ${f.type}${f.namespaces === undefined ? '' : ` in ${f.namespaces.join(', ')}`}: ${f.error}`);
+        for (const source of s.sources) {
+          const { headline, details } = describeSource(source);
+          if (source.record === undefined) continue;
+          printLine(`  ${source.type.padEnd(10)}${headline}`);
+          for (const [label, text] of details) printLine(`  ${label.padEnd(10)}${text}`);
         }
         if (s.origin !== null) printLine(`  copied    from snapshot ${s.origin.snapshot.slice(0, 8)} of repository ${s.origin.repository.slice(0, 8)}`);
         for (const w of s.warnings) printLine(`  warning   ${w}`);
       });
     });
-}
-
-/** "etcd@REVISION" (and "dirty") for a snapshot holding an etcd snapshot; "objects:N" for API objects. */
-function sourceLabels(sources: Parameters<typeof etcdRecord>[0]): string[] {
-  const etcd = etcdRecord(sources);
-  const objects = objectsRecord(sources);
-  return [...(etcd === undefined ? [] : [`etcd@${etcd.revision}`, ...(etcd.dirty ? ['dirty'] : [])]), ...(objects === undefined ? [] : [`objects:${objects.objects}`])];
 }

@@ -6,7 +6,7 @@
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
-import { configSchema, type Config } from './schema.ts';
+import type { Config, ConfigSchema } from './schema.ts';
 
 export interface ConfigProblem {
   readonly line: number | undefined;
@@ -14,7 +14,7 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
-export function parseConfig(text: string, fileName: string): Config {
+export function parseConfig(text: string, fileName: string, configSchema: ConfigSchema): Config {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
 

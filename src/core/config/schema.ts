@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { duration, filePath, name, nonEmptyStrings, secretFile } from './fields.ts';
-import { sourceSchema } from './sources.ts';
 import { cronProblem } from '../schedule/cron.ts';
 import { keepSchema, timeZone } from './keep.ts';
 
@@ -99,10 +98,15 @@ const hookSchema = z.strictObject({
   onError: z.enum(['fail', 'continue'], { error: 'expected "fail" or "continue"' }).default('fail'),
 });
 
-const planSchema = z.strictObject({
+/** A plan's `sources:` entry as the engine sees it; each source's own schema gives it its fields. */
+export interface SourceEntryConfig {
+  readonly type: string;
+}
+
+const planSchemaWith = (sources: z.ZodType<SourceEntryConfig>) => z.strictObject({
   cluster: name('cluster').optional(),
   repository: name('repository'),
-  sources: z.array(sourceSchema, { error: 'expected a list of sources' }).min(1, { error: 'expected at least one source' }),
+  sources: z.array(sources, { error: 'expected a list of sources' }).min(1, { error: 'expected at least one source' }),
   schedule: scheduleSchema.optional(),
   retention: retentionSchema.optional(),
   rpo: duration().optional(),
@@ -118,12 +122,13 @@ const planSchema = z.strictObject({
     .optional(),
 });
 
-export const configSchema = z
+/** The schema of strata.yaml, with the plan entries of the sources given (the registry assembles them). */
+export const configSchemaWith = (sources: z.ZodType<SourceEntryConfig>) => z
   .strictObject({
     version: z.literal(1, { error: 'expected 1 (the only configuration version so far)' }).default(1),
     repositories: z.record(name('repository'), repositorySchema).default({}),
     clusters: z.record(name('cluster'), clusterSchema).default({}),
-    plans: z.record(name('plan'), planSchema).default({}),
+    plans: z.record(name('plan'), planSchemaWith(sources)).default({}),
   })
   .superRefine((config, ctx) => {
     for (const [planName, plan] of Object.entries(config.plans)) {
@@ -153,13 +158,14 @@ export const configSchema = z
     }
   });
 
-export type Config = z.output<typeof configSchema>;
+export type ConfigSchema = ReturnType<typeof configSchemaWith>;
+export type Config = z.output<ConfigSchema>;
 export type PlanConfig = Config['plans'][string];
 export type ClusterConfig = Config['clusters'][string];
 export type EtcdConfig = NonNullable<ClusterConfig['etcd']>;
 export type RepositoryConfig = Config['repositories'][string];
 
 /** The JSON Schema of strata.yaml, for editors (`strata config schema`). */
-export function configJsonSchema(): unknown {
-  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+export function configJsonSchema(schema: ConfigSchema): unknown {
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 }

@@ -8,6 +8,8 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Config } from '../../core/config/schema.ts';
+import { knownSource } from '../../sources/registry.ts';
+import type { NamedFileKind } from '../../sources/source.ts';
 import { parseKnownHosts } from '../../storage/known-hosts.ts';
 import { parseS3Credentials } from '../../storage/s3-credentials.ts';
 
@@ -18,7 +20,7 @@ export interface FileProblem {
   readonly problem: string;
 }
 
-type Kind = 'secret' | 's3-credentials' | 'ssh-identity' | 'known-hosts' | 'kubeconfig' | 'certificate' | 'private-key' | 'readable' | 'backed-up path';
+type Kind = NamedFileKind | 's3-credentials' | 'ssh-identity' | 'known-hosts' | 'kubeconfig';
 
 /** One file, checked as `kind`; the problem, or undefined when it is fine. */
 function problemOf(file: string, kind: Kind): string | undefined {
@@ -87,14 +89,8 @@ export function checkConfigFiles(config: Config): FileProblem[] {
     named.push([`${at}.etcd.auth.passwordFile`, cluster.etcd?.auth?.passwordFile, 'secret']);
   }
   for (const [name, plan] of Object.entries(config.plans)) {
-    plan.sources.forEach((source, index) => {
-      const at = `plans.${name}.sources[${index}]`;
-      if (source.type === 'files') source.paths.forEach((path, i) => named.push([`${at}.paths[${i}]`, path, 'backed-up path']));
-      // With the Rook toolbox, ceph.conf and the keyring are paths in its pod.
-      if (source.type === 'volumes' && source.ceph?.toolbox === undefined) {
-        named.push([`${at}.ceph.confFile`, source.ceph?.confFile, 'readable']);
-        named.push([`${at}.ceph.keyringFile`, source.ceph?.keyringFile, 'secret']);
-      }
+    plan.sources.forEach((entry, index) => {
+      for (const [field, file, kind] of knownSource(entry.type)?.namedFiles?.(entry, `plans.${name}.sources[${index}]`) ?? []) named.push([field, file, kind]);
     });
   }
   return named.flatMap(([field, file, kind]) => {

@@ -23,8 +23,8 @@ import { prune } from '../prune/prune.ts';
 import { configuredRepository } from '../repository/choose.ts';
 import { openRepository } from '../repository/open.ts';
 import { runHook, type HookResult } from './hooks.ts';
-import { retentionPolicy } from './retention.ts';
-import { deleteForgottenVolumeSnapshots, recordedVolumeSnapshots } from '../volumes/forgotten-snapshots.ts';
+import { keepPolicy } from '../../core/config/keep.ts';
+import { heldOutside, releaseOutside } from '../../sources/registry.ts';
 import { checkRunnable, planSources } from './sources.ts';
 
 export type RunResult = 'succeeded' | 'partially-failed' | 'failed';
@@ -108,15 +108,13 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
     if (await runHooks('pre', {})) {
       log(`plan ${planName}: backing up`);
       const sources = await planSources(config, planName, { ...(options.hostRoot !== undefined && { hostRoot: options.hostRoot }), ...(options.node !== undefined && { node: options.node }) });
-      warnings.push(...sources.warnings);
       const choice = configuredRepository(config, plan.repository);
       const repository = await openRepository(choice.address, choice.credentials);
       try {
         const outcome = await backup(repository, {
-          paths: sources.paths,
-          ...(sources.etcd && { etcd: sources.etcd }),
-          ...(sources.objects && { objects: sources.objects }),
-          ...(sources.volumes && { volumes: { ...sources.volumes, afterSnapshots: async () => void (await runHooks('afterSnapshot', {})) } }),
+          sources: sources.runs,
+          warnings: sources.warnings,
+          afterCapture: async () => void (await runHooks('afterSnapshot', {})),
           tags: plan.tags,
           plan: planName,
           host: options.host ?? hostname(),
@@ -133,12 +131,12 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
           log(`plan ${planName}: applying retention`);
           // Another host's forget or prune holds the maintenance lock: the next run applies the policy.
           await (async () => {
-            const forgot = await forget(repository, { policy: retentionPolicy(retention), groupBy: retention.groupBy, dryRun: false, plan: planName });
+            const forgot = await forget(repository, { policy: keepPolicy(retention), groupBy: retention.groupBy, dryRun: false, plan: planName });
             forgotten = forgot.removed.length;
-            if (recordedVolumeSnapshots(forgot.removedSnapshots).length > 0) {
-              const cleanup = await deleteForgottenVolumeSnapshots(await kube(), forgot.removedSnapshots);
-              if (cleanup.deleted.length > 0) log(`plan ${planName}: deleted VolumeSnapshots ${cleanup.deleted.join(', ')}`);
-              warnings.push(...cleanup.errors, ...cleanup.elsewhere.map((n) => `VolumeSnapshot ${n} was taken on another cluster than plans.${planName}.cluster: not deleted`));
+            if (heldOutside(forgot.removedSnapshots).length > 0) {
+              const cleanup = await releaseOutside(await kube(), forgot.removedSnapshots);
+              if (cleanup.released.length > 0) log(`plan ${planName}: deleted ${cleanup.released.join(', ')}`);
+              warnings.push(...cleanup.warnings);
             }
             if (forgotten > 0 && retention.prune) {
               log(`plan ${planName}: pruning`);

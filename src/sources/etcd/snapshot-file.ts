@@ -11,11 +11,11 @@ import { basename, dirname, join } from 'node:path';
 import { OperationError, UsageError } from '../../core/errors.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
-import { rebuildDatabase } from '../../sources/etcd/database-reader.ts';
-import { MapFormatError } from '../../sources/etcd/database-map.ts';
-import { DATABASE_FILES, etcdRecord, type EtcdSnapshotRecord } from '../../sources/etcd/record.ts';
-import { SnapshotTrailer, TrailerMismatch } from '../../sources/etcd/snapshot-trailer.ts';
-import { sourceTree } from '../backup.ts';
+import { rebuildDatabase } from './database-reader.ts';
+import { MapFormatError } from './database-map.ts';
+import { DATABASE_FILES, etcdRecord, type EtcdSnapshotRecord } from './record.ts';
+import { SnapshotTrailer, TrailerMismatch } from './snapshot-trailer.ts';
+import { sourceTree } from '../../repository/root-tree.ts';
 
 /** Where snapshots taken before values were split out keep the database: the stream as etcd sent it. */
 const WHOLE_DATABASE_FILE = 'snapshot.db';

@@ -1,18 +1,14 @@
 /**
- * A node directory's backup back into a claim: the target claim (another one, or with
+ * Where a node directory's backup goes back to: the target claim (another one, or with
  * --in-place the one it came from, its workloads stopped meanwhile) must be a node
  * directory too (hostPath or local), written below HOST_ROOT like the backup read it.
  * Files are written over same-named ones with their metadata; others in it are left.
  */
 import { join } from 'node:path';
-import { pathMatcher } from '../../core/glob.ts';
 import { UsageError } from '../../core/errors.ts';
 import { resolveVolumes } from '../../core/volumes/resolve.ts';
 import type { KubeHttp } from '../../kube/http.ts';
-import type { Repository } from '../../repository/repository.ts';
-import type { TreeNode } from '../../repository/tree.ts';
-import { FilesRestore, type RestoreResult } from '../../sources/files/restore.ts';
-import { readInventory } from '../../sources/volumes/inventory.ts';
+import { readInventory } from './inventory.ts';
 
 /** The directory on this node behind a claim, or a usage error that says why there is none. */
 export async function claimDirectory(http: KubeHttp, claim: { namespace: string; name: string }, hostRoot: string, what: string): Promise<string> {
@@ -24,9 +20,4 @@ export async function claimDirectory(http: KubeHttp, claim: { namespace: string;
     throw new UsageError(`${what} ${label}: its volume is not a node directory (${volume.backend.kind === 'unsupported' ? volume.backend.reason : volume.backend.kind})`, { hint: 'restore file-level backups into a hostPath or local volume\'s claim' });
   }
   return join(hostRoot, volume.backend.path);
-}
-
-export async function restoreDirectory(repository: Repository, node: TreeNode, target: string): Promise<RestoreResult> {
-  if (node.subtree === undefined) throw new Error('the stored volume is not a directory');
-  return new FilesRestore(repository, pathMatcher([])).run(node.subtree, '/', target);
 }

@@ -12,9 +12,9 @@ import { sha256 } from '../../repository/hash.ts';
 import { Lock } from '../../repository/lock.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
-import { ClusterReader, failureText } from '../../sources/objects/cluster-reader.ts';
-import { indexObjects, loadObject, type IndexedObject } from '../../sources/objects/read.ts';
-import { requireObjectsRecord } from '../../sources/objects/record.ts';
+import { ClusterReader, failureText } from './cluster-reader.ts';
+import { indexObjects, loadObject, type IndexedObject } from './read.ts';
+import { requireObjectsRecord } from './record.ts';
 
 export interface ChangedObject {
   readonly key: string;

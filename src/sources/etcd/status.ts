@@ -1,8 +1,8 @@
 /** `strata etcd status`: every member's state, quorum, and whether the members hold the same data. */
 import type { EtcdConfig } from '../../core/config/schema.ts';
-import { etcdConnectionOptions } from '../../sources/etcd/connection.ts';
-import type { ConsistencyCheck } from '../../sources/etcd/consistency.ts';
-import { EtcdClusterSession } from '../../sources/etcd/probe.ts';
+import { etcdConnectionOptions } from './connection.ts';
+import type { ConsistencyCheck } from './consistency.ts';
+import { EtcdClusterSession } from './probe.ts';
 
 export interface EtcdMemberReport {
   readonly id: string;

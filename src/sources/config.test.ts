@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ExitCode } from '../errors.ts';
-import { parseConfig } from './load.ts';
+import { ConfigError, ExitCode } from '../core/errors.ts';
+import { parseConfig as parseWith } from '../core/config/load.ts';
+import { configSchema } from './registry.ts';
+
+// strata.yaml as the CLI reads it: the schema the registry assembles from every source's entry.
+const parseConfig = (text: string, fileName: string) => parseWith(text, fileName, configSchema);
 
 const valid = `
 repositories:

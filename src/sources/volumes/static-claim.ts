@@ -9,7 +9,7 @@ import { UsageError } from '../../core/errors.ts';
 import type { Volume } from '../../core/volumes/types.ts';
 import type { KubeHttp } from '../../kube/http.ts';
 import { claimsPath, createObject, waitBound, type RestoredClaim } from './claims.ts';
-import type { VolumeEntry } from '../../sources/volumes/record.ts';
+import type { VolumeEntry } from './record.ts';
 
 type Spec = Volume['spec'];
 

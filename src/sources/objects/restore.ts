@@ -7,10 +7,10 @@ import type { KubeHttp } from '../../kube/http.ts';
 import { Lock } from '../../repository/lock.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
-import { PlanApplier, type ApplyOptions, type ApplyProgress, type ItemResult } from '../../sources/objects/apply.ts';
-import { indexOtherVersions, loadObject, readObjects } from '../../sources/objects/read.ts';
+import { PlanApplier, type ApplyOptions, type ApplyProgress, type ItemResult } from './apply.ts';
+import { indexOtherVersions, loadObject, readObjects } from './read.ts';
 import { objectKey } from '../../core/objects/types.ts';
-import { requireObjectsRecord } from '../../sources/objects/record.ts';
+import { requireObjectsRecord } from './record.ts';
 
 export interface ObjectsRestoreRequest extends RestoreOptions {
   readonly http: KubeHttp;

@@ -9,7 +9,7 @@ import { OperationError, UsageError } from '../../core/errors.ts';
 import { holdExit, interruption } from '../../programs/interruption.ts';
 import { resolveVolumes } from '../../core/volumes/resolve.ts';
 import type { KubeHttp } from '../../kube/http.ts';
-import { readInventory } from '../../sources/volumes/inventory.ts';
+import { readInventory } from './inventory.ts';
 
 const PATHS: Readonly<Record<string, string>> = {
   Deployment: '/apis/apps/v1/namespaces/NS/deployments/NAME',

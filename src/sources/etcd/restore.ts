@@ -14,9 +14,9 @@ import { Lock } from '../../repository/lock.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { listSnapshots } from '../../repository/snapshots.ts';
-import { moveAside, processesUsing } from '../../sources/etcd/data-dir.ts';
-import { etcdutlRestoreArgs, runEtcdutl } from '../../sources/etcd/etcdutl.ts';
-import { etcdRecord } from '../../sources/etcd/record.ts';
+import { moveAside, processesUsing } from './data-dir.ts';
+import { etcdutlRestoreArgs, runEtcdutl } from './etcdutl.ts';
+import { etcdRecord } from './record.ts';
 import { requireEtcdRecord, writeEtcdSnapshotFile } from './snapshot-file.ts';
 
 export interface EtcdRestoreRequest {

@@ -5,8 +5,8 @@
  */
 import { UsageError } from '../../core/errors.ts';
 import type { KubeHttp } from '../../kube/http.ts';
-import { quantityBytes, volumeSnapshotExists } from '../../sources/volumes/csi/volume-snapshot.ts';
-import type { VolumeEntry } from '../../sources/volumes/record.ts';
+import { quantityBytes, volumeSnapshotExists } from './csi/volume-snapshot.ts';
+import type { VolumeEntry } from './record.ts';
 import { claimsPath, createObject, waitBound, type RestoredClaim } from './claims.ts';
 
 export async function claimFromSnapshot(http: KubeHttp, entry: VolumeEntry, name: string, labels: Readonly<Record<string, string>>, timeoutMs = 300_000): Promise<RestoredClaim> {

@@ -11,16 +11,17 @@ import { Lock } from '../../repository/lock.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import type { KubeHttp } from '../../kube/http.ts';
-import { restoreImage, restoreImageInPlace } from '../../sources/volumes/rbd/image-restore.ts';
-import { imageSpec, type RbdRunner } from '../../sources/volumes/rbd/runner.ts';
+import { restoreImage, restoreImageInPlace } from './rbd/image-restore.ts';
+import { imageSpec, type RbdRunner } from './rbd/runner.ts';
 import { quiesceClaim } from './quiesce.ts';
-import { claimDirectory, restoreDirectory } from './directory-restore.ts';
+import { claimDirectory } from './directory-restore.ts';
+import type { FileTrees } from '../source.ts';
 import { createStaticClaim } from './static-claim.ts';
 import { claimFromSnapshot } from './claim-from-snapshot.ts';
 import type { RestoredClaim } from './claims.ts';
-import { VOLUMES_DIR, volumeNode } from '../../sources/volumes/layout.ts';
+import { VOLUMES_DIR, volumeNode } from './layout.ts';
 import type { TreeNode } from '../../repository/tree.ts';
-import { requireVolumesRecord, type VolumeEntry } from '../../sources/volumes/record.ts';
+import { requireVolumesRecord, type VolumeEntry } from './record.ts';
 
 export interface VolumesRestoreOptions {
   readonly rbd: RbdRunner;
@@ -41,6 +42,8 @@ export interface VolumesRestoreOptions {
   readonly hostRoot?: string;
   /** Updated as images are fed to Ceph, for a progress display. */
   readonly progress?: VolumesRestoreProgress;
+  /** Writes node directories backed up as files (the `files` source's restorer, lent by the registry). */
+  readonly fileTrees: FileTrees;
 }
 
 export interface VolumesRestoreProgress {
@@ -129,7 +132,8 @@ async function restoreFiles(repository: Repository, snapshot: StoredSnapshot, vo
   const stop = options.inPlace !== undefined ? await quiesceClaim(options.http, into.namespace, into.name, { timeoutMs: options.inPlace.waitMs }) : undefined;
   let restored;
   try {
-    restored = await restoreDirectory(repository, node, target);
+    if (node.subtree === undefined) throw new Error('the stored volume is not a directory');
+    restored = await options.fileTrees.restoreTree(repository, node.subtree, target, []);
   } finally {
     await stop?.resume();
   }

@@ -12,7 +12,7 @@ import { OperationError, StrataError } from '../../core/errors.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { listSnapshots } from '../../repository/snapshots.ts';
-import { etcdRecord, type EtcdSnapshotRecord } from '../../sources/etcd/record.ts';
+import { etcdRecord, type EtcdSnapshotRecord } from './record.ts';
 import { writeEtcdSnapshotFile } from './snapshot-file.ts';
 
 /** Other snapshots tried, newest first, when looking for an intact alternative. */

@@ -6,8 +6,8 @@
  */
 import type { KubeHttp } from '../../kube/http.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
-import { deleteVolumeSnapshot } from '../../sources/volumes/csi/volume-snapshot.ts';
-import { volumesRecord } from '../../sources/volumes/record.ts';
+import { deleteVolumeSnapshot } from './csi/volume-snapshot.ts';
+import { volumesRecord } from './record.ts';
 
 export interface VolumeSnapshotCleanup {
   readonly deleted: readonly string[];

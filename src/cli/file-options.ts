@@ -1,0 +1,15 @@
+/** `backup --files` and `--control-plane` as the files source's entry. */
+import type { FilesEntry } from '../sources/files/entry.ts';
+import type { NamedEntry } from '../engine/sources.ts';
+import { fromFlags } from './source-field.ts';
+
+export interface FileFlags {
+  readonly files: string[];
+  readonly controlPlane: boolean;
+}
+
+export function filesEntryOf(flags: FileFlags): NamedEntry | undefined {
+  if (flags.files.length === 0 && !flags.controlPlane) return undefined;
+  const entry: FilesEntry = { type: 'files', paths: flags.files, ...(flags.controlPlane && { preset: 'control-plane' }) };
+  return fromFlags(entry, '--files', { preset: '--control-plane', paths: '--files' });
+}
