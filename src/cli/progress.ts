@@ -1,6 +1,6 @@
 /** A one-line progress display on a terminal (stderr), and nothing elsewhere. */
 
-import { formatBytes, formatSeconds, perSecond } from '../core/format.ts';
+import { formatBytes } from '../core/format.ts';
 
 export { formatBytes };
 
@@ -23,10 +23,3 @@ export function progressLine(enabled: boolean): ProgressLine {
     },
   };
 }
-
-export function volumeRestoreProgressText(p: { claim: string; bytes: number; total: number }, elapsedMs: number): string {
-  const rate = perSecond(p.bytes, elapsedMs);
-  const eta = rate > 0 && p.total > p.bytes ? `, ETA ${formatSeconds((p.total - p.bytes) / rate)}` : '';
-  return `[${formatSeconds(elapsedMs / 1000)}] restoring ${p.claim}: ${formatBytes(p.bytes)} of ${formatBytes(p.total)}, ${formatBytes(rate)}/s${eta}`;
-}
-

@@ -126,8 +126,40 @@ export interface SourceDescription {
   readonly labels: readonly string[];
 }
 
+export interface RestoreContext {
+  readonly repository: Repository;
+  /** The snapshot restored from; the engine holds a shared lock and has loaded the index. */
+  readonly snapshot: StoredSnapshot;
+  readonly fileTrees: FileTrees;
+  /** Registers how the restore's progress reads now (one terminal line); the engine draws it. */
+  progress(line: (elapsedMs: number) => string): void;
+}
+
+/**
+ * A restore of one source, planned and not yet done: `--dry-run` prints the plan and stops;
+ * otherwise it is applied. Planning reads the snapshot and the target and changes nothing.
+ */
+export interface PlannedRestore {
+  /** The plan as `--dry-run` prints it. */
+  readonly text: string;
+  /** The plan as `--dry-run --json` prints it. */
+  readonly json: unknown;
+  apply(): Promise<RestoreOutcome>;
+}
+
+export interface RestoreOutcome {
+  /** What was done, one line each (stdout). */
+  readonly lines: readonly string[];
+  readonly json: unknown;
+  readonly warnings: readonly string[];
+  /** Items that could not be restored (stderr, `error:`). */
+  readonly errors: readonly string[];
+  /** Set when some item was not restored: the restore ends partially failed (exit 3). */
+  readonly failure?: { readonly message: string; readonly hint: string };
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds sources of every entry type
-export interface Source<Entry extends SourceEntry = any, Base = any> {
+export interface Source<Entry extends SourceEntry = any, Base = any, RestoreOptions = any> {
   readonly type: Entry['type'];
   /** Runs go in this order (etcd first, so the objects read after it are no older). */
   readonly order: number;
@@ -144,6 +176,8 @@ export interface Source<Entry extends SourceEntry = any, Base = any> {
   merge?(first: Entry, second: Entry): Entry;
   prepare(entry: Entry, settings: SourceSettings): Promise<SourceRun<Base>>;
   describe(source: SnapshotSource): SourceDescription;
+  /** Plans a restore of what the snapshot holds of this source (options come from the CLI's restore flags). */
+  restore?(context: RestoreContext, options: RestoreOptions): Promise<PlannedRestore>;
   /**
    * Things outside the repository that live as long as the snapshots recording them (CSI
    * VolumeSnapshots): what forgetting these snapshots leaves behind, and its release.

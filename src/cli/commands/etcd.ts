@@ -4,13 +4,13 @@ import { Command, Option } from 'commander';
 import { memberClientUrls, renderRestorePlan, restorePlan } from '../../core/etcd/restore-plan.ts';
 import { OperationError, Refused, UsageError } from '../../core/errors.ts';
 import { restoreToken } from '../../core/etcd/restore-token.ts';
-import { parseInitialCluster, plannedBump, restoreEtcdMember } from '../../sources/etcd/restore.ts';
+import { parseInitialCluster, plannedBump } from '../../sources/etcd/restore.ts';
 import { requireEtcdRecord, writeEtcdSnapshotFile } from '../../sources/etcd/snapshot-file.ts';
 import { etcdStatus, type EtcdStatusReport } from '../../sources/etcd/status.ts';
 import { requireIntactEtcdSnapshot } from '../../sources/etcd/verify.ts';
 import { findSnapshot } from '../../repository/snapshots.ts';
-import { findEtcdutl } from '../../sources/etcd/etcdutl.ts';
-import { addEtcdOptions, requireEtcd, type EtcdFlags } from '../etcd-options.ts';
+import { runRestore } from '../restore-run.ts';
+import { addEtcdMemberOptions, addEtcdOptions, etcdSelection, positiveInteger, requireEtcd, type EtcdFlags, type EtcdMemberFlags } from '../etcd-options.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printJson, printLine } from '../output.ts';
@@ -72,23 +72,16 @@ ${EXIT_STATUS_HELP}`)
       });
     });
 
-  etcd.command('restore')
+  addEtcdMemberOptions(etcd.command('restore'), true)
     .description("build one member's data directory from a snapshot (etcdutl snapshot restore)")
     .argument('<id>', 'snapshot ID, a unique prefix, or "latest"')
-    .requiredOption('--name <name>', "this member's name, as in --initial-cluster")
-    .requiredOption('--initial-cluster <list>', 'every member of the new cluster: NAME=PEER_URL,...')
-    .requiredOption('--initial-advertise-peer-urls <urls>', "this member's peer URL(s)")
-    .requiredOption('--data-dir <dir>', 'data directory to create (an existing one is moved aside)')
-    .option('--wal-dir <dir>', 'separate WAL directory, if etcd uses one')
-    .option('--initial-cluster-token <token>', 'token shared by every member of the new cluster (default: derived from the snapshot and --initial-cluster, as restore-plan prints it)')
-    .addOption(new Option('--bump-revision <n>', 'raise the revision by this much (default: computed, at least 1,000,000,000)').argParser(positiveInteger('--bump-revision')))
-    .option('--etcdutl <path>', 'etcdutl binary (default: $STRATA_ETCDUTL, then $PATH)')
+    .option('--dry-run', 'print what would be done and change nothing', false)
     .addHelpText('after', `
 Refuses while any process uses the data directory. An existing data directory is renamed to
 DIR.before-restore-<time>, never deleted; if etcdutl fails it is put back. The latest
 revision is marked compacted, so API servers and controllers relist instead of trusting their
 caches. Run it on every member with the same --initial-cluster and token; \`strata etcd
-restore-plan\` prints the whole procedure.
+restore-plan\` prints the whole procedure. The same as \`strata restore ID --etcd\`.
 
 Examples:
   strata etcd restore latest --repo /var/backups/strata --name cp-1 \\
@@ -96,27 +89,10 @@ Examples:
       --initial-advertise-peer-urls https://10.0.0.1:2380 \\
       --initial-cluster-token strata-restore-1 --data-dir /var/lib/etcd
 ${EXIT_STATUS_HELP}`)
-    .action(async (ref: string, options: { name: string; initialCluster: string; initialAdvertisePeerUrls: string; dataDir: string; walDir?: string; initialClusterToken?: string; bumpRevision?: number; etcdutl?: string }, command: Command) => {
+    .action(async (ref: string, options: EtcdMemberFlags & { dryRun: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      const etcdutl = findEtcdutl(options.etcdutl);
-      await withRepository(global, async (repository) => {
-        const snapshot = await findSnapshot(repository, ref);
-        const result = await restoreEtcdMember(repository, snapshot, {
-          name: options.name,
-          initialCluster: options.initialCluster,
-          initialAdvertisePeerUrls: options.initialAdvertisePeerUrls,
-          dataDir: options.dataDir,
-          etcdutl,
-          ...(options.walDir !== undefined && { walDir: options.walDir }),
-          ...(options.initialClusterToken !== undefined && { initialClusterToken: options.initialClusterToken }),
-          ...(options.bumpRevision !== undefined && { bumpRevision: options.bumpRevision }),
-        });
-        if (global.json) printJson({ snapshot: snapshot.id, member: options.name, ...result });
-        else {
-          printLine(`restored member ${options.name} into ${result.dataDir}: revision ${result.revision} bumped by ${result.bumpRevision}, marked compacted, token ${result.initialClusterToken}`);
-          if (result.movedAside !== undefined) printLine(`the previous data directory is at ${result.movedAside}`);
-        }
-      });
+      const selection = etcdSelection(options);
+      await withRepository(global, async (repository) => runRestore(repository, await findSnapshot(repository, ref), [selection], global, options.dryRun));
     });
 
   etcd.command('verify')
@@ -219,14 +195,6 @@ ${EXIT_STATUS_HELP}`)
     });
 
   return etcd;
-}
-
-function positiveInteger(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${flag} ${value}: expected a whole number ≥ 0`);
-    return n;
-  };
 }
 
 function printStatus(r: EtcdStatusReport): void {

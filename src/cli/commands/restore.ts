@@ -1,18 +1,32 @@
-/** `strata restore ID --target DIR`: files back, byte- and metadata-exact; `--objects`: API objects into a cluster. */
+/**
+ * `strata restore ID`: every source of the snapshot the flags select, each through its own
+ * restore: files into --target, API objects into a cluster, volumes into Ceph or claims, an
+ * etcd member's data directory. All are planned before anything changes; --dry-run prints
+ * the plans.
+ */
 import { Command, Option } from 'commander';
-import { OperationError, PartialFailure, UsageError } from '../../core/errors.ts';
-import { restoreSnapshot } from '../../engine/restore.ts';
+import { UsageError } from '../../core/errors.ts';
+import type { RestoreSelection } from '../../engine/restore.ts';
 import { findSnapshot } from '../../repository/snapshots.ts';
+import { addEtcdMemberOptions, etcdSelection, type EtcdMemberFlags } from '../etcd-options.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
+import { filesSelection } from '../file-options.ts';
 import type { GlobalOptions } from '../global-options.ts';
-import { printError, printJson, printLine } from '../output.ts';
-import { formatBytes } from '../progress.ts';
 import { addObjectFilterOptions } from '../object-options.ts';
 import { withRepository } from '../with-repository.ts';
 import { commaSeparated, repeated } from '../option-values.ts';
-import { restoreObjectsCommand, type ObjectsRestoreFlags } from './restore-objects.ts';
-import { checkVolumesRestoreFlags, restoreVolumesCommand, type VolumesRestoreFlags } from './restore-volumes.ts';
+import { runRestore } from '../restore-run.ts';
+import { dryRunMode, objectsSelection, type ObjectsRestoreFlags } from './restore-objects.ts';
+import { checkVolumesRestoreFlags, volumesSelection, type VolumesRestoreFlags } from './restore-volumes.ts';
 import { addCephOptions } from '../volume-options.ts';
+
+interface RestoreFlags extends ObjectsRestoreFlags, VolumesRestoreFlags, EtcdMemberFlags {
+  readonly target?: string;
+  readonly include: string[];
+  readonly files: boolean;
+  readonly objects: boolean;
+  readonly etcd: boolean;
+}
 
 export function restoreCommand(): Command {
   const command = new Command('restore')
@@ -20,7 +34,9 @@ export function restoreCommand(): Command {
     .argument('<id>', 'snapshot ID, a unique prefix of one, or "latest"')
     .option('--target <dir>', 'directory to restore files into (created if missing)')
     .option('--include <pattern>', 'restore only matching paths (repeatable): /files/etc/kubernetes, "*.crt", /files/**/admin.conf', repeated, [])
-    .option('--objects', 'restore API objects into the --kubeconfig cluster instead of files into a directory', false)
+    .option('--files', 'restore the snapshot\'s files into --target (what --target alone does)', false)
+    .option('--objects', 'restore API objects into the --kubeconfig cluster', false)
+    .option('--etcd', 'build one etcd member\'s data directory from the snapshot (see --name, --initial-cluster, --initial-advertise-peer-urls, --data-dir)', false)
     .option('--volumes', 'restore the RBD images of the snapshot into new images (NAME-restored-ID), verified by SHA-256', false)
     .option('--pvc <ns/name>', 'with --volumes: only this claim\'s image (repeatable)', repeated, [])
     .option('--target-pool <pool>', 'with --volumes: create the images in this pool (default: their own)')
@@ -31,14 +47,14 @@ export function restoreCommand(): Command {
     .option('--host-root <dir>', 'with --volumes: where the node\'s root file system is, for node directories (e.g. /host in a pod)', '/')
     .option('--wait <duration>', 'with --in-place: how long to wait for the claim\'s pods to stop', '5m')
     .addOption(new Option('--existing <policy>', 'objects that exist already: skip, update (server-side apply) or fail').default('skip'))
-    .addOption(new Option('--dry-run [mode]', 'print the restore plan and change nothing; --dry-run=server sends every object as a server-side dry run'))
+    .addOption(new Option('--dry-run [mode]', 'print the restore plan of every selected source and change nothing; --dry-run=server sends every object as a server-side dry run'))
     .option('--namespace-mapping <old:new>', 'restore namespace OLD as NEW, with the references to it (comma-separated or repeated)', commaSeparated, [])
     .option('--storage-class-mapping <old:new>', 'give claims, volumes and claim templates of class OLD the class NEW', commaSeparated, [])
     .option('--preserve-cluster-ips', 'keep Service cluster IPs (default: the target allocates them; headless stays headless)', false)
     .option('--include-status', 'write the saved status too (default: controllers rebuild it)', false)
     .option('--restore-node-metadata', 'put saved labels, annotations and taints back on existing nodes of the same name', false)
     .option('--parallel <n>', 'objects applied at once within a step', '16');
-  return addCephOptions(addObjectFilterOptions(command, 'restore every cluster-scoped object (default: all of them when every namespace is restored, else only what the restored namespaces need)'))
+  return addEtcdMemberOptions(addCephOptions(addObjectFilterOptions(command, 'restore every cluster-scoped object (default: all of them when every namespace is restored, else only what the restored namespaces need)')), false)
     .addHelpText('after', `
 Every block is verified against its SHA-256 as it is restored. Owner and group are
 restored when running as root; mode and modification time always; hard links and sparse
@@ -79,34 +95,28 @@ Examples:
   strata restore 4f2a9c1e --repo /var/backups/strata --volumes --pvc shop/data-db-0 --in-place --wait 10m
   strata restore latest --repo /var/backups/strata --volumes --pvc shop/uploads --into-pvc shop/uploads-copy
 ${EXIT_STATUS_HELP}`)
-    .action(async (ref: string, options: ObjectsRestoreFlags & VolumesRestoreFlags & { target?: string; include: string[]; objects: boolean }, command: Command) => {
+    .action(async (ref: string, options: RestoreFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      const modes = [options.objects, options.volumes, options.target !== undefined].filter(Boolean).length;
-      if (modes > 1) throw new UsageError('--objects restores into a cluster, --volumes into Ceph, --target into a directory: give one of them');
-      if (modes === 0) throw new UsageError('restore where? give --target DIR for files, --objects for API objects, or --volumes for volume images');
+      const files = options.files || options.target !== undefined;
+      if (!files && !options.objects && !options.volumes && !options.etcd) throw new UsageError('restore what, where? give --target DIR for files, --objects for API objects, --volumes for volume images, --etcd for an etcd member', { hint: 'several may be given at once; --dry-run prints the plan' });
+      if (options.files && options.target === undefined) throw new UsageError('--files restores into a directory: give --target DIR');
       if (options.volumes) checkVolumesRestoreFlags(options);
       else if (options.inPlace || options.createPvc) throw new UsageError('--in-place and --create-pvc apply to volumes: give them with --volumes');
-      const target = options.target;
-      await withRepository(global, async (repository) => {
-        const snapshot = await findSnapshot(repository, ref);
-        if (options.volumes) {
-          await restoreVolumesCommand(repository, snapshot, options, global);
-          return;
-        }
-        if (target === undefined) {
-          await restoreObjectsCommand(repository, snapshot, options, global);
-          return;
-        }
-        const result = await restoreSnapshot(repository, snapshot, target, options.include);
-        const p = result.progress;
-        if (global.json) printJson({ snapshot: snapshot.id, target, ...p, warnings: result.warnings, errors: result.errors });
-        else printLine(`restored snapshot ${snapshot.id.slice(0, 8)}: ${p.files} files, ${p.dirs} dirs${p.specials > 0 ? `, ${p.specials} special files` : ''}, ${formatBytes(p.bytes)} into ${target}`);
-        for (const w of result.warnings) printError(`warning: ${w}`);
-        for (const e of result.errors) printError(`error: ${e}`);
-        if (result.errors.length > 0) {
-          throw new PartialFailure(`${result.errors.length} item(s) could not be restored`, { hint: 'run `strata check --read-data` to find damaged data' });
-        }
-        if (p.files + p.dirs + p.specials === 0 && options.include.length > 0) throw new OperationError(`nothing in snapshot ${snapshot.id.slice(0, 8)} matches --include ${options.include.join(' ')}`, { hint: 'list paths with `strata ls`' });
-      });
+      const dryRun = dryRunMode(options.dryRun);
+      if (dryRun === 'server' && (!options.objects || files || options.volumes || options.etcd)) throw new UsageError('--dry-run=server sends API objects to the server: give it with --objects alone', { hint: 'plain --dry-run prints the plan of every source' });
+      const etcd = options.etcd ? etcdSelection(options) : undefined;
+      const selections: (RestoreSelection & { close?(): void })[] = [];
+      try {
+        await withRepository(global, async (repository) => {
+          const snapshot = await findSnapshot(repository, ref);
+          if (files) selections.push(filesSelection({ target: options.target!, include: options.include }));
+          if (options.objects) selections.push(await objectsSelection(options, global));
+          if (options.volumes) selections.push(await volumesSelection(snapshot, options, global));
+          if (etcd !== undefined) selections.push(etcd);
+          await runRestore(repository, snapshot, selections, global, dryRun === 'client');
+        });
+      } finally {
+        for (const selection of selections) selection.close?.();
+      }
     });
 }

@@ -10,7 +10,6 @@ import { dirname, join, resolve } from 'node:path';
 import { bumpRevision, writeRate } from '../../core/etcd/bump-revision.ts';
 import { restoreToken } from '../../core/etcd/restore-token.ts';
 import { OperationError, Refused, UsageError } from '../../core/errors.ts';
-import { Lock } from '../../repository/lock.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { listSnapshots } from '../../repository/snapshots.ts';
@@ -18,6 +17,7 @@ import { moveAside, processesUsing } from './data-dir.ts';
 import { etcdutlRestoreArgs, runEtcdutl } from './etcdutl.ts';
 import { etcdRecord } from './record.ts';
 import { requireEtcdRecord, writeEtcdSnapshotFile } from './snapshot-file.ts';
+import type { PlannedRestore, RestoreContext } from '../source.ts';
 
 export interface EtcdRestoreRequest {
   readonly name: string;
@@ -51,7 +51,12 @@ export function parseInitialCluster(value: string, flag = '--initial-cluster', m
   return members;
 }
 
-export async function restoreEtcdMember(repository: Repository, snapshot: StoredSnapshot, request: EtcdRestoreRequest): Promise<EtcdRestoreResult> {
+/**
+ * One member's data directory from the snapshot: checked and planned first (the member is
+ * in --initial-cluster, nothing uses the directories, the revision bump and token), then
+ * written by etcdutl with the old directory moved aside, and put back if etcdutl fails.
+ */
+export async function planEtcdRestore({ repository, snapshot }: RestoreContext, request: EtcdRestoreRequest): Promise<PlannedRestore> {
   const record = requireEtcdRecord(snapshot);
   const members = parseInitialCluster(request.initialCluster);
   const peers = members.get(request.name);
@@ -73,7 +78,27 @@ export async function restoreEtcdMember(repository: Repository, snapshot: Stored
 
   const bump = request.bumpRevision ?? (await plannedBump(repository, snapshot));
   const token = request.initialClusterToken ?? restoreToken(snapshot.id, request.initialCluster);
-  const lock = await Lock.acquire(repository, 'restore', 'shared');
+  const planned = { snapshot: snapshot.id, member: request.name, dataDir, ...(request.walDir !== undefined && { walDir: resolve(request.walDir) }), revision: record.revision, bumpRevision: bump, initialClusterToken: token, initialCluster: request.initialCluster };
+  return {
+    text: `etcd member ${request.name} of ${request.initialCluster}: ${dataDir} from revision ${record.revision} (cluster ${record.clusterId}), bumped by ${bump}, marked compacted, token ${token}; an existing directory is moved aside`,
+    json: { dryRun: 'client', ...planned },
+    async apply() {
+      const result = await writeMember(repository, snapshot, request, dataDir, bump, token);
+      return {
+        lines: [
+          `restored member ${request.name} into ${result.dataDir}: revision ${result.revision} bumped by ${result.bumpRevision}, marked compacted, token ${result.initialClusterToken}`,
+          ...(result.movedAside === undefined ? [] : [`the previous data directory is at ${result.movedAside}`]),
+        ],
+        json: { snapshot: snapshot.id, member: request.name, ...result },
+        warnings: [],
+        errors: [],
+      };
+    },
+  };
+}
+
+async function writeMember(repository: Repository, snapshot: StoredSnapshot, request: EtcdRestoreRequest, dataDir: string, bump: number, token: string): Promise<EtcdRestoreResult> {
+  const record = requireEtcdRecord(snapshot);
   // The snapshot file sits beside the data directory: same file system, same protection.
   const snapshotFile = join(dirname(dataDir), `.strata-etcd-${randomBytes(4).toString('hex')}.db`);
   let movedAside: string | undefined;
@@ -102,7 +127,6 @@ export async function restoreEtcdMember(repository: Repository, snapshot: Stored
     }
   } finally {
     await rm(snapshotFile, { force: true });
-    await lock.release();
   }
   return { dataDir, movedAside, revision: record.revision, bumpRevision: bump, initialClusterToken: token };
 }

@@ -12,10 +12,11 @@ import type { DatabaseBase } from './database-writer.ts';
 import { etcdEntry, type EtcdEntry } from './entry.ts';
 import { etcdManifest } from './manifest.ts';
 import { DATABASE_FILES, type EtcdSnapshotRecord } from './record.ts';
+import { planEtcdRestore, type EtcdRestoreRequest } from './restore.ts';
 
 type Bases = ReadonlyMap<string, DatabaseBase>;
 
-export const etcdSource: Source<EtcdEntry, Bases> = {
+export const etcdSource: Source<EtcdEntry, Bases, EtcdRestoreRequest> = {
   type: 'etcd',
   order: 10,
   entry: etcdEntry,
@@ -83,4 +84,6 @@ export const etcdSource: Source<EtcdEntry, Bases> = {
       labels: [`etcd@${etcd.revision}`, ...(etcd.dirty ? ['dirty'] : [])],
     };
   },
+
+  restore: planEtcdRestore,
 };

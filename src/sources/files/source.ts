@@ -4,8 +4,10 @@
  * are not read again.
  */
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { UsageError } from '../../core/errors.ts';
+import { OperationError, UsageError } from '../../core/errors.ts';
+import { pathMatcher } from '../../core/glob.ts';
 import { formatBytes, formatSeconds, perSecond } from '../../core/format.ts';
 import type { Id } from '../../repository/hash.ts';
 import { sourceTree } from '../../repository/root-tree.ts';
@@ -16,6 +18,8 @@ import { FilesBackup, type FilesProgress } from './backup.ts';
 import { discoverControlPlane } from './control-plane.ts';
 import { filesEntry, type FilesEntry } from './entry.ts';
 import { filesManifest } from './manifest.ts';
+import { FilesRestore } from './restore.ts';
+import { countSelected, expectDirectory, type SelectedCounts } from './restore-plan.ts';
 
 interface Parent {
   readonly snapshot: StoredSnapshot | undefined;
@@ -35,7 +39,14 @@ function progressText(p: FilesProgress, elapsedMs: number): string {
   return `[${formatSeconds(elapsedMs / 1000)}] ${p.files} files, ${formatBytes(p.bytes)}${total}, ${formatBytes(rate)}/s${eta}`;
 }
 
-export const filesSource: Source<FilesEntry, Parent> = {
+export interface FilesRestoreOptions {
+  /** The directory to restore into (made when missing). */
+  readonly target: string;
+  /** Path patterns that select what to restore (--include); everything when empty. */
+  readonly include: readonly string[];
+}
+
+export const filesSource: Source<FilesEntry, Parent, FilesRestoreOptions> = {
   type: 'files',
   order: 40,
   entry: filesEntry,
@@ -100,5 +111,38 @@ export const filesSource: Source<FilesEntry, Parent> = {
 
   describe(source) {
     return { headline: (source.paths ?? []).join(' '), details: [], labels: [] };
+  },
+
+  /**
+   * The snapshot's tree (or what --include selects) into a directory, byte- and
+   * metadata-exact; paths keep the source prefix (/files/etc/kubernetes).
+   */
+  async restore({ repository, snapshot, progress }, options: FilesRestoreOptions) {
+    await expectDirectory(options.target);
+    const id = snapshot.id.slice(0, 8);
+    const include = pathMatcher(options.include);
+    const counted = await countSelected(repository, snapshot.tree, include);
+    if (counted.files + counted.dirs + counted.specials === 0 && options.include.length > 0) {
+      throw new OperationError(`nothing in snapshot ${id} matches --include ${options.include.join(' ')}`, { hint: 'list paths with `strata ls`' });
+    }
+    const target = resolve(options.target);
+    const counts = (c: SelectedCounts) => `${c.files} files, ${c.dirs} dirs${c.specials > 0 ? `, ${c.specials} special files` : ''}, ${formatBytes(c.bytes)}`;
+    return {
+      text: `would restore ${counts(counted)} of snapshot ${id} into ${target}`,
+      json: { snapshot: snapshot.id, target, ...counted },
+      async apply() {
+        await mkdir(target, { recursive: true, mode: 0o700 });
+        const restore = new FilesRestore(repository, include);
+        progress((elapsedMs) => `[${formatSeconds(elapsedMs / 1000)}] restored ${restore.progress.files} of ${counted.files} files, ${formatBytes(restore.progress.bytes)} of ${formatBytes(counted.bytes)}`);
+        const { progress: p, warnings, errors } = await restore.run(snapshot.tree, '/', target);
+        return {
+          lines: [`restored snapshot ${id}: ${counts(p)} into ${options.target}`],
+          json: { snapshot: snapshot.id, target: options.target, ...p, warnings, errors },
+          warnings,
+          errors,
+          ...(errors.length > 0 && { failure: { message: `${errors.length} item(s) could not be restored`, hint: 'run `strata check --read-data` to find damaged data' } }),
+        };
+      },
+    };
   },
 };

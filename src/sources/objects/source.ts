@@ -10,8 +10,9 @@ import { ObjectsBackup } from './backup.ts';
 import { objectsEntry, type ObjectsEntry } from './entry.ts';
 import { objectsManifest } from './manifest.ts';
 import type { ObjectsRecord } from './record.ts';
+import { planObjectsRestore, type ObjectsRestoreOptions } from './restore.ts';
 
-export const objectsSource: Source<ObjectsEntry, undefined> = {
+export const objectsSource: Source<ObjectsEntry, undefined, ObjectsRestoreOptions> = {
   type: 'objects',
   order: 20,
   entry: objectsEntry,
@@ -63,4 +64,6 @@ export const objectsSource: Source<ObjectsEntry, undefined> = {
       labels: [`objects:${objects.objects}`],
     };
   },
+
+  restore: planObjectsRestore,
 };

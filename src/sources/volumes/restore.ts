@@ -7,7 +7,7 @@
  * the others.
  */
 import { UsageError } from '../../core/errors.ts';
-import { Lock } from '../../repository/lock.ts';
+import { formatBytes } from '../../core/format.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import type { KubeHttp } from '../../kube/http.ts';
@@ -15,13 +15,14 @@ import { restoreImage, restoreImageInPlace } from './rbd/image-restore.ts';
 import { imageSpec, type RbdRunner } from './rbd/runner.ts';
 import { quiesceClaim } from './quiesce.ts';
 import { claimDirectory } from './directory-restore.ts';
-import type { FileTrees } from '../source.ts';
+import type { FileTrees, PlannedRestore, RestoreContext } from '../source.ts';
+import { restoreProgressText } from './restore-progress.ts';
 import { createStaticClaim } from './static-claim.ts';
 import { claimFromSnapshot } from './claim-from-snapshot.ts';
 import type { RestoredClaim } from './claims.ts';
 import { VOLUMES_DIR, volumeNode } from './layout.ts';
 import type { TreeNode } from '../../repository/tree.ts';
-import { requireVolumesRecord, type VolumeEntry } from './record.ts';
+import { requireVolumesRecord, type VolumeEntry, type VolumesRecord } from './record.ts';
 
 export interface VolumesRestoreOptions {
   readonly rbd: RbdRunner;
@@ -40,8 +41,12 @@ export interface VolumesRestoreOptions {
   readonly intoClaim?: { readonly namespace: string; readonly name: string };
   /** Where the node's root file system is, for node directories. */
   readonly hostRoot?: string;
+}
+
+/** What one volume's restore needs besides the options: the restore's progress and the file-tree restorer. */
+interface VolumeRestoreRun extends VolumesRestoreOptions {
   /** Updated as images are fed to Ceph, for a progress display. */
-  readonly progress?: VolumesRestoreProgress;
+  readonly progress: VolumesRestoreProgress;
   /** Writes node directories backed up as files (the `files` source's restorer, lent by the registry). */
   readonly fileTrees: FileTrees;
 }
@@ -69,32 +74,75 @@ export interface VolumeRestoreResult {
   readonly error?: string;
 }
 
-export async function restoreVolumes(repository: Repository, snapshot: StoredSnapshot, options: VolumesRestoreOptions): Promise<VolumeRestoreResult[]> {
+const selected = (record: VolumesRecord, claims: readonly string[]): VolumeEntry[] =>
+  record.volumes.filter((v) => (v.rbd !== undefined || v.csi !== undefined || v.files !== undefined) && (claims.length === 0 || claims.includes(`${v.namespace}/${v.claim}`)));
+
+/** What restoring one volume will do, as the plan prints it. */
+function plannedLine(snapshot: StoredSnapshot, volume: VolumeEntry, options: VolumesRestoreOptions): string {
+  const claim = `${volume.namespace}/${volume.claim}`;
+  const suffix = suffixOf(snapshot, options);
+  if (volume.csi !== undefined) return `${claim}: ${sourceOf(volume)} → new PersistentVolumeClaim ${volume.namespace}/${volume.claim}${suffix} made from it`;
+  if (volume.files !== undefined) {
+    const into = options.intoClaim ?? (options.inPlace !== undefined ? { namespace: volume.namespace, name: volume.claim } : undefined);
+    return `${claim}: ${sourceOf(volume)} → ${into === undefined ? 'nowhere: give --into-pvc NS/NAME or --in-place' : `the directory of PersistentVolumeClaim ${into.namespace}/${into.name}${options.inPlace !== undefined ? ', its workloads stopped meanwhile' : ''}`}`;
+  }
+  const image = volume.rbd!;
+  if (options.inPlace !== undefined) return `${claim}: ${sourceOf(volume)} → over ${imageSpec(image)} in place, its workloads stopped and a Ceph snapshot strata-pre-restore-<time> taken first`;
+  const target = imageSpec({ pool: options.targetPool ?? image.pool, ...(image.radosNamespace !== undefined && { radosNamespace: image.radosNamespace }), image: `${image.image}${suffix}` });
+  return `${claim}: ${sourceOf(volume)} → new image ${target} (${formatBytes(image.size)}), verified by SHA-256${options.createClaims === true ? `, bound to a new PersistentVolumeClaim ${volume.namespace}/${volume.claim}${suffix}` : ''}`;
+}
+
+function resultLine(r: VolumeRestoreResult): string {
+  if (r.error !== undefined) return `${r.claim}: ${r.source}: failed`;
+  if (r.restoredInto !== undefined) return `${r.claim}: ${r.source} → PersistentVolumeClaim ${r.restoredInto} (${r.files ?? 0} files, ${formatBytes(r.bytes ?? 0)})${r.stopped === undefined ? '' : `; stopped and started again: ${r.stopped.join(', ') || 'nothing'}`}`;
+  if (r.image === undefined) return `${r.claim}: ${r.source} → PersistentVolumeClaim ${r.restoredClaim?.claim ?? '?'} (PersistentVolume ${r.restoredClaim?.volume ?? '?'}, ${r.restoredClaim?.phase ?? '?'})`;
+  const parts = [`${r.claim}: ${r.source} → ${r.image} (${formatBytes(r.bytes ?? 0)}, sha256 ${r.sha256!.slice(0, 16)}… verified)`];
+  if (r.safetySnapshot !== undefined) parts.push(`  before: ${r.image}@${r.safetySnapshot}; stopped and started again: ${r.stopped?.join(', ') || 'nothing'}`);
+  if (r.restoredClaim !== undefined) parts.push(`  bound to PersistentVolumeClaim ${r.restoredClaim.claim} (PersistentVolume ${r.restoredClaim.volume})`);
+  return parts.join('\n');
+}
+
+export async function planVolumesRestore(context: RestoreContext, options: VolumesRestoreOptions): Promise<PlannedRestore> {
+  const { repository, snapshot } = context;
   const record = requireVolumesRecord(snapshot);
-  const stored = record.volumes.filter((v) => v.rbd !== undefined || v.csi !== undefined || v.files !== undefined);
-  const wanted = new Set(options.claims);
-  for (const claim of wanted) {
+  const stored = selected(record, []);
+  for (const claim of new Set(options.claims)) {
     if (!stored.some((v) => `${v.namespace}/${v.claim}` === claim)) throw new UsageError(`--pvc ${claim}: snapshot ${snapshot.id.slice(0, 8)} holds no backup of it`, { hint: `it holds: ${stored.map((v) => `${v.namespace}/${v.claim}`).join(', ') || 'none'}` });
   }
-  const lock = await Lock.acquire(repository, 'restore', 'shared');
-  try {
-    await repository.loadIndex();
-    const results: VolumeRestoreResult[] = [];
-    for (const volume of stored) {
-      const claim = `${volume.namespace}/${volume.claim}`;
-      if (wanted.size > 0 && !wanted.has(claim)) continue;
-      const source = sourceOf(volume);
-      const restore = volume.csi !== undefined ? restoreSnapshotClaim : volume.files !== undefined ? restoreFiles : restoreRbd;
-      try {
-        results.push({ claim, source, ...(await restore(repository, snapshot, volume, options)) });
-      } catch (error) {
-        results.push({ claim, source, error: (error as Error).message });
+  const volumes = selected(record, options.claims);
+  const plan = volumes.map((v) => plannedLine(snapshot, v, options));
+  return {
+    text: plan.join('\n'),
+    json: { snapshot: snapshot.id, dryRun: 'client', volumes: plan },
+    async apply() {
+      const progress = { claim: '', bytes: 0, total: 0 };
+      let claim = '';
+      let started = 0;
+      context.progress((elapsedMs) => {
+        if (progress.claim !== claim) [claim, started] = [progress.claim, elapsedMs];
+        return restoreProgressText(progress, elapsedMs - started);
+      });
+      const results: VolumeRestoreResult[] = [];
+      for (const volume of volumes) {
+        const claim = `${volume.namespace}/${volume.claim}`;
+        const source = sourceOf(volume);
+        const restore = volume.csi !== undefined ? restoreSnapshotClaim : volume.files !== undefined ? restoreFiles : restoreRbd;
+        try {
+          results.push({ claim, source, ...(await restore(repository, snapshot, volume, { ...options, progress, fileTrees: context.fileTrees })) });
+        } catch (error) {
+          results.push({ claim, source, error: (error as Error).message });
+        }
       }
-    }
-    return results;
-  } finally {
-    await lock.release();
-  }
+      const failed = results.filter((r) => r.error !== undefined);
+      return {
+        lines: results.map(resultLine),
+        json: { snapshot: snapshot.id, volumes: results },
+        warnings: [],
+        errors: failed.map((r) => `${r.claim}: ${r.error}`),
+        ...(failed.length > 0 && { failure: { message: `${failed.length} of ${results.length} image(s) could not be restored`, hint: 'see the errors above; the others are restored' } }),
+      };
+    },
+  };
 }
 
 type Restored = Omit<VolumeRestoreResult, 'claim' | 'source'>;
@@ -115,14 +163,14 @@ async function storedNode(repository: Repository, snapshot: StoredSnapshot, volu
 }
 
 /** A CSI VolumeSnapshot: a new claim made from it. */
-async function restoreSnapshotClaim(_repository: Repository, snapshot: StoredSnapshot, volume: VolumeEntry, options: VolumesRestoreOptions): Promise<Restored> {
+async function restoreSnapshotClaim(_repository: Repository, snapshot: StoredSnapshot, volume: VolumeEntry, options: VolumeRestoreRun): Promise<Restored> {
   if (options.inPlace !== undefined) throw new UsageError('a CSI snapshot restores into a new claim, not in place', { hint: 'restore without --in-place and point the workload at the new claim' });
   if (options.http === undefined) throw new UsageError('restoring a CSI snapshot creates a claim: give --kubeconfig for the cluster');
   return { restoredClaim: await claimFromSnapshot(options.http, volume, `${volume.claim}${suffixOf(snapshot, options)}`, labelsOf(snapshot)) };
 }
 
 /** A node directory backed up as files: into --into-pvc, or in place with its workloads stopped. */
-async function restoreFiles(repository: Repository, snapshot: StoredSnapshot, volume: VolumeEntry, options: VolumesRestoreOptions): Promise<Restored> {
+async function restoreFiles(repository: Repository, snapshot: StoredSnapshot, volume: VolumeEntry, options: VolumeRestoreRun): Promise<Restored> {
   const claim = `${volume.namespace}/${volume.claim}`;
   if (options.http === undefined) throw new UsageError('restoring a file-level backup writes into a claim: give --kubeconfig for the cluster');
   const into = options.intoClaim ?? (options.inPlace !== undefined ? { namespace: volume.namespace, name: volume.claim } : undefined);
@@ -142,11 +190,11 @@ async function restoreFiles(repository: Repository, snapshot: StoredSnapshot, vo
 }
 
 /** An RBD image: into a new image (optionally bound to a static PV/PVC), or in place. */
-async function restoreRbd(repository: Repository, snapshot: StoredSnapshot, volume: VolumeEntry, options: VolumesRestoreOptions): Promise<Restored> {
+async function restoreRbd(repository: Repository, snapshot: StoredSnapshot, volume: VolumeEntry, options: VolumeRestoreRun): Promise<Restored> {
   const image = volume.rbd!;
   const progress = options.progress;
-  if (progress !== undefined) Object.assign(progress, { claim: `${volume.namespace}/${volume.claim}`, bytes: 0, total: image.size });
-  const onBytes = progress === undefined ? undefined : (bytes: number) => (progress.bytes = bytes);
+  Object.assign(progress, { claim: `${volume.namespace}/${volume.claim}`, bytes: 0, total: image.size });
+  const onBytes = (bytes: number) => (progress.bytes = bytes);
   const node = await storedNode(repository, snapshot, volume);
   if (options.inPlace !== undefined) {
     if (options.http === undefined) throw new UsageError('--in-place stops the claim\'s workloads: give --kubeconfig for the cluster');

@@ -24,6 +24,7 @@ import { pruneLiveSnapshots, type ImageBase } from './rbd/image-backup.ts';
 import { LocalRbd, type RbdRunner } from './rbd/runner.ts';
 import { ToolboxRbd } from './rbd/toolbox.ts';
 import { imageKey, type VolumeEntry, type VolumesRecord } from './record.ts';
+import { planVolumesRestore, type VolumesRestoreOptions } from './restore.ts';
 import type { KubeHttp } from '../../kube/http.ts';
 
 interface Bases {
@@ -53,7 +54,7 @@ function volumeLine(v: VolumeEntry): string {
   return `${claim}: not stored: ${v.error ?? v.skipped ?? 'unknown reason'}`;
 }
 
-export const volumesSource: Source<VolumesEntry, Bases> = {
+export const volumesSource: Source<VolumesEntry, Bases, VolumesRestoreOptions> = {
   type: 'volumes',
   order: 30,
   entry: volumesEntry,
@@ -158,6 +159,8 @@ export const volumesSource: Source<VolumesEntry, Bases> = {
       labels: [`volumes:${record.volumes.length - notStored}`],
     };
   },
+
+  restore: planVolumesRestore,
 
   outside: {
     held: (snapshots) => recordedVolumeSnapshots(snapshots).map((v) => `VolumeSnapshot ${v.name}`),
