@@ -56,9 +56,9 @@ describe('source conformance on the test bed', () => {
   sourceConformance(() => {
     const data = new Map<string, Record<string, string>>();
     const restoreObjects = async (s: Scratch, repo: string, id: string) => {
-      kubectl(kc(), ['-n', namespace, 'delete', 'configmaps,secrets', '-l', 'conformance=yes', '--wait']);
+      kubectl(kc(), ['-n', namespace, 'delete', 'configmaps,secrets', '-l', 'conformance=yes', '--wait=false']);
       await s.ok(['restore', id, '--repo', repo, '--objects', '--kubeconfig', kc(), '--include-namespaces', namespace]);
-      const items = getJson<{ items: { metadata: { name: string }; data: Record<string, string> }[] }>(kc(), ['-n', namespace, 'get', 'configmaps,secrets', '-l', 'conformance=yes']).items;
+      const items = getJson<{ items: { metadata: { name: string }; data: Record<string, string> }[] }>(kc(), ['-n', namespace, 'configmaps,secrets', '-l', 'conformance=yes']).items;
       return new Map(items.map((i) => [i.metadata.name, i.data]));
     };
     return {
@@ -102,7 +102,7 @@ describe('source conformance on the test bed', () => {
       mkdirSync(path, { recursive: true });
       kubectl(kc(), ['apply', '-f', '-'], `${hostPathVolume({ name: `${namespace}-${name}`, namespace, claim: name, path, storageClass: 'conformance' })}\n${claim({ name, namespace, storageClass: 'conformance', volume: `${namespace}-${name}` })}`);
     };
-    const bound = (name: string) => eventually(`claim ${name} to bind`, () => getJson<{ status?: { phase?: string } }>(kc(), ['-n', namespace, 'get', 'pvc', name]).status?.phase === 'Bound', 60_000);
+    const bound = (name: string) => eventually(`claim ${name} to bind`, () => getJson<{ status?: { phase?: string } }>(kc(), ['-n', namespace, 'pvc', name]).status?.phase === 'Bound', 60_000);
     return {
       type: 'volumes',
       async prepare(s) {

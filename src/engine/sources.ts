@@ -33,8 +33,6 @@ export interface Surroundings {
   readonly cluster: ClusterConfig | undefined;
   readonly hostRoot: string;
   readonly node?: string;
-  /** Each warning as it is found (a terminal shows it at once); they are returned as well. */
-  readonly onWarning?: (message: string) => void;
 }
 
 /** One entry per source type: a second is merged when the source knows how, else refused. */
@@ -67,10 +65,7 @@ export async function prepareSources(entries: readonly NamedEntry[], surrounding
         ...(surroundings.node !== undefined && { node: surroundings.node }),
         field: named.field,
         kube,
-        warn: (message) => {
-          warnings.push(message);
-          surroundings.onWarning?.(message);
-        },
+        warn: (message) => void warnings.push(message),
       });
       runs.push({ source, run });
     }

@@ -120,12 +120,12 @@ ${EXIT_STATUS_HELP}`,
         cluster: { ...(global.kubeconfig !== undefined && { kubeconfig: global.kubeconfig }), ...(global.context !== undefined && { context: global.context }), ...(etcd !== undefined && { etcd }) },
         hostRoot: options.hostRoot,
         ...(options.node !== undefined && { node: options.node }),
-        onWarning: (message) => printError(`warning: ${message}`),
       });
       await withRepository(global, async (repository) => {
         const line = progressLine(global.progress && !global.json);
         const outcome = await backup(repository, {
           sources: prepared.runs,
+          warnings: prepared.warnings,
           tags: options.tag,
           ...(options.host !== undefined && { host: options.host }),
           ...(options.parent !== undefined && { parent: options.parent }),

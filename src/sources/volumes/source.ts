@@ -35,7 +35,7 @@ interface Bases {
 }
 
 /** rbd with the entry's Ceph settings: in the Rook toolbox when `ceph.toolbox` is set, else on this machine. */
-function rbdFor(ceph: VolumesEntry['ceph'], http: () => Promise<KubeHttp>): Promise<RbdRunner> | RbdRunner {
+async function rbdFor(ceph: VolumesEntry['ceph'], http: () => Promise<KubeHttp>): Promise<RbdRunner> {
   const connection = {
     ...(ceph?.confFile !== undefined && { confFile: ceph.confFile }),
     ...(ceph?.keyringFile !== undefined && { keyringFile: ceph.keyringFile }),
@@ -43,7 +43,7 @@ function rbdFor(ceph: VolumesEntry['ceph'], http: () => Promise<KubeHttp>): Prom
     ...(ceph?.timeout !== undefined && { timeoutMs: Duration.parse(ceph.timeout)!.milliseconds }),
   };
   const toolbox = ceph?.toolbox;
-  return toolbox === undefined ? new LocalRbd(connection) : http().then((kube) => new ToolboxRbd(kube, toolbox, connection));
+  return toolbox === undefined ? new LocalRbd(connection) : new ToolboxRbd(await http(), toolbox, connection);
 }
 
 function volumeLine(v: VolumeEntry): string {
