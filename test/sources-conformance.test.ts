@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SOURCES } from '../src/sources/registry.ts';
@@ -13,7 +13,6 @@ import { binary } from '../testbed/binaries.ts';
 import { freePort } from '../testbed/processes.ts';
 import { userKubeconfig } from '../testbed/testbed.ts';
 import { describeTree, generateTree } from './helpers/file-tree.ts';
-import type { Scratch } from './helpers/repo.ts';
 import { sourceConformance } from './helpers/source-conformance.ts';
 import { useCluster } from './helpers/testbed.ts';
 import { claim, eventually, getJson, hostPathVolume, kubectl } from './helpers/workloads.ts';
@@ -41,10 +40,10 @@ describe('source conformance on the test bed', () => {
         generateTree(tree, { smallFiles: 2_000, largeFiles: 4, largeSize: 8 * 1024 * KiB });
       },
       backupArgs: () => ['--files', tree],
-      async restore(s, repo, id) {
+      async restoreInto(s, repo, id) {
         const target = join(s.dir, `restored-${randomBytes(3).toString('hex')}`);
-        await s.ok(['restore', id, '--repo', repo, '--target', target]);
-        return describeTree(join(target, 'files', tree));
+        const restored = join(target, 'files', tree);
+        return { args: [id, '--repo', repo, '--target', target], read: async () => (existsSync(restored) ? describeTree(restored) : 'absent') };
       },
       original: () => describeTree(tree),
       unchangedBytes: 64 * KiB,
@@ -55,9 +54,7 @@ describe('source conformance on the test bed', () => {
 
   sourceConformance(() => {
     const data = new Map<string, Record<string, string>>();
-    const restoreObjects = async (s: Scratch, repo: string, id: string) => {
-      kubectl(kc(), ['-n', namespace, 'delete', 'configmaps,secrets', '-l', 'conformance=yes', '--wait=false']);
-      await s.ok(['restore', id, '--repo', repo, '--objects', '--kubeconfig', kc(), '--include-namespaces', namespace]);
+    const live = async () => {
       const items = getJson<{ items: { metadata: { name: string }; data: Record<string, string> }[] }>(kc(), ['-n', namespace, 'configmaps,secrets', '-l', 'conformance=yes']).items;
       return new Map(items.map((i) => [i.metadata.name, i.data]));
     };
@@ -79,7 +76,11 @@ describe('source conformance on the test bed', () => {
         kubectl(kc(), ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
       },
       backupArgs: () => ['--objects', '--kubeconfig', kc(), '--include-namespaces', namespace, '--no-cluster-scoped'],
-      restore: restoreObjects,
+      // Into the same namespace, its objects deleted first.
+      async restoreInto(_s, repo, id) {
+        kubectl(kc(), ['-n', namespace, 'delete', 'configmaps,secrets', '-l', 'conformance=yes', '--wait=false']);
+        return { args: [id, '--repo', repo, '--objects', '--kubeconfig', kc(), '--include-namespaces', namespace], read: live };
+      },
       original: () => data,
       unchangedBytes: 64 * KiB,
       async failing() {
@@ -114,13 +115,13 @@ describe('source conformance on the test bed', () => {
         await bound('data');
       },
       backupArgs: () => ['--volumes', '--kubeconfig', kc(), '--pvc', `${namespace}/data`, '--volume-mode', 'files'],
-      async restore(s, repo, id) {
+      // Into a new claim's empty directory.
+      async restoreInto(_s, repo, id) {
         const name = `copy-${randomBytes(3).toString('hex')}`;
         const into = join(scratchDir, name);
         claimOn(name, into);
         await bound(name);
-        await s.ok(['restore', id, '--repo', repo, '--volumes', '--kubeconfig', kc(), '--pvc', `${namespace}/data`, '--into-pvc', `${namespace}/${name}`]);
-        return describeTree(into);
+        return { args: [id, '--repo', repo, '--volumes', '--kubeconfig', kc(), '--pvc', `${namespace}/data`, '--into-pvc', `${namespace}/${name}`], read: async () => describeTree(into) };
       },
       original: () => describeTree(directory),
       unchangedBytes: 64 * KiB,
@@ -145,28 +146,31 @@ describe('source conformance on the test bed', () => {
         kubectl(kc(), ['-n', namespace, 'create', 'configmap', 'etcd-marker', `--from-literal=marker=${marker}`]);
       },
       backupArgs: () => ['--etcd', '--etcd-endpoints', cluster().bed.etcd.endpoints.join(',')],
-      /** A member built from the snapshot, started on its own ports, asked for the marker. */
-      async restore(s, repo, id) {
+      /** A member built from the snapshot into a new data directory, started on its own ports, asked for the marker. */
+      async restoreInto(s, repo, id) {
         const [peer, client] = [await freePort(), await freePort()];
         const dataDir = join(s.dir, `member-${randomBytes(3).toString('hex')}`);
         const peerUrl = `http://127.0.0.1:${peer}`;
-        await s.ok(['restore', id, '--repo', repo, '--etcd', '--name', 'restored', '--initial-cluster', `restored=${peerUrl}`, '--initial-advertise-peer-urls', peerUrl, '--data-dir', dataDir, '--etcdutl', binary('etcd', 'etcdutl')]);
-        const endpoint = `http://127.0.0.1:${client}`;
-        const member = spawn(binary('etcd', 'etcd'), ['--name', 'restored', '--data-dir', dataDir, '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `restored=${peerUrl}`, '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint], { stdio: 'ignore' });
-        try {
-          await eventually('the restored member to serve', () => {
-            try {
-              etcdctl(endpoint, ['endpoint', 'health']);
-              return true;
-            } catch {
-              return false;
-            }
-          }, 60_000);
-          return { marker: etcdctl(endpoint, ['get', key(), '--print-value-only']).includes(marker) ? marker : 'missing' };
-        } finally {
-          member.kill('SIGTERM');
-          await new Promise((resolve) => (member.exitCode !== null ? resolve(undefined) : member.on('exit', resolve)));
-        }
+        const read = async () => {
+          if (!existsSync(dataDir)) return 'no data directory';
+          const endpoint = `http://127.0.0.1:${client}`;
+          const member = spawn(binary('etcd', 'etcd'), ['--name', 'restored', '--data-dir', dataDir, '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `restored=${peerUrl}`, '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint], { stdio: 'ignore' });
+          try {
+            await eventually('the restored member to serve', () => {
+              try {
+                etcdctl(endpoint, ['endpoint', 'health']);
+                return true;
+              } catch {
+                return false;
+              }
+            }, 60_000);
+            return { marker: etcdctl(endpoint, ['get', key(), '--print-value-only']).includes(marker) ? marker : 'missing' };
+          } finally {
+            member.kill('SIGTERM');
+            await new Promise((resolve) => (member.exitCode !== null ? resolve(undefined) : member.on('exit', resolve)));
+          }
+        };
+        return { args: [id, '--repo', repo, '--etcd', '--name', 'restored', '--initial-cluster', `restored=${peerUrl}`, '--initial-advertise-peer-urls', peerUrl, '--data-dir', dataDir, '--etcdutl', binary('etcd', 'etcdutl')], read };
       },
       original: () => ({ marker }),
       // The API server writes leases and events all the time: the pages they touch are new.

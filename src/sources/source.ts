@@ -3,8 +3,8 @@
  * what its plan entry looks like, how an entry becomes a run (resolving connections and
  * naming the field of anything wrong), what an incremental run builds on, how it backs up
  * into its own directory of the snapshot's root tree with a record, what may only happen
- * once the snapshot is durable, and how its record reads in `show`, `snapshots` and the
- * metrics. The engine runs whichever sources a backup names, in their declared order, and
+ * once the snapshot is durable, how its record reads in `backup`, `show` and `snapshots`,
+ * and how it is restored (planned, then applied). The engine runs whichever sources a backup names, in their declared order, and
  * never branches on a source's type. docs/sources.md walks through one source.
  */
 import type { z } from 'zod';
@@ -122,7 +122,7 @@ export interface SourceDescription {
   readonly headline: string;
   /** More lines for `show`, each with its label (type, left out, DIRTY; '' continues the line above). */
   readonly details: readonly (readonly [label: string, text: string])[];
-  /** Short labels for `strata snapshots` and the metrics (etcd@REVISION, objects:N). */
+  /** Short labels for `strata snapshots` (etcd@REVISION, objects:N, volumes:N). */
   readonly labels: readonly string[];
 }
 

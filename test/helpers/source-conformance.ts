@@ -5,6 +5,7 @@
  *
  * - the manifest entry of a backup validates against the source's registered schema;
  * - a second backup with nothing changed adds (almost) no bytes;
+ * - `restore --dry-run` prints a plan and leaves the target as it was;
  * - a restore gives back what was backed up;
  * - an interruption at any point leaves either the whole snapshot or none, and a
  *   repository that `check` passes;
@@ -33,8 +34,11 @@ export interface SourceCase {
   prepare(s: Scratch): Promise<void>;
   /** `strata backup` flags for this source (without --repo). */
   backupArgs(): readonly string[];
-  /** Restores the snapshot from `repo` and returns what was restored, in a comparable form. */
-  restore(s: Scratch, repo: string, id: string): Promise<unknown>;
+  /**
+   * Readies a restore of the snapshot from `repo` (a target to restore into): the `strata
+   * restore` arguments, and how to read the target back in a comparable form.
+   */
+  restoreInto(s: Scratch, repo: string, id: string): Promise<{ readonly args: readonly string[]; read(): Promise<unknown> }>;
   /** What was backed up, in the same form. */
   original(): Promise<unknown> | unknown;
   /** The bytes a second run of an unchanged source may still add (manifests, trees, a database's changed pages). */
@@ -94,8 +98,24 @@ export function sourceConformance(make: () => SourceCase): void {
       expect(again.summary.newBytes).toBeLessThanOrEqual(subject.unchangedBytes);
     }, 600_000);
 
+    const restored = async (target: string, id: string) => {
+      const into = await subject.restoreInto(s, target, id);
+      await s.ok(['restore', ...into.args]);
+      return into.read();
+    };
+
+    it('plans a restore with --dry-run and changes nothing', async () => {
+      const into = await subject.restoreInto(s, repo, first.id);
+      const before = await into.read();
+      const planned = await s.ok(['restore', ...into.args, '--dry-run']);
+      expect(planned.stdout.trim()).not.toBe('');
+      const json = await s.ok(['restore', ...into.args, '--dry-run', '--json']);
+      expect(JSON.parse(json.stdout)).toMatchObject({ snapshot: first.id });
+      expect(await into.read()).toEqual(before);
+    }, 600_000);
+
     it('restores what it backed up', async () => {
-      expect(await subject.restore(s, repo, first.id)).toEqual(await subject.original());
+      expect(await restored(repo, first.id)).toEqual(await subject.original());
     }, 600_000);
 
     it('leaves the whole snapshot or none, and a checkable repository, when interrupted at any point', async () => {
@@ -141,7 +161,7 @@ export function sourceConformance(make: () => SourceCase): void {
       await s.ok(['copy', first.id, '--repo', repo, '--to', copy]);
       const copied = (JSON.parse((await s.ok(['snapshots', '--repo', copy, '--json'])).stdout) as { id: string; origin: { snapshot: string } | null }[]).find((x) => x.origin?.snapshot === first.id);
       expect(copied).toBeDefined();
-      expect(await subject.restore(s, copy, copied!.id)).toEqual(await subject.original());
+      expect(await restored(copy, copied!.id)).toEqual(await subject.original());
     }, 600_000);
   });
 }

@@ -30,7 +30,7 @@ interface RestoreFlags extends ObjectsRestoreFlags, VolumesRestoreFlags, EtcdMem
 
 export function restoreCommand(): Command {
   const command = new Command('restore')
-    .description('restore a snapshot, or part of it, into a directory; or its API objects into a cluster')
+    .description('restore what a snapshot holds: files into a directory, API objects into a cluster, volumes, an etcd member')
     .argument('<id>', 'snapshot ID, a unique prefix of one, or "latest"')
     .option('--target <dir>', 'directory to restore files into (created if missing)')
     .option('--include <pattern>', 'restore only matching paths (repeatable): /files/etc/kubernetes, "*.crt", /files/**/admin.conf', repeated, [])
@@ -83,6 +83,11 @@ A CSI volume's VolumeSnapshot is restored as a new claim (CLAIM<suffix>) whose d
 the snapshot. A node directory backed up as files is written into --into-pvc's directory
 (or, with --in-place, the claim's own, its workloads stopped meanwhile), below --host-root.
 
+Several sources may be restored at once (--target, --objects, --volumes, --etcd): each is
+planned before anything changes, then applied in order (etcd, objects, volumes, files).
+--dry-run prints every plan. With --etcd, one member's data directory is built as by
+\`strata etcd restore\` (--name, --initial-cluster, --initial-advertise-peer-urls, --data-dir).
+
 Examples:
   strata restore latest --repo /var/backups/strata --target /tmp/restore
   strata restore 4f2a9c1e --repo /var/backups/strata --target / --include /files/etc/kubernetes/pki
@@ -94,6 +99,10 @@ Examples:
   strata restore 4f2a9c1e --repo /var/backups/strata --volumes --pvc shop/data-db-0 --create-pvc
   strata restore 4f2a9c1e --repo /var/backups/strata --volumes --pvc shop/data-db-0 --in-place --wait 10m
   strata restore latest --repo /var/backups/strata --volumes --pvc shop/uploads --into-pvc shop/uploads-copy
+  strata restore latest --repo /var/backups/strata --objects --volumes --pvc shop/data-db-0 --create-pvc \
+      --include-namespaces shop --dry-run
+  strata restore latest --repo /var/backups/strata --etcd --name cp-1 --data-dir /var/lib/etcd \
+      --initial-cluster cp-1=https://10.0.0.1:2380 --initial-advertise-peer-urls https://10.0.0.1:2380
 ${EXIT_STATUS_HELP}`)
     .action(async (ref: string, options: RestoreFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
