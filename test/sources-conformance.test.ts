@@ -13,6 +13,7 @@ import { binary } from '../testbed/binaries.ts';
 import { freePort } from '../testbed/processes.ts';
 import { userKubeconfig } from '../testbed/testbed.ts';
 import { describeTree, generateTree } from './helpers/file-tree.ts';
+import { scratch } from './helpers/repo.ts';
 import { sourceConformance } from './helpers/source-conformance.ts';
 import { useCluster } from './helpers/testbed.ts';
 import { claim, eventually, getJson, hostPathVolume, kubectl } from './helpers/workloads.ts';
@@ -30,6 +31,35 @@ describe('source conformance on the test bed', () => {
   it('covers every registered source', () => {
     expect(SOURCES.map((s) => s.type).sort()).toEqual(['etcd', 'files', 'objects', 'volumes']);
   });
+
+  it('restores several sources of one snapshot at once, all planned before anything changes', async () => {
+    const s = scratch();
+    const repo = join(s.dir, 'repo');
+    const tree = join(s.dir, 'tree');
+    generateTree(tree, { smallFiles: 200, largeFiles: 1, largeSize: 1024 * KiB });
+    ensureNamespace();
+    kubectl(kc(), ['-n', namespace, 'create', 'configmap', 'several', '--from-literal=which=several']);
+    await s.ok(['init', '--repo', repo]);
+    const { id } = JSON.parse((await s.ok(['backup', '--repo', repo, '--json', '--files', tree, '--objects', '--kubeconfig', kc(), '--include-namespaces', namespace, '--no-cluster-scoped'])).stdout) as { id: string };
+    kubectl(kc(), ['-n', namespace, 'delete', 'configmap', 'several']);
+    const target = join(s.dir, 'target');
+    const both = [id, '--repo', repo, '--target', target, '--objects', '--kubeconfig', kc(), '--include-namespaces', namespace];
+    const planned = JSON.parse((await s.ok(['restore', ...both, '--dry-run', '--json'])).stdout) as { restores: { files: { files: number } } & Record<string, unknown> };
+    expect(Object.keys(planned.restores).sort()).toEqual(['files', 'objects']);
+    // The files plan fails (nothing matches): the objects, planned first, are not applied either.
+    const refused = await s.run(['restore', ...both, '--include', '/no/such/path']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('matches --include /no/such/path');
+    expect(existsSync(target)).toBe(false);
+    expect(kubectl(kc(), ['-n', namespace, 'get', 'configmaps', '-o', 'name'])).not.toContain('configmap/several');
+    const done = JSON.parse((await s.ok(['restore', ...both, '--json'])).stdout) as { restores: { files: { files: number }; objects: { counts: { created: number } } } };
+    // --target writes the whole tree: the files, and the objects' stored JSON under /objects.
+    expect(done.restores.files.files).toBe(planned.restores.files.files);
+    expect(done.restores.files.files).toBeGreaterThan([...describeTree(tree).values()].filter((e) => e.type === 'file').length);
+    expect(done.restores.objects.counts.created).toBeGreaterThanOrEqual(1);
+    expect(describeTree(join(target, 'files', tree))).toEqual(describeTree(tree));
+    expect(kubectl(kc(), ['-n', namespace, 'get', 'configmap', 'several', '-o', 'jsonpath={.data.which}'])).toBe('several');
+  }, 600_000);
 
   sourceConformance(() => {
     let tree = '';

@@ -14,10 +14,9 @@ export async function runRestore(repository: Repository, snapshot: StoredSnapsho
   // One source prints as it always has; several, each under its type.
   if (global.json) printJson(results.length === 1 ? jsonOf(results[0]!) : { snapshot: snapshot.id, restores: Object.fromEntries(results.map((r) => [r.type, jsonOf(r)])) });
   for (const r of results) {
-    if (global.json) {
-      // stdout is the JSON document; problems still go to stderr.
-    } else if (r.outcome === undefined) printLine(results.length === 1 ? r.planned.text : `${r.type}:\n${r.planned.text}`);
-    else for (const text of r.outcome.lines) printLine(text);
+    // With --json, stdout is the document above; warnings and errors still go to stderr.
+    if (!global.json && r.outcome === undefined) printLine(results.length === 1 ? r.planned.text : `${r.type}:\n${r.planned.text}`);
+    if (!global.json && r.outcome !== undefined) for (const text of r.outcome.lines) printLine(text);
     for (const w of r.outcome?.warnings ?? []) printError(`warning: ${w}`);
     for (const e of r.outcome?.errors ?? []) printError(`error: ${e}`);
   }
