@@ -4,10 +4,13 @@
  *   node testbed/cli.ts up [--name N] [--etcd-members 1|3] [--nodes N] [--minio] [--docker] [--ceph] [--csi]
  *   node testbed/cli.ts down [--name N]
  *   node testbed/cli.ts status [--name N]
+ *   node testbed/cli.ts swarm-up [--name N] [--managers 3]   three Docker Engine managers in one swarm
+ *   node testbed/cli.ts swarm-down [--name N]
  */
 import { parseArgs } from 'node:util';
 import { isRunning } from './processes.ts';
 import { readState } from './state.ts';
+import { downSwarm, engineRunning, upSwarm } from './swarm.ts';
 import { addCeph, addCsi, addDocker, addMinio, down, up } from './testbed.ts';
 
 const { positionals, values } = parseArgs({
@@ -22,6 +25,7 @@ const { positionals, values } = parseArgs({
     ceph: { type: 'boolean', default: false },
     csi: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    managers: { type: 'string', default: '3' },
   },
 });
 // `--second` is an independent control plane beside the first, for migration tests.
@@ -44,6 +48,18 @@ async function main(): Promise<number> {
     case 'down':
       console.log((await down(name)) ? `test bed ${name}: stopped` : `test bed ${name}: not running`);
       return 0;
+    case 'swarm-up': {
+      const bed = await upSwarm(name, Number(values.managers));
+      if (values.json) console.log(JSON.stringify(bed, null, 2));
+      else {
+        console.log(`swarm test bed ${bed.name} in ${bed.dir}`);
+        for (const m of bed.managers) console.log(`  ${m.name}  ${m.address}:2377  DOCKER_HOST=${m.host}  ${engineRunning(bed, m) ? 'running' : 'STOPPED'}  stop: ${m.stopCommand.join(' ')}  start: ${m.startCommand.join(' ')}`);
+      }
+      return 0;
+    }
+    case 'swarm-down':
+      console.log((await downSwarm(name)) ? `swarm test bed ${name}: stopped` : `swarm test bed ${name}: not running`);
+      return 0;
     case 'status': {
       const state = readState(name);
       if (state === undefined) {
@@ -54,7 +70,7 @@ async function main(): Promise<number> {
       return state.processes.every(isRunning) ? 0 : 1;
     }
     default:
-      console.error(`unknown command ${command}; expected up, down or status`);
+      console.error(`unknown command ${command}; expected up, down, status, swarm-up or swarm-down`);
       return 2;
   }
 }

@@ -31,6 +31,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   unlock: async () => (await import('./commands/unlock.ts')).unlockCommand(),
   repair: async () => (await import('./commands/repair.ts')).repairCommand(),
   etcd: async () => (await import('./commands/etcd.ts')).etcdCommand(),
+  swarm: async () => (await import('./commands/swarm.ts')).swarmCommand(),
   doctor: async () => (await import('./commands/doctor.ts')).doctorCommand(),
   config: async () => (await import('./commands/config.ts')).configCommand(),
 };

@@ -1,5 +1,5 @@
 /**
- * Plan entries of sources this version cannot run yet (registry, swarm, mke, msr, command):
+ * Plan entries of sources this version cannot run yet (registry, mke, msr, command):
  * strata.yaml may already name them, checked for typos, and a run refuses them by name
  * instead of skipping them.
  */
@@ -13,7 +13,7 @@ export const plannedEntries = [
     repositories: nonEmptyStrings('a repository glob').optional(),
   }),
   z.strictObject({
-    type: z.enum(['swarm', 'mke', 'msr']),
+    type: z.enum(['mke', 'msr']),
     host: z.string().optional(),
   }),
   z.strictObject({
@@ -24,4 +24,4 @@ export const plannedEntries = [
   }),
 ] as const;
 
-export const PLANNED_TYPES: readonly string[] = ['registry', 'swarm', 'mke', 'msr', 'command'];
+export const PLANNED_TYPES: readonly string[] = ['registry', 'mke', 'msr', 'command'];

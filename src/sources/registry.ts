@@ -14,9 +14,10 @@ import { filesSource } from './files/source.ts';
 import { objectsSource } from './objects/source.ts';
 import { plannedEntries, PLANNED_TYPES } from './planned.ts';
 import type { FileTrees, Source, SourceDescription } from './source.ts';
+import { swarmSource } from './swarm/source.ts';
 import { volumesSource } from './volumes/source.ts';
 
-export const SOURCES: readonly Source[] = [etcdSource, objectsSource, volumesSource, filesSource].sort((a, b) => a.order - b.order);
+export const SOURCES: readonly Source[] = [etcdSource, objectsSource, volumesSource, filesSource, swarmSource].sort((a, b) => a.order - b.order);
 
 const byType = new Map(SOURCES.map((s) => [s.type as string, s]));
 

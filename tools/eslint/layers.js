@@ -14,13 +14,15 @@ export const ALLOWED = {
   programs: ['core'],
   storage: ['core'],
   kube: ['core', 'programs'],
+  // The Docker Engine API (Swarm, MKE): a client beside kube/, used by sources.
+  docker: ['core', 'programs'],
   repository: ['core', 'storage'],
-  sources: ['core', 'programs', 'kube', 'storage', 'repository'],
+  sources: ['core', 'programs', 'kube', 'docker', 'storage', 'repository'],
   scheduler: ['core', 'kube'],
-  engine: ['core', 'programs', 'kube', 'storage', 'repository', 'sources', 'scheduler'],
-  server: ['core', 'programs', 'kube', 'storage', 'repository', 'sources', 'scheduler', 'engine'],
-  web: ['core', 'programs', 'kube', 'storage', 'repository', 'sources', 'scheduler', 'engine'],
-  cli: ['core', 'programs', 'kube', 'storage', 'repository', 'sources', 'scheduler', 'engine', 'server', 'web'],
+  engine: ['core', 'programs', 'kube', 'docker', 'storage', 'repository', 'sources', 'scheduler'],
+  server: ['core', 'programs', 'kube', 'docker', 'storage', 'repository', 'sources', 'scheduler', 'engine'],
+  web: ['core', 'programs', 'kube', 'docker', 'storage', 'repository', 'sources', 'scheduler', 'engine'],
+  cli: ['core', 'programs', 'kube', 'docker', 'storage', 'repository', 'sources', 'scheduler', 'engine', 'server', 'web'],
 };
 
 const CORE_FORBIDDEN = /^(node:)?(fs|fs\/promises|net|http|https|http2|child_process|dgram|dns|tls|worker_threads|cluster|os|readline)$|^@kubernetes\/|^@grpc\/|^@aws-sdk\/|^ssh2/;

@@ -14,8 +14,10 @@ import { formatBytes, progressLine } from '../progress.ts';
 import { withRepository } from '../with-repository.ts';
 import { repeated } from '../option-values.ts';
 import { addCephOptions, volumesEntryOf, type VolumeBackupFlags } from '../volume-options.ts';
+import { addDockerOptions, swarmEntryOf, type DockerFlags } from '../swarm-options.ts';
 
-interface BackupFlags extends EtcdFlags, ObjectFilterFlags, VolumeBackupFlags {
+interface BackupFlags extends EtcdFlags, ObjectFilterFlags, VolumeBackupFlags, DockerFlags {
+  readonly swarm: boolean;
   readonly objects: boolean;
   readonly allVersions?: boolean;
   readonly files: string[];
@@ -41,11 +43,12 @@ function recordedTime(value: string): Date {
 }
 
 export function backupCommand(): Command {
-  const command = addCephOptions(addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects and local paths into the repository'))
+  const command = addDockerOptions(addCephOptions(addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects, volumes, a Docker Swarm and local paths into the repository')))
     .option('--files <path...>', 'files and directories to back up (absolute paths are kept)', [])
     .option('--control-plane', 'add what a control-plane node needs: /etc/kubernetes PKI, kubeconfigs and manifests, kubelet config, the EncryptionConfiguration, /etc/etcd.env', false)
     .option('--host-root <dir>', "where the node's root file system is (e.g. /host in a pod): control-plane files and node directories of volumes are read below it", '/')
     .option('--etcd', 'take a verified etcd snapshot (see the --etcd-* options)', false)
+    .option('--swarm', 'export the Docker Swarm of the --docker-host manager: swarm spec, nodes, services, networks, configs, secrets (metadata), the unlock key under autolock', false)
     .option('--objects', 'back up every API object (all served types, CRDs and custom resources included) from the --kubeconfig cluster', false)
     .option('--volumes', 'back up the data of volumes: those of --workload, --pvc, --include-namespaces or -l (all claims when none is given)', false)
     .option('--workload <ns/kind/name>', 'with --volumes: the volumes of this workload (deployment, statefulset, daemonset, cronjob, job, pod); repeatable', repeated, [])
@@ -95,6 +98,13 @@ read as files below --host-root, incrementally against the claim's previous file
 backup (files whose size, mtime and inode are unchanged are not read again). Volumes that cannot be read are recorded and make
 the snapshot partially failed.
 
+A swarm (--swarm) is read through one manager's Engine API with no downtime: the swarm's
+spec (join tokens left out), nodes (role, availability, labels), services (full spec,
+stack label), swarm-scoped networks (ingress only when customised), configs with their
+data, secrets as metadata with the services that use each (Docker never returns a
+secret's value), and the unlock key when autolock is on, sealed like every blob. Each
+object is its own blob: an unchanged object costs nothing.
+
 Examples:
   strata backup --repo /var/backups/strata --etcd --control-plane \\
       --etcd-endpoints https://10.0.0.1:2379,https://10.0.0.2:2379,https://10.0.0.3:2379 \\
@@ -109,11 +119,12 @@ Examples:
   strata backup --repo /var/backups/strata --volumes -l backup=daily --keep-live daily=7,weekly=4,monthly=3
   strata backup --repo /var/backups/strata --objects --volumes --include-namespaces shop
   strata backup --repo /var/backups/strata --volumes --volume-mode files --host-root /host --node "$NODE_NAME"
+  strata backup --repo /var/backups/strata --swarm --docker-host unix:///var/run/docker.sock
 ${EXIT_STATUS_HELP}`,
     )
     .action(async (options: BackupFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      const entries = [etcdEntryOf(options), objectsEntryOf(options), volumesEntryOf(options), filesEntryOf(options)].filter((e) => e !== undefined);
+      const entries = [etcdEntryOf(options), objectsEntryOf(options), volumesEntryOf(options), filesEntryOf(options), swarmEntryOf(options)].filter((e) => e !== undefined);
       const etcd = options.etcd ? requireEtcd(global, options) : undefined;
       const time = options.time === undefined ? undefined : recordedTime(options.time);
       const prepared = await prepareSources(entries, {

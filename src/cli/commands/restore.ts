@@ -19,8 +19,11 @@ import { runRestore } from '../restore-run.ts';
 import { dryRunMode, objectsSelection, type ObjectsRestoreFlags } from './restore-objects.ts';
 import { checkVolumesRestoreFlags, volumesSelection, type VolumesRestoreFlags } from './restore-volumes.ts';
 import { addCephOptions } from '../volume-options.ts';
+import { addDockerOptions, swarmSelection, type DockerFlags } from '../swarm-options.ts';
 
-interface RestoreFlags extends ObjectsRestoreFlags, VolumesRestoreFlags, EtcdMemberFlags {
+interface RestoreFlags extends ObjectsRestoreFlags, VolumesRestoreFlags, EtcdMemberFlags, DockerFlags {
+  readonly swarm: boolean;
+  readonly secretValues?: string;
   readonly target?: string;
   readonly include: string[];
   readonly files: boolean;
@@ -37,6 +40,8 @@ export function restoreCommand(): Command {
     .option('--files', 'restore the snapshot\'s files into --target (what --target alone does)', false)
     .option('--objects', 'restore API objects into the --kubeconfig cluster', false)
     .option('--etcd', 'build one etcd member\'s data directory from the snapshot (see --name, --initial-cluster, --initial-advertise-peer-urls, --data-dir)', false)
+    .option('--swarm', 'restore the swarm\'s networks, configs, secrets, services and node labels into the --docker-host swarm', false)
+    .option('--secret-values <dir>', 'with --swarm: a directory holding each secret to create as a file named after it (Docker never gives secret values back)')
     .option('--volumes', 'restore the RBD images of the snapshot into new images (NAME-restored-ID), verified by SHA-256', false)
     .option('--pvc <ns/name>', 'with --volumes: only this claim\'s image (repeatable)', repeated, [])
     .option('--target-pool <pool>', 'with --volumes: create the images in this pool (default: their own)')
@@ -54,7 +59,7 @@ export function restoreCommand(): Command {
     .option('--include-status', 'write the saved status too (default: controllers rebuild it)', false)
     .option('--restore-node-metadata', 'put saved labels, annotations and taints back on existing nodes of the same name', false)
     .option('--parallel <n>', 'objects applied at once within a step', '16');
-  return addEtcdMemberOptions(addCephOptions(addObjectFilterOptions(command, 'restore every cluster-scoped object (default: all of them when every namespace is restored, else only what the restored namespaces need)')), false)
+  return addEtcdMemberOptions(addDockerOptions(addCephOptions(addObjectFilterOptions(command, 'restore every cluster-scoped object (default: all of them when every namespace is restored, else only what the restored namespaces need)'))), false)
     .addHelpText('after', `
 Every block is verified against its SHA-256 as it is restored. Owner and group are
 restored when running as root; mode and modification time always; hard links and sparse
@@ -88,6 +93,15 @@ planned before anything changes, then applied in order (etcd, objects, volumes, 
 --dry-run prints every plan. With --etcd, one member's data directory is built as by
 \`strata etcd restore\` (--name, --initial-cluster, --initial-advertise-peer-urls, --data-dir).
 
+With --swarm, the snapshot's swarm networks, configs, secrets, services (stack labels
+kept) and node labels are made in the --docker-host swarm, the same or a new one, in that
+order. Services are pointed at the target's networks, configs and secrets by name. An
+object that exists is skipped (--existing skip), a service updated to the saved spec
+(--existing update), or counted failed (--existing fail). Secrets to create take their
+value from --secret-values DIR/NAME; when one is missing, all missing are named and
+nothing is created. Node labels go to the node of the same ID, else of the same hostname,
+and are added, never removed. See docs/runbooks/swarm-restore.md.
+
 Examples:
   strata restore latest --repo /var/backups/strata --target /tmp/restore
   strata restore 4f2a9c1e --repo /var/backups/strata --target / --include /files/etc/kubernetes/pki
@@ -103,16 +117,17 @@ Examples:
       --include-namespaces shop --dry-run
   strata restore latest --repo /var/backups/strata --etcd --name cp-1 --data-dir /var/lib/etcd \
       --initial-cluster cp-1=https://10.0.0.1:2380 --initial-advertise-peer-urls https://10.0.0.1:2380
+  strata restore latest --repo /var/backups/strata --swarm --secret-values /root/swarm-secrets --dry-run
 ${EXIT_STATUS_HELP}`)
     .action(async (ref: string, options: RestoreFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const files = options.files || options.target !== undefined;
-      if (!files && !options.objects && !options.volumes && !options.etcd) throw new UsageError('restore what, where? give --target DIR for files, --objects for API objects, --volumes for volume images, --etcd for an etcd member', { hint: 'several may be given at once; --dry-run prints the plan' });
+      if (!files && !options.objects && !options.volumes && !options.etcd && !options.swarm) throw new UsageError('restore what, where? give --target DIR for files, --objects for API objects, --volumes for volume images, --etcd for an etcd member, --swarm for a Docker Swarm', { hint: 'several may be given at once; --dry-run prints the plan' });
       if (options.files && options.target === undefined) throw new UsageError('--files restores into a directory: give --target DIR');
       if (options.volumes) checkVolumesRestoreFlags(options);
       else if (options.inPlace || options.createPvc) throw new UsageError('--in-place and --create-pvc apply to volumes: give them with --volumes');
       const dryRun = dryRunMode(options.dryRun);
-      if (dryRun === 'server' && (!options.objects || files || options.volumes || options.etcd)) throw new UsageError('--dry-run=server sends API objects to the server: give it with --objects alone', { hint: 'plain --dry-run prints the plan of every source' });
+      if (dryRun === 'server' && (!options.objects || files || options.volumes || options.etcd || options.swarm)) throw new UsageError('--dry-run=server sends API objects to the server: give it with --objects alone', { hint: 'plain --dry-run prints the plan of every source' });
       const etcd = options.etcd ? etcdSelection(options) : undefined;
       const selections: (RestoreSelection & { close?(): void })[] = [];
       try {
@@ -122,6 +137,7 @@ ${EXIT_STATUS_HELP}`)
           if (options.objects) selections.push(await objectsSelection(options, global));
           if (options.volumes) selections.push(await volumesSelection(snapshot, options, global));
           if (etcd !== undefined) selections.push(etcd);
+          if (options.swarm) selections.push(swarmSelection(options));
           await runRestore(repository, snapshot, selections, global, dryRun === 'client');
         });
       } finally {

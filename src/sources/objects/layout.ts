@@ -6,7 +6,10 @@
  */
 import { typeName, type ResourceType } from '../../core/objects/types.ts';
 import type { Id } from '../../repository/hash.ts';
+import { recordNode } from '../../repository/item-nodes.ts';
 import type { TreeNode } from '../../repository/tree.ts';
+
+export { directoryNode } from '../../repository/item-nodes.ts';
 
 export const OBJECTS_DIR = 'objects';
 const SUFFIX = '.json';
@@ -19,18 +22,9 @@ export function objectNameOf(fileName: string): string | undefined {
   return fileName.endsWith(SUFFIX) ? fileName.slice(0, -SUFFIX.length) : undefined;
 }
 
-/**
- * A file node for one object. Its time is the object's creation time, so the node (and the
- * directory trees above it) stays byte-identical while the object is unchanged.
- */
+/** A file node for one object, timed by its creation so that an unchanged object's node stays identical. */
 export function objectNode(name: string, content: Id, size: number, created: string | undefined): TreeNode {
-  const ms = created === undefined ? 0 : Date.parse(created);
-  const mtimeNs = Number.isFinite(ms) ? (BigInt(ms) * 1_000_000n).toString() : '0';
-  return { name: objectFileName(name), type: 'file', mode: 0o600, uid: 0, gid: 0, mtimeNs, size, content: [content] };
-}
-
-export function directoryNode(name: string, subtree: Id): TreeNode {
-  return { name, type: 'dir', mode: 0o700, uid: 0, gid: 0, mtimeNs: '0', subtree };
+  return recordNode(objectFileName(name), content, size, created);
 }
 
 /** What a snapshot records of each backed-up type: enough to restore it without the source cluster. */

@@ -1,0 +1,56 @@
+/**
+ * The Docker Engine flags, in the docker CLI's spelling: `--docker-host` (DOCKER_HOST) and,
+ * for tcp://, the TLS client files; `backup --swarm` as the swarm source's entry, and
+ * `restore --swarm` as its restore.
+ */
+import { Option, type Command } from 'commander';
+import { UsageError } from '../core/errors.ts';
+import { DEFAULT_DOCKER_HOST, type DockerEndpoint } from '../docker/connection.ts';
+import { DockerEngine } from '../docker/http.ts';
+import type { RestoreSelection } from '../engine/restore.ts';
+import type { NamedEntry } from '../engine/sources.ts';
+import type { SwarmEntry } from '../sources/swarm/entry.ts';
+import type { ExistingPolicy, SwarmRestoreOptions } from '../sources/swarm/restore.ts';
+import { fromFlags } from './source-field.ts';
+
+export interface DockerFlags {
+  readonly dockerHost: string;
+  readonly dockerTlscacert?: string;
+  readonly dockerTlscert?: string;
+  readonly dockerTlskey?: string;
+}
+
+export function addDockerOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--docker-host <url>', 'a swarm manager\'s Docker Engine: unix:///var/run/docker.sock or tcp://HOST:2376 with the --docker-tls* files').env('DOCKER_HOST').default(DEFAULT_DOCKER_HOST))
+    .option('--docker-tlscacert <file>', 'with tcp://: the CA that signed the engine\'s certificate')
+    .option('--docker-tlscert <file>', 'with tcp://: this client\'s certificate')
+    .option('--docker-tlskey <file>', 'with tcp://: this client\'s key');
+}
+
+function tlsOf(flags: DockerFlags): SwarmEntry['tls'] {
+  const given = [flags.dockerTlscacert, flags.dockerTlscert, flags.dockerTlskey];
+  if (given.every((f) => f === undefined)) return undefined;
+  if (given.some((f) => f === undefined)) throw new UsageError('--docker-tlscacert, --docker-tlscert and --docker-tlskey go together: give all three');
+  return { ca: flags.dockerTlscacert!, cert: flags.dockerTlscert!, key: flags.dockerTlskey! };
+}
+
+export function dockerEndpoint(flags: DockerFlags): DockerEndpoint {
+  const tls = tlsOf(flags);
+  return { host: flags.dockerHost, field: '--docker-host', ...(tls !== undefined && { tls }) };
+}
+
+export function swarmEntryOf(flags: DockerFlags & { readonly swarm: boolean }): NamedEntry | undefined {
+  if (!flags.swarm) return undefined;
+  const tls = tlsOf(flags);
+  const entry: SwarmEntry = { type: 'swarm', host: flags.dockerHost, ...(tls !== undefined && { tls }) };
+  return fromFlags(entry, '--swarm', { host: '--docker-host' });
+}
+
+/** `restore --swarm` into the --docker-host swarm; the engine's connection is closed with the restore. */
+export function swarmSelection(flags: DockerFlags & { readonly existing: string; readonly secretValues?: string }): RestoreSelection & { close(): void } {
+  if (!['skip', 'update', 'fail'].includes(flags.existing)) throw new UsageError(`--existing ${flags.existing}: expected skip, update or fail`);
+  const engine = new DockerEngine(dockerEndpoint(flags));
+  const options: SwarmRestoreOptions = { engine, existing: flags.existing as ExistingPolicy, ...(flags.secretValues !== undefined && { secretValues: flags.secretValues }) };
+  return { type: 'swarm', options, close: () => engine.close() };
+}
