@@ -7,10 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { docker, startEngine, stopEngine, waitForManagers } from '../testbed/swarm.ts';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { docker, engineRunning, startEngine, stopEngine, waitForManagers } from '../testbed/swarm.ts';
 import { scratch } from './helpers/repo.ts';
 import { sourceConformance } from './helpers/source-conformance.ts';
-import { makeStack, readStack, removeStack, useSwarm } from './helpers/swarm.ts';
+import { isLeader, makeStack, raftArgs, readStack, removeStack, useSwarm } from './helpers/swarm.ts';
 
 interface StatusJson {
   readonly quorum: { managers: number; needed: number; reachable: number; hasQuorum: boolean };
@@ -23,6 +25,8 @@ describe('swarm on three Docker Engine managers', () => {
   const bed = useSwarm('swarm');
   const first = () => bed().managers[0]!;
   const host = () => ['--docker-host', first().host];
+  // The logical export alone: first() may be the leader, where a cold copy is refused.
+  const exportArgs = () => ['--swarm', '--swarm-mode', 'export', ...host()];
 
   it('shows the managers, the leader, the quorum and autolock; exits 1 when a manager is down', async () => {
     const s = scratch();
@@ -66,9 +70,9 @@ describe('swarm on three Docker Engine managers', () => {
     const s = scratch();
     const repo = join(s.dir, 'repo');
     await s.ok(['init', '--repo', repo]);
-    makeStack(first(), 'shop', 'the-secret-value');
+    makeStack(first(), 'shop', 'the-secret-value', 77);
     const before = readStack(first(), 'shop');
-    const saved = JSON.parse((await s.ok(['backup', '--repo', repo, '--swarm', ...host(), '--json'])).stdout) as { id: string; sources: { record: Record<string, unknown> }[] };
+    const saved = JSON.parse((await s.ok(['backup', '--repo', repo, ...exportArgs(), '--json'])).stdout) as { id: string; sources: { record: Record<string, unknown> }[] };
     const record = saved.sources[0]!.record;
     expect(record['secretUse']).toMatchObject({ 'shop-secret': ['shop_web'] });
     expect(record['stacks']).toContain('shop');
@@ -77,7 +81,7 @@ describe('swarm on three Docker Engine managers', () => {
     expect(JSON.stringify(record)).not.toContain('the-secret-value');
 
     // An unchanged swarm adds no object blobs.
-    const again = JSON.parse((await s.ok(['backup', '--repo', repo, '--swarm', ...host(), '--json'])).stdout) as { summary: { newBytes: number } };
+    const again = JSON.parse((await s.ok(['backup', '--repo', repo, ...exportArgs(), '--json'])).stdout) as { summary: { newBytes: number } };
     expect(again.summary.newBytes).toBeLessThan(8 * 1024);
 
     removeStack(first(), 'shop');
@@ -122,7 +126,7 @@ describe('swarm on three Docker Engine managers', () => {
     docker(first(), ['swarm', 'update', '--autolock=true']);
     try {
       const key = docker(first(), ['swarm', 'unlock-key', '-q']).trim();
-      const saved = JSON.parse((await s.ok(['backup', '--repo', repo, '--swarm', ...host(), '--json'])).stdout) as { id: string; sources: { record: { autolock: boolean; unlockKeyStored: boolean } }[] };
+      const saved = JSON.parse((await s.ok(['backup', '--repo', repo, ...exportArgs(), '--json'])).stdout) as { id: string; sources: { record: { autolock: boolean; unlockKeyStored: boolean } }[] };
       expect(saved.sources[0]!.record).toMatchObject({ autolock: true, unlockKeyStored: true });
       // Sealed: no repository file holds it in plaintext.
       const grep = spawnSync('grep', ['-rl', key, repo]);
@@ -136,16 +140,123 @@ describe('swarm on three Docker Engine managers', () => {
     }
   }, 300_000);
 
+  describe('raft state', () => {
+    const follower = () => bed().managers.find((m) => !isLeader(m))!;
+    const leader = () => bed().managers.find((m) => isLeader(m))!;
+    interface RaftSaved { id: string; result: string; warnings: string[]; sources: { record: { raft: { mode: string; downtimeMs?: number; rejoined?: boolean; leader: boolean; refusedCold?: string; node: { address: string } } } }[] }
+
+    it('takes a cold copy on a follower while the swarm keeps serving, and starts the engine again', async () => {
+      const s = scratch();
+      const repo = join(s.dir, 'repo');
+      await s.ok(['init', '--repo', repo]);
+      const manager = follower();
+      const serving = leader();
+      let answered = 0;
+      let whileDown = 0;
+      let stop = false;
+      // The leader is asked all along: every answer must come, and some while the follower is down.
+      const watch = (async () => {
+        for (let i = 0; i < 2_000 && !stop; i++) {
+          const down = !engineRunning(bed(), manager);
+          docker(serving, ['service', 'ls']);
+          answered++;
+          if (down) whileDown++;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+      const result = await s.run(['backup', '--repo', repo, '--json', ...raftArgs(manager, 'cold')]);
+      stop = true;
+      await watch;
+      expect(result.code, result.stderr).toBe(0);
+      const raft = (JSON.parse(result.stdout) as RaftSaved).sources[0]!.record.raft;
+      expect(raft).toMatchObject({ mode: 'cold', rejoined: true, leader: false, node: { address: `${manager.address}:2377` } });
+      expect(raft.downtimeMs).toBeGreaterThan(0);
+      expect(whileDown).toBeGreaterThan(0);
+      expect(answered).toBeGreaterThan(whileDown);
+      expect(engineRunning(bed(), manager)).toBe(true);
+      await waitForManagers(bed(), 3);
+      // The copy is the engine's swarm directory: its node state names this node.
+      const target = join(s.dir, 'target');
+      await s.ok(['restore', 'latest', '--repo', repo, '--target', target]);
+      expect(readFileSync(join(target, 'swarm', 'raft', 'state.json'), 'utf8')).toContain(`${manager.address}:2377`);
+    }, 300_000);
+
+    it('refuses a cold copy on the leader (exit 4) and stops nothing', async () => {
+      const s = scratch();
+      const repo = join(s.dir, 'repo');
+      await s.ok(['init', '--repo', repo]);
+      const manager = leader();
+      const result = await s.run(['backup', '--repo', repo, ...raftArgs(manager, 'cold')]);
+      expect(result.code).toBe(4);
+      expect(result.stderr).toContain('is the raft leader');
+      expect(engineRunning(bed(), manager)).toBe(true);
+      expect((JSON.parse((await s.ok(['snapshots', '--repo', repo, '--json'])).stdout) as unknown[]).length).toBe(0);
+    }, 300_000);
+
+    it('refuses a cold copy that would lose quorum, or takes a hot copy marked as such', async () => {
+      const s = scratch();
+      const repo = join(s.dir, 'repo');
+      await s.ok(['init', '--repo', repo]);
+      const manager = follower();
+      const other = bed().managers.find((m) => m !== manager && !isLeader(m))!;
+      stopEngine(other);
+      try {
+        await waitForManagers(bed(), 2);
+        let refused = await s.run(['backup', '--repo', repo, ...raftArgs(manager, 'cold')]);
+        // The leader notices a stopped manager within seconds; until then it still counts it.
+        for (let i = 0; i < 60 && refused.code === 0; i++) {
+          await waitForManagers(bed(), 2);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          refused = await s.run(['backup', '--repo', repo, ...raftArgs(manager, 'cold')]);
+        }
+        expect(refused.code).toBe(4);
+        expect(refused.stderr).toContain('would leave 1 of 3 managers up, and quorum needs 2');
+        expect(engineRunning(bed(), manager)).toBe(true);
+        const hot = await s.run(['backup', '--repo', repo, '--json', ...raftArgs(manager, 'cold'), '--swarm-on-refusal', 'hot']);
+        expect(hot.code, hot.stderr).toBe(0);
+        const saved = JSON.parse(hot.stdout) as RaftSaved;
+        expect(saved.sources[0]!.record.raft).toMatchObject({ mode: 'hot', refusedCold: expect.stringContaining('quorum needs 2') });
+        expect(saved.warnings.join('\n')).toContain('took a hot copy instead');
+        expect((await s.ok(['snapshots', '--repo', repo])).stdout).toContain('raft:hot');
+      } finally {
+        startEngine(other);
+        await waitForManagers(bed(), 3);
+      }
+    }, 300_000);
+
+    it('starts the engine again when the cold copy is interrupted', async () => {
+      const s = scratch();
+      const repo = join(s.dir, 'repo');
+      await s.ok(['init', '--repo', repo]);
+      const manager = follower();
+      const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+      const child = spawn(process.execPath, [main, 'backup', '--repo', repo, ...raftArgs(manager, 'cold')], { env: { ...process.env, STRATA_PASSWORD_FILE: s.passwordFile, STRATA_PASSWORD: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      // Interrupt once the engine is down.
+      for (let i = 0; i < 600 && engineRunning(bed(), manager); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(engineRunning(bed(), manager)).toBe(false);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toContain('starting the Docker Engine on');
+      expect(engineRunning(bed(), manager)).toBe(true);
+      await waitForManagers(bed(), 3);
+      expect((JSON.parse((await s.ok(['snapshots', '--repo', repo, '--json'])).stdout) as unknown[]).length).toBe(0);
+    }, 300_000);
+  });
+
   sourceConformance(() => {
     const prefix = 'conf';
     let original: unknown;
     return {
       type: 'swarm',
       async prepare() {
-        makeStack(first(), prefix, 'conformance-secret');
+        makeStack(first(), prefix, 'conformance-secret', 78);
         original = readStack(first(), prefix);
       },
-      backupArgs: () => ['--swarm', ...host()],
+      // Hot: the suite backs up many times and interrupts; the cold copy has its own tests above.
+      backupArgs: () => raftArgs(first(), 'hot'),
       async restoreInto(s, repo, id) {
         removeStack(first(), prefix);
         const values = join(s.dir, `values-${Math.random().toString(36).slice(2)}`);
@@ -154,7 +265,7 @@ describe('swarm on three Docker Engine managers', () => {
         return { args: [id, '--repo', repo, '--swarm', ...host(), '--secret-values', values], read: async () => readStack(first(), prefix) };
       },
       original: () => original,
-      unchangedBytes: 16 * 1024,
+      unchangedBytes: 64 * 1024,
       failing: async () => ({ args: ['--swarm', '--docker-host', 'unix:///nonexistent/docker.sock'], item: /nonexistent\/docker\.sock/, whole: true }),
     };
   });

@@ -9,7 +9,7 @@ import { DEFAULT_DOCKER_HOST, type DockerEndpoint } from '../docker/connection.t
 import { DockerEngine } from '../docker/http.ts';
 import type { RestoreSelection } from '../engine/restore.ts';
 import type { NamedEntry } from '../engine/sources.ts';
-import type { SwarmEntry } from '../sources/swarm/entry.ts';
+import { swarmEntry, type SwarmEntry } from '../sources/swarm/entry.ts';
 import type { ExistingPolicy, SwarmRestoreOptions } from '../sources/swarm/restore.ts';
 import { fromFlags } from './source-field.ts';
 
@@ -40,11 +40,42 @@ export function dockerEndpoint(flags: DockerFlags): DockerEndpoint {
   return { host: flags.dockerHost, field: '--docker-host', ...(tls !== undefined && { tls }) };
 }
 
-export function swarmEntryOf(flags: DockerFlags & { readonly swarm: boolean }): NamedEntry | undefined {
+export interface SwarmBackupFlags extends DockerFlags {
+  readonly swarm: boolean;
+  readonly swarmMode: 'cold' | 'hot' | 'export';
+  readonly swarmOnRefusal: 'refuse' | 'hot';
+  readonly dockerDataRoot: string;
+  readonly engineStop: string;
+  readonly engineStart: string;
+  readonly rejoinTimeout: string;
+}
+
+export function addSwarmBackupOptions(command: Command): Command {
+  return addDockerOptions(command)
+    .addOption(new Option('--swarm-mode <mode>', 'with --swarm: cold (stop this follower manager\'s engine, copy DATA_ROOT/swarm, start it), hot (copy while it runs) or export (the logical export alone)').choices(['cold', 'hot', 'export']).default('cold'))
+    .addOption(new Option('--swarm-on-refusal <what>', 'with --swarm-mode cold: when a cold copy is not safe (leader, quorum), refuse (exit 4) or take a hot copy').choices(['refuse', 'hot']).default('refuse'))
+    .option('--docker-data-root <dir>', 'with --swarm: the engine\'s --data-root (below --host-root)', '/var/lib/docker')
+    .option('--engine-stop <command>', 'with --swarm-mode cold: how to stop the engine (run without a shell, split at spaces)', 'systemctl stop docker')
+    .option('--engine-start <command>', 'with --swarm-mode cold: how to start it again', 'systemctl start docker')
+    .option('--rejoin-timeout <duration>', 'with --swarm-mode cold: how long to wait for the node to be back as a reachable manager', '5m');
+}
+
+export function swarmEntryOf(flags: SwarmBackupFlags): NamedEntry | undefined {
   if (!flags.swarm) return undefined;
   const tls = tlsOf(flags);
-  const entry: SwarmEntry = { type: 'swarm', host: flags.dockerHost, ...(tls !== undefined && { tls }) };
-  return fromFlags(entry, '--swarm', { host: '--docker-host' });
+  const words = (text: string) => text.split(/\s+/).filter((w) => w !== '');
+  const entry: SwarmEntry = {
+    type: 'swarm', host: flags.dockerHost, ...(tls !== undefined && { tls }),
+    mode: flags.swarmMode, onRefusal: flags.swarmOnRefusal, dataRoot: flags.dockerDataRoot,
+    stopCommand: words(flags.engineStop), startCommand: words(flags.engineStart),
+    commandTimeout: '2m', rejoinTimeout: flags.rejoinTimeout,
+  };
+  const checked = swarmEntry.safeParse(entry);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new UsageError(`--swarm: ${String(issue.path[0] ?? '')} ${issue.message}`, { hint: 'see strata backup --help' });
+  }
+  return fromFlags(checked.data, '--swarm', { host: '--docker-host', dataRoot: '--docker-data-root', stopCommand: '--engine-stop', startCommand: '--engine-start', rejoinTimeout: '--rejoin-timeout' });
 }
 
 /** `restore --swarm` into the --docker-host swarm; the engine's connection is closed with the restore. */

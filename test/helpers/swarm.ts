@@ -20,9 +20,9 @@ export function useSwarm(name: string, managers = 3): () => SwarmBed {
   };
 }
 
-/** A small stack: an overlay network, a config, a secret, two services (one in a stack), a node label. */
-export function makeStack(manager: SwarmManager, prefix: string, secret: string): void {
-  docker(manager, ['network', 'create', '-d', 'overlay', '--attachable', '--label', 'tier=front', '--subnet', '10.77.0.0/24', `${prefix}-net`]);
+/** A small stack: an overlay network (on its own /24, 10.SUBNET.0.0), a config, a secret, two services (one in a stack), a node label. */
+export function makeStack(manager: SwarmManager, prefix: string, secret: string, subnet: number): void {
+  docker(manager, ['network', 'create', '-d', 'overlay', '--attachable', '--label', 'tier=front', '--subnet', `10.${subnet}.0.0/24`, `${prefix}-net`]);
   docker(manager, ['config', 'create', '--label', 'app=shop', `${prefix}-conf`, '-'], 'listen 8080\n');
   docker(manager, ['secret', 'create', '--label', 'app=shop', `${prefix}-secret`, '-'], secret);
   // --no-resolve-image: nothing is pulled; the tasks are rejected (no image), the specs stay.
@@ -86,4 +86,14 @@ export function readStack(manager: SwarmManager, prefix: string): unknown {
     labels: docker(manager, ['node', 'ls', '-q']).trim().split('\n').map((id) => JSON.parse(docker(manager, ['node', 'inspect', id, '--format', '{{json .Spec.Labels}}'])) as Record<string, string>)
       .flatMap((labels) => Object.entries(labels ?? {}).filter(([k]) => k.startsWith(prefix))).sort(),
   };
+}
+
+/** Whether this manager's engine is the raft leader now. */
+export function isLeader(manager: SwarmManager): boolean {
+  return docker(manager, ['node', 'inspect', 'self', '--format', '{{.ManagerStatus.Leader}}']).trim() === 'true';
+}
+
+/** `strata backup --swarm` flags for a copy of this manager's raft state. */
+export function raftArgs(manager: SwarmManager, mode: 'cold' | 'hot'): string[] {
+  return ['--swarm', '--swarm-mode', mode, '--docker-host', manager.host, '--docker-data-root', manager.dataRoot, '--engine-stop', manager.stopCommand.join(' '), '--engine-start', manager.startCommand.join(' '), '--rejoin-timeout', '2m'];
 }

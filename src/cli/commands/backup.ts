@@ -14,10 +14,9 @@ import { formatBytes, progressLine } from '../progress.ts';
 import { withRepository } from '../with-repository.ts';
 import { repeated } from '../option-values.ts';
 import { addCephOptions, volumesEntryOf, type VolumeBackupFlags } from '../volume-options.ts';
-import { addDockerOptions, swarmEntryOf, type DockerFlags } from '../swarm-options.ts';
+import { addSwarmBackupOptions, swarmEntryOf, type SwarmBackupFlags } from '../swarm-options.ts';
 
-interface BackupFlags extends EtcdFlags, ObjectFilterFlags, VolumeBackupFlags, DockerFlags {
-  readonly swarm: boolean;
+interface BackupFlags extends EtcdFlags, ObjectFilterFlags, VolumeBackupFlags, SwarmBackupFlags {
   readonly objects: boolean;
   readonly allVersions?: boolean;
   readonly files: string[];
@@ -43,7 +42,7 @@ function recordedTime(value: string): Date {
 }
 
 export function backupCommand(): Command {
-  const command = addDockerOptions(addCephOptions(addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects, volumes, a Docker Swarm and local paths into the repository')))
+  const command = addSwarmBackupOptions(addCephOptions(addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects, volumes, a Docker Swarm and local paths into the repository')))
     .option('--files <path...>', 'files and directories to back up (absolute paths are kept)', [])
     .option('--control-plane', 'add what a control-plane node needs: /etc/kubernetes PKI, kubeconfigs and manifests, kubelet config, the EncryptionConfiguration, /etc/etcd.env', false)
     .option('--host-root <dir>', "where the node's root file system is (e.g. /host in a pod): control-plane files and node directories of volumes are read below it", '/')
@@ -103,7 +102,13 @@ spec (join tokens left out), nodes (role, availability, labels), services (full 
 stack label), swarm-scoped networks (ingress only when customised), configs with their
 data, secrets as metadata with the services that use each (Docker never returns a
 secret's value), and the unlock key when autolock is on, sealed like every blob. Each
-object is its own blob: an unchanged object costs nothing.
+object is its own blob: an unchanged object costs nothing. Then this manager's raft state
+(DATA_ROOT/swarm) is copied. Cold (the default), as Docker documents it: only on a manager
+that is not the leader and whose peers keep quorum without it (else refused, exit 4, or a
+hot copy with --swarm-on-refusal hot, marked); the engine is stopped with --engine-stop,
+the directory copied with modes and owners, the engine started with --engine-start (also
+after any failure or an interruption), and the run waits up to --rejoin-timeout for the
+node to be a Ready, reachable manager again; the downtime is recorded.
 
 Examples:
   strata backup --repo /var/backups/strata --etcd --control-plane \\
@@ -120,6 +125,7 @@ Examples:
   strata backup --repo /var/backups/strata --objects --volumes --include-namespaces shop
   strata backup --repo /var/backups/strata --volumes --volume-mode files --host-root /host --node "$NODE_NAME"
   strata backup --repo /var/backups/strata --swarm --docker-host unix:///var/run/docker.sock
+  strata backup --repo /var/backups/strata --swarm --swarm-mode hot --tag swarm
 ${EXIT_STATUS_HELP}`,
     )
     .action(async (options: BackupFlags, command: Command) => {

@@ -8,7 +8,7 @@ import { directoryNode, recordNode } from '../../repository/item-nodes.ts';
 import type { TreeNode } from '../../repository/tree.ts';
 import { fileNameOf, SWARM_DIR, SWARM_FILE, UNLOCK_KEY_FILE } from './layout.ts';
 import type { SwarmExport, SwarmItem } from './read-swarm.ts';
-import type { SwarmKind, SwarmRecord } from './record.ts';
+import type { RaftRecord, SwarmKind, SwarmRecord } from './record.ts';
 
 export interface StoredSwarm {
   readonly node: TreeNode;
@@ -16,7 +16,8 @@ export interface StoredSwarm {
   readonly bytes: number;
 }
 
-export async function storeSwarm(writer: BlobWriter, engine: string, exported: SwarmExport): Promise<StoredSwarm> {
+/** Stores the export, and beside it the raft state's directory node (swarm/raft) when one was copied. */
+export async function storeSwarm(writer: BlobWriter, engine: string, exported: SwarmExport, raft?: { readonly node: TreeNode; readonly record: RaftRecord }): Promise<StoredSwarm> {
   let bytes = 0;
   const store = async (fileName: string, content: Buffer, created: string | undefined): Promise<TreeNode> => {
     bytes += content.length;
@@ -32,6 +33,7 @@ export async function storeSwarm(writer: BlobWriter, engine: string, exported: S
   }
   // The key is stored like any blob: sealed by the repository's key, never in a record or log.
   if (exported.unlockKey !== undefined) top.push(await store(UNLOCK_KEY_FILE, Buffer.from(exported.unlockKey), exported.swarm.CreatedAt));
+  if (raft !== undefined) top.push(raft.node);
 
   const secretUse: Record<string, string[]> = {};
   for (const service of exported.services) {
@@ -50,6 +52,7 @@ export async function storeSwarm(writer: BlobWriter, engine: string, exported: S
     counts: Object.fromEntries(Object.entries(kinds).map(([kind, items]) => [kind, items.length])) as Record<SwarmKind, number>,
     secretUse,
     stacks: [...new Set(exported.services.map((s) => s.Spec.Labels?.[STACK_LABEL]).filter((s) => s !== undefined))].sort(),
+    ...(raft !== undefined && { raft: raft.record }),
   };
   return { node: directoryNode(SWARM_DIR, await writer.saveTree(top)), record, bytes };
 }

@@ -16,5 +16,16 @@ export const swarmManifest = z.strictObject({
     counts: z.strictObject({ networks: count, configs: count, secrets: count, services: count, nodes: count }),
     secretUse: z.record(z.string(), z.array(z.string())),
     stacks: z.array(z.string()),
+    raft: z.strictObject({
+      mode: z.enum(['cold', 'hot']),
+      refusedCold: z.string().optional(),
+      node: z.strictObject({ id: z.string().min(1), hostname: z.string(), address: z.string() }),
+      leader: z.boolean(),
+      dataRoot: z.string().min(1),
+      files: count,
+      bytes: count,
+      downtimeMs: count.optional(),
+      rejoined: z.boolean().optional(),
+    }).optional(),
   }),
 });

@@ -23,4 +23,23 @@ export interface SwarmRecord {
   readonly secretUse: Readonly<Record<string, readonly string[]>>;
   /** Stacks (com.docker.stack.namespace) among the services, sorted. */
   readonly stacks: readonly string[];
+  /** The copy of this manager's raft state (DATA_ROOT/swarm) in swarm/raft/, unless the mode was export. */
+  readonly raft?: RaftRecord;
+}
+
+export interface RaftRecord {
+  /** hot when taken while the engine ran (by choice, or because a cold copy was refused). */
+  readonly mode: 'cold' | 'hot';
+  /** Why a cold copy was refused, when onRefusal took a hot one instead. */
+  readonly refusedCold?: string;
+  /** The manager whose state this is: a raft restore belongs on the same address. */
+  readonly node: { readonly id: string; readonly hostname: string; readonly address: string };
+  readonly leader: boolean;
+  readonly dataRoot: string;
+  readonly files: number;
+  readonly bytes: number;
+  /** Cold: from the stop command to the node back in the swarm. */
+  readonly downtimeMs?: number;
+  /** Cold: whether the node was back as a Ready, reachable manager within rejoinTimeout. */
+  readonly rejoined?: boolean;
 }

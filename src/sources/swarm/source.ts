@@ -5,11 +5,13 @@
  */
 import { DockerEngine } from '../../docker/http.ts';
 import type { Source } from '../source.ts';
+import { formatBytes, formatSeconds } from '../../core/format.ts';
 import { storeSwarm } from './backup.ts';
+import { copyRaft } from './raft-copy.ts';
 import { swarmEntry, type SwarmEntry } from './entry.ts';
 import { swarmManifest } from './manifest.ts';
 import { readSwarm } from './read-swarm.ts';
-import type { SwarmRecord } from './record.ts';
+import type { RaftRecord, SwarmRecord } from './record.ts';
 import { planSwarmRestore, type SwarmRestoreOptions } from './restore.ts';
 
 export const swarmSource: Source<SwarmEntry, undefined, SwarmRestoreOptions> = {
@@ -28,15 +30,20 @@ export const swarmSource: Source<SwarmEntry, undefined, SwarmRestoreOptions> = {
     return {
       async backup(context) {
         try {
-          context.progress(() => `swarm: reading through ${entry.host}`);
-          const stored = await storeSwarm(context.writer, entry.host, await readSwarm(engine));
+          let stage = `reading the swarm through ${entry.host}`;
+          context.progress((elapsedMs) => `[${formatSeconds(elapsedMs / 1000)}] swarm: ${stage}`);
+          // The export first, while this engine answers; then the raft copy, which may stop it.
+          const exported = await readSwarm(engine);
+          stage = entry.mode === 'cold' ? 'cold copy of the raft state (engine stopped)' : 'copying the raft state';
+          const raft = entry.mode === 'export' ? undefined : await copyRaft(engine, entry, settings.hostRoot, context);
+          const stored = await storeSwarm(context.writer, entry.host, exported, raft && { node: raft.tree.node, record: raft.record });
           const objects = Object.values(stored.record.counts).reduce((a, b) => a + b, 0);
           return {
             node: stored.node,
             source: { type: 'swarm', record: stored.record },
-            warnings: [],
-            failed: false,
-            summary: { files: objects, dirs: 0, bytes: stored.bytes },
+            warnings: raft?.warnings ?? [],
+            failed: raft !== undefined && (raft.tree.failed || raft.record.rejoined === false),
+            summary: { files: objects + (raft?.tree.files ?? 0), dirs: raft?.tree.dirs ?? 0, bytes: stored.bytes + (raft?.tree.bytes ?? 0) },
           };
         } finally {
           engine.close();
@@ -51,12 +58,19 @@ export const swarmSource: Source<SwarmEntry, undefined, SwarmRestoreOptions> = {
     return {
       headline: `swarm ${swarm.swarmId.slice(0, 12)} through ${swarm.manager.hostname}: ${swarm.managers} managers, ${swarm.workers} workers, ${c.services} services, ${c.networks} networks, ${c.configs} configs, ${c.secrets} secrets (metadata)${swarm.autolock ? ', autolock on (unlock key stored)' : ''}`,
       details: [
+        ...(swarm.raft === undefined ? [] : [['raft', raftLine(swarm.raft)] as const]),
         ...swarm.stacks.map((stack) => ['stack', stack] as const),
         ...Object.entries(swarm.secretUse).map(([secret, services]) => ['secret', `${secret}: used by ${services.join(', ')}`] as const),
       ],
-      labels: [`swarm:${c.services}`],
+      labels: [`swarm:${c.services}`, ...(swarm.raft === undefined ? [] : [`raft:${swarm.raft.mode}`])],
     };
   },
 
   restore: planSwarmRestore,
 };
+
+function raftLine(raft: RaftRecord): string {
+  const where = `${raft.node.hostname} (${raft.node.address}${raft.leader ? ', leader' : ''})`;
+  const cold = raft.mode === 'cold' ? `, engine down ${formatSeconds((raft.downtimeMs ?? 0) / 1000)}${raft.rejoined === false ? ', NOT back in time' : ''}` : '';
+  return `${raft.mode} copy of ${raft.dataRoot}/swarm on ${where}: ${raft.files} files, ${formatBytes(raft.bytes)}${cold}${raft.refusedCold === undefined ? '' : `; cold refused: ${raft.refusedCold}`}`;
+}
