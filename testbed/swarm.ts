@@ -87,7 +87,7 @@ function writeScripts(dockerd: string, dir: string, index: number): SwarmManager
   ];
   const start = join(root, 'start-engine.sh');
   const stop = join(root, 'stop-engine.sh');
-  // Bounded waits: 60 s for the socket to answer, 30 s for the engine to exit.
+  // Bounded waits: 60 s for the socket to answer, 30 s for the engine to exit (then 10 s after SIGKILL).
   writeFileSync(start, `#!/bin/sh
 set -e
 setsid ${dockerd} ${flags.join(' ')} >>${manager.log} 2>&1 < /dev/null &
@@ -104,9 +104,13 @@ pid=$(cat ${manager.pidfile})
 kill -TERM $pid
 i=0
 while [ -e /proc/$pid ] && ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null; do
-  i=$((i+1)); [ $i -lt 150 ] || { echo "dockerd $pid did not stop" >&2; exit 1; }
+  i=$((i+1))
+  # As systemd does after TimeoutStopSec: an engine stuck in a swarm call never exits on TERM.
+  if [ $i -eq 150 ]; then echo "dockerd $pid did not stop in 30 s: killed" >&2; kill -KILL $pid; fi
+  [ $i -lt 200 ] || { echo "dockerd $pid did not stop" >&2; exit 1; }
   sleep 0.2
 done
+rm -f ${manager.pidfile}
 `, { mode: 0o700 });
   return { ...manager, stopCommand: [stop], startCommand: [start] };
 }

@@ -30,13 +30,13 @@ export function makeStack(manager: SwarmManager, prefix: string, secret: string,
     '--config', `source=${prefix}-conf,target=/etc/app.conf`, '--secret', `${prefix}-secret`, '--label', `com.docker.stack.namespace=${prefix}`,
     '--env', 'MODE=production', '--constraint', 'node.role==manager', '--restart-condition', 'none', 'strata/none:1']);
   docker(manager, ['service', 'create', '-d', '--no-resolve-image', '--name', `${prefix}-worker`, '--mode', 'global', '--restart-condition', 'none', 'strata/none:2']);
-  docker(manager, ['node', 'update', '--label-add', `${prefix}-zone=a`, nodeIdAt(manager, manager.address)]);
+  updateNode(manager, ['--label-add', `${prefix}-zone=a`, nodeIdAt(manager, manager.address)]);
 }
 
 /** Removes what makeStack made, the node label included. */
 export function removeStack(manager: SwarmManager, prefix: string): void {
   for (const id of docker(manager, ['node', 'ls', '-q']).trim().split('\n')) {
-    if (docker(manager, ['node', 'inspect', id, '--format', '{{json .Spec.Labels}}']).includes(`"${prefix}-zone"`)) docker(manager, ['node', 'update', '--label-rm', `${prefix}-zone`, id]);
+    if (docker(manager, ['node', 'inspect', id, '--format', '{{json .Spec.Labels}}']).includes(`"${prefix}-zone"`)) updateNode(manager, ['--label-rm', `${prefix}-zone`, id]);
   }
   const present = (kind: string, name: string) => docker(manager, [kind, 'ls', '--format', '{{.Name}}']).split('\n').includes(name);
   for (const service of [`${prefix}_web`, `${prefix}-worker`]) if (present('service', service)) docker(manager, ['service', 'rm', service]);
@@ -47,6 +47,23 @@ export function removeStack(manager: SwarmManager, prefix: string): void {
     try {
       docker(manager, ['network', 'rm', `${prefix}-net`]);
     } catch {
+      execSleep(200);
+    }
+  }
+}
+
+/**
+ * `docker node update`, again when the engine answers "update out of sequence": the CLI reads
+ * the node and posts its version, and a status change in between (a manager that restarted in
+ * an earlier test reporting in) makes that version stale.
+ */
+function updateNode(manager: SwarmManager, args: readonly string[]): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      docker(manager, ['node', 'update', ...args]);
+      return;
+    } catch (error) {
+      if (attempt >= 10 || !String(error).includes('update out of sequence')) throw error;
       execSleep(200);
     }
   }

@@ -1,4 +1,4 @@
-/** `strata swarm status`: a Docker Swarm's managers, workers, raft quorum and autolock. */
+/** `strata swarm status` (managers, workers, raft quorum, autolock) and `strata swarm restore` (a manager's raft copy put back). */
 import { Command } from 'commander';
 import { OperationError } from '../../core/errors.ts';
 import { DockerEngine } from '../../docker/http.ts';
@@ -6,10 +6,13 @@ import { swarmStatus, type SwarmNodeStatus, type SwarmStatus } from '../../sourc
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { printJson, printLine } from '../output.ts';
-import { addDockerOptions, dockerEndpoint, type DockerFlags } from '../swarm-options.ts';
+import { findSnapshot } from '../../repository/snapshots.ts';
+import { runRestore } from '../restore-run.ts';
+import { addDockerOptions, addRaftRestoreOptions, dockerEndpoint, raftRestoreSelection, type DockerFlags, type RaftRestoreFlags } from '../swarm-options.ts';
+import { withRepository } from '../with-repository.ts';
 
 export function swarmCommand(): Command {
-  const swarm = new Command('swarm').description('Docker Swarm: managers, quorum and autolock');
+  const swarm = new Command('swarm').description('Docker Swarm: managers, quorum and autolock; guided raft restore');
 
   addDockerOptions(swarm.command('status'))
     .description('show the managers (leader, raft reachability), the workers, the quorum (N managers, N/2+1 needed) and autolock')
@@ -36,6 +39,36 @@ ${EXIT_STATUS_HELP}`)
         }
       } finally {
         engine.close();
+      }
+    });
+
+  addRaftRestoreOptions(swarm.command('restore'))
+    .description('put a manager\'s raft copy back and make it a new swarm of one manager (--force-new-cluster), its services and settings kept')
+    .argument('<id>', 'snapshot ID, a unique prefix, or "latest" (one with a raft copy: raft:cold or raft:hot)')
+    .option('--dry-run', 'print every step and change nothing', false)
+    .addHelpText('after', `
+Run it on the manager being rebuilt, at the address the copy was taken at (the copy keeps
+that address; elsewhere it refuses, exit 4, unless --other-address). It refuses an engine
+that is an active swarm member now, unless --replace-active-swarm. Steps: stop the engine
+(--engine-stop); move DATA_ROOT/swarm aside to swarm.before-restore-<time>, never deleted;
+write the copy; under autolock open its node key with the stored unlock key; start the
+engine (--engine-start; started again whatever fails, the old directory put back); then
+docker swarm init --force-new-cluster with the swarm's own settings; wait until this node
+leads and check the snapshot's objects are there. The steps left to do by hand (old
+managers rejoin, join tokens and unlock key rotated) are printed. See
+docs/runbooks/swarm-restore.md. For the objects alone, into any swarm: strata restore --swarm.
+
+Examples:
+  strata swarm restore latest --repo /var/backups/strata --dry-run
+  strata swarm restore 4f2a9c1e --repo /var/backups/strata --listen-addr 10.0.0.12:2377
+${EXIT_STATUS_HELP}`)
+    .action(async (ref: string, options: RaftRestoreFlags & { dryRun: boolean }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const selection = raftRestoreSelection(options);
+      try {
+        await withRepository(global, async (repository) => runRestore(repository, await findSnapshot(repository, ref), [selection], global, options.dryRun));
+      } finally {
+        selection.close();
       }
     });
 

@@ -1,8 +1,7 @@
 /**
- * The local data directory a restored member will use: who is using it, and moving an old
- * one aside (never deleting it: it may be the only copy of something).
+ * The local data directory a restored member will use: who is using it.
  */
-import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export interface DirectoryUser {
@@ -46,14 +45,4 @@ export function processesUsing(dir: string): DirectoryUser[] {
     }
   }
   return users;
-}
-
-/** Renames a non-empty `dir` to `dir.before-restore-<time>`; returns the new name, or undefined when there was nothing to move. */
-export function moveAside(dir: string, now = new Date()): string | undefined {
-  if (!existsSync(dir) || readdirSync(dir).length === 0) return undefined;
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  let aside = `${dir}.before-restore-${stamp}`;
-  for (let n = 1; existsSync(aside); n++) aside = `${dir}.before-restore-${stamp}-${n}`;
-  renameSync(dir, aside);
-  return aside;
 }

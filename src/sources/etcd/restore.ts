@@ -4,7 +4,7 @@
  * latest revision marked compacted so every watcher relists.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { bumpRevision, writeRate } from '../../core/etcd/bump-revision.ts';
@@ -13,7 +13,8 @@ import { OperationError, Refused, UsageError } from '../../core/errors.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { listSnapshots } from '../../repository/snapshots.ts';
-import { moveAside, processesUsing } from './data-dir.ts';
+import { moveAside, putBack } from '../move-aside.ts';
+import { processesUsing } from './data-dir.ts';
 import { etcdutlRestoreArgs, runEtcdutl } from './etcdutl.ts';
 import { etcdRecord } from './record.ts';
 import { requireEtcdRecord, writeEtcdSnapshotFile } from './snapshot-file.ts';
@@ -114,12 +115,8 @@ async function writeMember(repository: Repository, snapshot: StoredSnapshot, req
       }));
     } catch (error) {
       // Leave things as they were: remove the half-made directory, put the old one back.
-      await rm(dataDir, { recursive: true, force: true });
-      if (movedAside !== undefined) renameSync(movedAside, dataDir);
-      if (walAside !== undefined && request.walDir !== undefined) {
-        await rm(resolve(request.walDir), { recursive: true, force: true });
-        renameSync(walAside, resolve(request.walDir));
-      }
+      await putBack(dataDir, movedAside);
+      if (request.walDir !== undefined) await putBack(resolve(request.walDir), walAside);
       throw new OperationError(`etcdutl could not restore member ${request.name}: ${(error as Error).message}`, {
         hint: movedAside === undefined ? 'nothing was changed' : `the previous data directory is back at ${dataDir}`,
         cause: error,

@@ -4,20 +4,21 @@
  * quorum without it; the engine is stopped through the configured command, the directory
  * copied with modes and owners, the engine started again, and the run waits (bounded)
  * until this node is a Ready, reachable manager and every manager that was up is again.
- * Whatever fails after the stop, an interruption included, the engine is started again.
+ * Whatever fails after the stop, an interruption included, the engine is started again
+ * (and unlocked under autolock).
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Refused, OperationError } from '../../core/errors.ts';
-import { Duration } from '../../core/duration.ts';
+import { Refused } from '../../core/errors.ts';
 import { mayStopForColdCopy, quorumOf, type SwarmMember } from '../../core/swarm/quorum.ts';
 import type { DockerEngine } from '../../docker/http.ts';
 import { managerInfo, memberOf } from '../../docker/swarm-api.ts';
-import type { SwarmNode } from '../../docker/swarm-types.ts';
+import type { EngineInfo, SwarmNode } from '../../docker/swarm-types.ts';
 import { holdExit } from '../../programs/interruption.ts';
-import { describeExit, runProgram } from '../../programs/program.ts';
 import type { BackupContext, DirectoryBackup } from '../source.ts';
+import { ms, runEngineCommand } from './engine-control.ts';
 import type { SwarmEntry } from './entry.ts';
+import { RAFT_DIR } from './layout.ts';
 import type { RaftRecord } from './record.ts';
 
 export interface RaftCopy {
@@ -26,22 +27,23 @@ export interface RaftCopy {
   readonly warnings: readonly string[];
 }
 
-const ms = (text: string) => Duration.parse(text)!.milliseconds;
 
 async function members(engine: DockerEngine): Promise<SwarmMember[]> {
   return (await engine.json<SwarmNode[]>('/nodes')).map(memberOf);
 }
 
-async function runCommand(argv: readonly string[], what: string, timeoutMs: number): Promise<void> {
-  const done = await runProgram(argv[0]!, argv.slice(1), { timeoutMs });
-  if (done.code !== 0) throw new OperationError(`the ${what} command (${argv.join(' ')}) failed: ${describeExit(done)}${done.stderr.trim() ? `: ${done.stderr.trim().split('\n').at(-1)}` : ''}`, { hint: `check the swarm entry's ${what}Command` });
-}
 
-/** Polls until this node is back as a Ready, reachable manager and `expected` managers are reachable; false when the time ran out. */
-async function waitForRejoin(engine: DockerEngine, self: string, expected: number, timeoutMs: number): Promise<boolean> {
+/**
+ * Polls until this node is back as a Ready, reachable manager and `expected` managers are
+ * reachable; false when the time ran out. Under autolock the engine starts locked: it is
+ * unlocked with the swarm's key, read by the export (with its peers up, the unlock returns
+ * once the node has rejoined).
+ */
+async function waitForRejoin(engine: DockerEngine, self: string, expected: number, timeoutMs: number, unlockKey: string | undefined): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; attempt < 100_000 && Date.now() < deadline; attempt++) {
     try {
+      if (unlockKey !== undefined && (await engine.json<EngineInfo>('/info')).Swarm.LocalNodeState === 'locked') await engine.json('/swarm/unlock', { method: 'POST', body: { UnlockKey: unlockKey } });
       const now = await members(engine);
       const me = now.find((m) => m.id === self);
       if (me !== undefined && me.ready && me.reachable && quorumOf(now).reachable >= expected) return true;
@@ -53,7 +55,7 @@ async function waitForRejoin(engine: DockerEngine, self: string, expected: numbe
   return false;
 }
 
-export async function copyRaft(engine: DockerEngine, entry: SwarmEntry, hostRoot: string, context: BackupContext<unknown>): Promise<RaftCopy> {
+export async function copyRaft(engine: DockerEngine, entry: SwarmEntry, hostRoot: string, context: BackupContext<unknown>, unlockKey: string | undefined): Promise<RaftCopy> {
   const info = await managerInfo(engine);
   const self = info.Swarm.NodeID;
   const before = await members(engine);
@@ -62,7 +64,7 @@ export async function copyRaft(engine: DockerEngine, entry: SwarmEntry, hostRoot
   const directory = join(hostRoot, entry.dataRoot, 'swarm');
   const warnings: string[] = [];
   const hot = async (fellBack?: string): Promise<RaftCopy> => {
-    const tree = await context.fileTrees.backupDirectory(context.repository, context.writer, directory, 'raft', undefined, context.signal);
+    const tree = await context.fileTrees.backupDirectory(context.repository, context.writer, directory, RAFT_DIR, undefined, context.signal);
     return { tree, warnings: [...warnings, ...tree.warnings], record: { mode: 'hot', ...(fellBack !== undefined && { refusedCold: fellBack }), node, leader: me?.leader === true, dataRoot: entry.dataRoot, files: tree.files, bytes: tree.bytes } };
   };
   if (entry.mode === 'hot') return hot();
@@ -83,12 +85,12 @@ export async function copyRaft(engine: DockerEngine, entry: SwarmEntry, hostRoot
   let tree: DirectoryBackup | undefined;
   let rejoined: boolean;
   try {
-    await runCommand(entry.stopCommand, 'stop', ms(entry.commandTimeout));
-    tree = await context.fileTrees.backupDirectory(context.repository, context.writer, directory, 'raft', undefined, context.signal);
+    await runEngineCommand(entry.stopCommand, 'stop', ms(entry.commandTimeout));
+    tree = await context.fileTrees.backupDirectory(context.repository, context.writer, directory, RAFT_DIR, undefined, context.signal);
   } finally {
     try {
-      await runCommand(entry.startCommand, 'start', ms(entry.commandTimeout));
-      rejoined = await waitForRejoin(engine, self, upBefore, ms(entry.rejoinTimeout));
+      await runEngineCommand(entry.startCommand, 'start', ms(entry.commandTimeout));
+      rejoined = await waitForRejoin(engine, self, upBefore, ms(entry.rejoinTimeout), unlockKey);
     } finally {
       release();
     }

@@ -10,15 +10,18 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.ts';
 import { DockerApiError, type DockerEngine } from '../../docker/http.ts';
-import { managerInfo } from '../../docker/swarm-api.ts';
+import { managerInfo, updateSwarmObject } from '../../docker/swarm-api.ts';
 import type { NodeSpec, SwarmConfig, SwarmNetwork, SwarmNode, SwarmService } from '../../docker/swarm-types.ts';
 import type { PlannedRestore, RestoreContext, RestoreOutcome } from '../source.ts';
 import { SWARM_KINDS, type SwarmKind } from './record.ts';
+import { planRaftRestore, type RaftRestoreOptions } from './raft-restore.ts';
 import { readStoredSwarm } from './stored.ts';
 
 export type ExistingPolicy = 'skip' | 'update' | 'fail';
 
-export interface SwarmRestoreOptions {
+/** `restore --swarm`: the swarm's objects made through its API. */
+export interface SwarmObjectsRestoreOptions {
+  readonly kind: 'objects';
   readonly engine: DockerEngine;
   readonly existing: ExistingPolicy;
   /** A directory holding one file per secret to create, named after the secret. */
@@ -167,7 +170,14 @@ function networkCreateBody(network: SwarmNetwork): Record<string, unknown> {
   };
 }
 
-export async function planSwarmRestore({ repository, snapshot }: RestoreContext, options: SwarmRestoreOptions): Promise<PlannedRestore> {
+/** The objects through the API, or (`strata swarm restore`) a manager's raft state put back. */
+export type SwarmRestoreOptions = SwarmObjectsRestoreOptions | RaftRestoreOptions;
+
+export function planSwarmRestore(context: RestoreContext, options: SwarmRestoreOptions): Promise<PlannedRestore> {
+  return options.kind === 'raft' ? planRaftRestore(context, options) : planObjectsRestore(context, options);
+}
+
+async function planObjectsRestore({ repository, snapshot }: RestoreContext, options: SwarmObjectsRestoreOptions): Promise<PlannedRestore> {
   const stored = await readStoredSwarm(repository, snapshot);
   const { engine } = options;
   const info = await managerInfo(engine);
@@ -238,15 +248,14 @@ async function applyStep(engine: DockerEngine, step: SwarmStep, object: unknown,
       const spec = specForTarget((object as SwarmService).Spec, networkNames, target);
       const existing = target.services.get(step.name);
       if (step.action === 'create' || existing === undefined) await engine.json('/services/create', { method: 'POST', body: spec });
-      else await engine.json(`/services/${existing.ID}/update`, { method: 'POST', query: { version: existing.Version.Index }, body: spec });
+      else await updateSwarmObject<SwarmService>(engine, 'services', existing.ID, () => spec);
       return;
     }
     case 'nodes': {
       const stored = object as StoredNode;
       const node = matchNode(stored, target.nodes);
       if ('missing' in node) return;
-      const spec: NodeSpec = { ...node.Spec, Labels: { ...node.Spec.Labels, ...missingLabels(stored, node) } };
-      await engine.json(`/nodes/${node.ID}/update`, { method: 'POST', query: { version: node.Version.Index }, body: spec });
+      await updateSwarmObject<SwarmNode>(engine, 'nodes', node.ID, (current): NodeSpec => ({ ...current.Spec, Labels: { ...current.Spec.Labels, ...missingLabels(stored, current) } }));
       return;
     }
   }

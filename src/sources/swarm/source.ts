@@ -35,7 +35,7 @@ export const swarmSource: Source<SwarmEntry, undefined, SwarmRestoreOptions> = {
           // The export first, while this engine answers; then the raft copy, which may stop it.
           const exported = await readSwarm(engine);
           stage = entry.mode === 'cold' ? 'cold copy of the raft state (engine stopped)' : 'copying the raft state';
-          const raft = entry.mode === 'export' ? undefined : await copyRaft(engine, entry, settings.hostRoot, context);
+          const raft = entry.mode === 'export' ? undefined : await copyRaft(engine, entry, settings.hostRoot, context, exported.unlockKey);
           const stored = await storeSwarm(context.writer, entry.host, exported, raft && { node: raft.tree.node, record: raft.record });
           const objects = Object.values(stored.record.counts).reduce((a, b) => a + b, 0);
           return {

@@ -1,15 +1,21 @@
 /** Reads a snapshot's swarm back: its record, and every stored object by kind and name. */
 import { UsageError } from '../../core/errors.ts';
+import type { SwarmInfo } from '../../docker/swarm-types.ts';
+import type { Id } from '../../repository/hash.ts';
 import type { Repository } from '../../repository/repository.ts';
 import { sourceTree } from '../../repository/root-tree.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
-import { nameOfFile, SWARM_DIR, UNLOCK_KEY_FILE } from './layout.ts';
+import { nameOfFile, RAFT_DIR, SWARM_DIR, SWARM_FILE, UNLOCK_KEY_FILE } from './layout.ts';
 import { SWARM_KINDS, type SwarmKind, type SwarmRecord } from './record.ts';
 
 export interface StoredSwarmObjects {
   readonly record: SwarmRecord;
   readonly objects: Readonly<Record<SwarmKind, ReadonlyMap<string, unknown>>>;
   readonly unlockKey: string | undefined;
+  /** The swarm's spec and metadata (swarm.json). */
+  readonly swarm: SwarmInfo | undefined;
+  /** The tree of the raft copy (swarm/raft), when one was taken. */
+  readonly raftTree: Id | undefined;
 }
 
 export function requireSwarmRecord(snapshot: StoredSnapshot): SwarmRecord {
@@ -33,6 +39,15 @@ export async function readStoredSwarm(repository: Repository, snapshot: StoredSn
       objects[kind].set(name, JSON.parse((await repository.loadBlob(node.content[0]!)).toString('utf8')));
     }
   }
-  const key = top.find((n) => n.name === UNLOCK_KEY_FILE)?.content?.[0];
-  return { record, objects, unlockKey: key === undefined ? undefined : (await repository.loadBlob(key)).toString('utf8') };
+  const text = async (name: string) => {
+    const blob = top.find((n) => n.name === name)?.content?.[0];
+    return blob === undefined ? undefined : (await repository.loadBlob(blob)).toString('utf8');
+  };
+  const swarm = await text(SWARM_FILE);
+  return {
+    record, objects,
+    unlockKey: await text(UNLOCK_KEY_FILE),
+    swarm: swarm === undefined ? undefined : (JSON.parse(swarm) as SwarmInfo),
+    raftTree: top.find((n) => n.name === RAFT_DIR && n.type === 'dir')?.subtree,
+  };
 }
