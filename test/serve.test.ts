@@ -118,6 +118,7 @@ plans:
       expect(metrics).toContain(`strata_plan_rpo_compliant{plan="${plan}"} 1`);
     }
     expect(metrics).toMatch(/strata_source_last_success_timestamp_seconds\{plan="objects",source="objects"\} \d/);
+    expect(metrics).toMatch(/strata_plan_host_last_snapshot_timestamp_seconds\{plan="objects",host="[^"]+"\} \d/);
     expect(metrics).toMatch(/strata_repository_size_bytes\{repository="main"\} [1-9]/);
     expect(metrics).toMatch(/strata_repository_dedup_ratio\{repository="main"\} [0-9.]+/);
     expect(metrics).toContain('strata_serve_leader 1');

@@ -224,6 +224,49 @@ describe('swarm on three Docker Engine managers', () => {
       }
     }, 300_000);
 
+    it('shares a plan run on every manager at once: exactly one cold copy and one export per cycle, the others name who took it', async () => {
+      const s = scratch();
+      const repo = join(s.dir, 'repo');
+      await s.ok(['init', '--repo', repo]);
+      // One strata.yaml per manager (each its own engine, as on real hosts), one repository.
+      // A week-long window: the three runs start within a second and must share a cycle.
+      const configs = bed().managers.map((m) => {
+        const file = join(s.dir, `${m.name}.yaml`);
+        writeFileSync(file, `
+repositories:
+  main: { url: ${repo}, passwordFile: ${s.passwordFile} }
+plans:
+  swarm:
+    repository: main
+    sources:
+      - type: swarm
+        host: ${m.host}
+        dataRoot: ${m.dataRoot}
+        stopCommand: [${m.stopCommand.join(', ')}]
+        startCommand: [${m.startCommand.join(', ')}]
+        rejoinTimeout: 2m
+        ha: { window: 7d, wait: 30s }
+`);
+        return file;
+      });
+      const runs = await Promise.all(bed().managers.map((m, i) => s.run(['run', 'swarm', '--config', configs[i]!, '--host', m.name])));
+      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+      const snapshots = JSON.parse((await s.ok(['snapshots', '--repo', repo, '--json'])).stdout) as { host: string; plan: string; sources: { record: { raft?: { mode: string; leader: boolean } } }[] }[];
+      expect(snapshots).toHaveLength(1);
+      const taken = snapshots[0]!;
+      expect(taken.sources[0]!.record.raft).toMatchObject({ mode: 'cold', leader: false });
+      const others = runs.filter((_, i) => bed().managers[i]!.name !== taken.host);
+      expect(others).toHaveLength(2);
+      for (const other of others) {
+        expect(other.stdout).toContain('nothing to store on this host');
+        expect(other.stdout).toMatch(/swarm: this cycle \(strata-cycle-swarm-\d{8}T\d{6}Z\) is taken by \S+ \(node \w+\) since \S+: (running|done)/);
+      }
+      await waitForManagers(bed(), 3);
+      // The claim says how the cycle went.
+      expect(docker(first(), ['config', 'ls', '--filter', 'label=io.strata.plan=swarm', '--format', '{{.Name}}']).trim().split('\n')).toHaveLength(1);
+      expect(docker(first(), ['config', 'inspect', '--format', '{{index .Spec.Labels "io.strata.state"}}', docker(first(), ['config', 'ls', '-q', '--filter', 'label=io.strata.plan=swarm']).trim()]).trim()).toBe('done');
+    }, 300_000);
+
     it('starts the engine again when the cold copy is interrupted', async () => {
       const s = scratch();
       const repo = join(s.dir, 'repo');

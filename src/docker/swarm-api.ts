@@ -31,12 +31,12 @@ export function memberOf(node: SwarmNode): SwarmMember {
 const STALE_UPDATE_ATTEMPTS = 5;
 
 /**
- * Updates a node or service from its current state: reads it, builds the new spec and posts it
+ * Updates a node, service or config (only its labels change) from its current state: reads it, builds the new spec and posts it
  * with the version it read. The engine refuses a stale version ("update out of sequence") when
  * anything changed the object in between, which node status changes do at any moment; then it
  * reads again, a bounded number of times.
  */
-export async function updateSwarmObject<T extends Versioned>(engine: DockerEngine, kind: 'nodes' | 'services', id: string, build: (current: T) => unknown): Promise<void> {
+export async function updateSwarmObject<T extends Versioned>(engine: DockerEngine, kind: 'nodes' | 'services' | 'configs', id: string, build: (current: T) => unknown): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const current = await engine.json<T>(`/${kind}/${id}`);
     try {

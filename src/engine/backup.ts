@@ -38,8 +38,11 @@ export interface BackupOptions {
 }
 
 export interface BackupOutcome {
-  readonly id: Id;
-  readonly snapshot: Snapshot;
+  /** Absent when every source was left to another host's run: no snapshot was written. */
+  readonly id?: Id;
+  readonly snapshot?: Snapshot;
+  /** One line per source left to another host's run (who covers it). */
+  readonly leftToOthers: readonly string[];
 }
 
 export async function backup(repository: Repository, options: BackupOptions): Promise<BackupOutcome> {
@@ -50,6 +53,8 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     await repository.loadIndex();
     const writer = new BlobWriter(repository);
     const done: SourceBackup[] = [];
+    const ran: PreparedRun[] = [];
+    const leftToOthers: string[] = [];
     let line: ((elapsedMs: number) => string) | undefined;
     const report = (): void => {
       if (line !== undefined) options.onProgress?.(line(Date.now() - started));
@@ -57,20 +62,27 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     const ticker = options.onProgress === undefined ? undefined : setInterval(report, 250);
     try {
       const snapshots = (await listSnapshots(repository)).snapshots;
-      for (const { run } of options.sources) {
+      for (const prepared of options.sources) {
+        const { run } = prepared;
         const base = await run.base?.({ repository, snapshots, host, ...(options.parent !== undefined && { parent: options.parent }) });
-        done.push(await run.backup({
+        const result = await run.backup({
           repository, writer, base, fileTrees: services.fileTrees,
           progress: (render) => void (line = render),
           ...(options.time !== undefined && { time: options.time }),
           ...(options.signal !== undefined && { signal: options.signal }),
           ...(options.afterCapture !== undefined && { afterCapture: options.afterCapture }),
-        }));
+        });
+        if ('leftTo' in result) leftToOthers.push(result.leftTo);
+        else {
+          done.push(result);
+          ran.push(prepared);
+        }
       }
     } finally {
       if (ticker !== undefined) clearInterval(ticker);
     }
     report();
+    if (done.length === 0) return { leftToOthers };
     const tree = await writer.saveTree(done.map((d) => d.node));
     await writer.flush();
     const sum = (key: 'files' | 'dirs' | 'specials' | 'bytes') => done.reduce((total, d) => total + (d.summary[key] ?? 0), 0);
@@ -93,10 +105,10 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     };
     await lock.refresh();
     const id = await saveSnapshot(repository, snapshot);
-    for (const [i, { run }] of options.sources.entries()) {
+    for (const [i, { run }] of ran.entries()) {
       if (run.afterCommit !== undefined) warnings.push(...(await run.afterCommit(done[i]!)));
     }
-    return { id, snapshot };
+    return { id, snapshot, leftToOthers };
   } finally {
     await lock.release();
   }

@@ -33,6 +33,8 @@ export interface Surroundings {
   readonly cluster: ClusterConfig | undefined;
   readonly hostRoot: string;
   readonly node?: string;
+  /** The plan being run; none from the CLI. */
+  readonly plan?: string;
 }
 
 /** One entry per source type: a second is merged when the source knows how, else refused. */
@@ -63,6 +65,7 @@ export async function prepareSources(entries: readonly NamedEntry[], surrounding
         cluster,
         hostRoot: surroundings.hostRoot,
         ...(surroundings.node !== undefined && { node: surroundings.node }),
+        ...(surroundings.plan !== undefined && { plan: surroundings.plan }),
         field: named.field,
         kube,
         warn: (message) => void warnings.push(message),

@@ -33,6 +33,8 @@ export interface SourceSettings {
   readonly hostRoot: string;
   /** This node's name, for sources that leave other nodes' data to the agents there. */
   readonly node?: string;
+  /** The plan being run (runs of one plan on several hosts may share the work); none from the CLI. */
+  readonly plan?: string;
   /**
    * The name to put in front of an error about the entry, or about one of its keys:
    * `plans.nightly.sources[2].paths` from a plan, `--files` from the CLI.
@@ -108,10 +110,15 @@ export interface SourceBackup {
 }
 
 /** A source's entry resolved into something that can run. */
+/** A source that another host's run of the same plan covers this time: nothing is stored, and the line says who. */
+export interface SourceLeftToOther {
+  readonly leftTo: string;
+}
+
 export interface SourceRun<Base = unknown> {
   /** What this run builds on (etcd values of the cluster's last snapshot, RBD blocks, file trees); none when absent. */
   base?(context: BaseContext): Promise<Base>;
-  backup(context: BackupContext<Base | undefined>): Promise<SourceBackup>;
+  backup(context: BackupContext<Base | undefined>): Promise<SourceBackup | SourceLeftToOther>;
   /** What may only happen once the snapshot is durable (Ceph snapshot pruning); returns warnings. */
   afterCommit?(backup: SourceBackup): Promise<readonly string[]>;
 }

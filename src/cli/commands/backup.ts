@@ -152,8 +152,14 @@ ${EXIT_STATUS_HELP}`,
           line.done();
           prepared.close();
         });
-        const { snapshot, id } = outcome;
-        if (global.json) printJson({ id, ...snapshot });
+        const { snapshot, id, leftToOthers } = outcome;
+        if (snapshot === undefined || id === undefined) {
+          // Another host's run of the same cycle covers every source: nothing to store, not a failure.
+          if (global.json) printJson({ id: null, leftToOthers });
+          else for (const line of leftToOthers) printLine(line);
+          return;
+        }
+        if (global.json) printJson({ id, ...snapshot, leftToOthers });
         else {
           const s = snapshot.summary;
           const specials = (s.specials ?? 0) > 0 ? `, ${s.specials} special files (FIFOs, devices)` : '';
@@ -162,6 +168,7 @@ ${EXIT_STATUS_HELP}`,
             const { headline } = describeSource(source);
             if (source.record !== undefined && headline !== '') printLine(`${source.type}: ${headline}`);
           }
+          for (const line of leftToOthers) printLine(line);
         }
         for (const warning of snapshot.warnings) printError(`warning: ${warning}`);
         if (snapshot.result !== 'completed') {

@@ -12,7 +12,8 @@ export function describeRun(run: RunRecord): string {
   if (run.snapshot !== undefined) parts.push(`snapshot ${run.snapshot.slice(0, 8)} (${formatBytes(run.bytes)}, ${formatBytes(run.bytesAdded)} new)`);
   if (run.forgotten > 0) parts.push(`${run.forgotten} forgotten, ${formatBytes(run.prunedBytes)} pruned`);
   for (const r of run.replicated) parts.push(r.error === undefined ? `${r.copied} copied to ${r.repository}` : `replication to ${r.repository} failed`);
-  return parts.join('; ');
+  if (run.snapshot === undefined && run.result === 'succeeded' && run.leftToOthers !== undefined) parts.push('nothing to store on this host');
+  return [parts.join('; '), ...(run.leftToOthers ?? []).map((line) => `  ${line}`)].join('\n');
 }
 
 export function runCommand(): Command {

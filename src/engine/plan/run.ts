@@ -45,6 +45,8 @@ export interface RunRecord {
   readonly forgotten: number;
   readonly prunedBytes: number;
   readonly replicated: readonly { readonly repository: string; readonly copied: number; readonly error?: string }[];
+  /** Sources another host's run of the same plan covered this time (who, when). */
+  readonly leftToOthers?: readonly string[];
   readonly hooks: readonly HookResult[];
   readonly warnings: readonly string[];
   readonly error?: string;
@@ -76,6 +78,7 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
   const hooks: HookResult[] = [];
   const warnings: string[] = [];
   const replicated: { repository: string; copied: number; error?: string }[] = [];
+  const leftToOthers: string[] = [];
   let result: RunResult = 'succeeded';
   let error: string | undefined;
   let snapshot: Id | undefined;
@@ -121,10 +124,11 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
           ...(options.signal && { signal: options.signal }),
         }).finally(() => sources.close());
         snapshot = outcome.id;
-        bytes = outcome.snapshot.summary.bytes;
-        bytesAdded = outcome.snapshot.summary.newBytes;
-        warnings.push(...outcome.snapshot.warnings);
-        if (outcome.snapshot.result !== 'completed') result = 'partially-failed';
+        leftToOthers.push(...outcome.leftToOthers);
+        bytes = outcome.snapshot?.summary.bytes ?? 0;
+        bytesAdded = outcome.snapshot?.summary.newBytes ?? 0;
+        warnings.push(...(outcome.snapshot?.warnings ?? []));
+        if (outcome.snapshot !== undefined && outcome.snapshot.result !== 'completed') result = 'partially-failed';
 
         if (plan.retention !== undefined) {
           const retention = plan.retention;
@@ -184,6 +188,7 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
     forgotten,
     prunedBytes,
     replicated,
+    ...(leftToOthers.length > 0 && { leftToOthers }),
     hooks,
     warnings,
     ...(error !== undefined && { error }),

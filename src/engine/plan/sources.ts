@@ -24,6 +24,7 @@ export async function planSources(config: Config, planName: string, options: { h
   return prepareSources(entriesOf(planName, plan), {
     cluster: plan.cluster === undefined ? undefined : config.clusters[plan.cluster],
     hostRoot: options.hostRoot ?? '/',
+    plan: planName,
     ...(options.node !== undefined && { node: options.node }),
   });
 }

@@ -1,7 +1,8 @@
 /**
  * What `serve` exports on /metrics (Prometheus text format, prom-client). Per plan: last
  * success, last duration, runs by result, bytes added, RPO and its compliance; per plan and
- * source: last success; per repository: size and dedup ratio; and whether this replica leads.
+ * source: last success; per plan and host (a plan run on every Swarm manager): the newest
+ * completed snapshot; per repository: size and dedup ratio; and whether this replica leads.
  * Every replica exports every per-plan series: the RPO figures and the last success come from
  * the repository's snapshots, which all replicas read alike; run counts are this replica's.
  * With a Lease, every series carries `role` (leader or standby).
@@ -22,6 +23,7 @@ export class ServeMetrics {
   readonly registry = new Registry();
   private readonly lastSuccess: Gauge;
   private readonly sourceLastSuccess: Gauge;
+  private readonly hostLastSnapshot: Gauge;
   private readonly lastDuration: Gauge;
   private readonly runs: Counter;
   private readonly bytesAdded: Counter;
@@ -38,6 +40,7 @@ export class ServeMetrics {
     const registers = [this.registry];
     this.lastSuccess = new Gauge({ name: 'strata_plan_last_success_timestamp_seconds', help: 'When the last successful run of the plan ended', labelNames: ['plan'], registers });
     this.sourceLastSuccess = new Gauge({ name: 'strata_source_last_success_timestamp_seconds', help: 'When a run last backed this source of the plan up successfully', labelNames: ['plan', 'source'], registers });
+    this.hostLastSnapshot = new Gauge({ name: 'strata_plan_host_last_snapshot_timestamp_seconds', help: 'When the newest completed snapshot of the plan taken on this host ended (plans that run on several hosts, such as every Swarm manager)', labelNames: ['plan', 'host'], registers });
     this.lastDuration = new Gauge({ name: 'strata_plan_last_run_duration_seconds', help: 'How long the last run of the plan took', labelNames: ['plan'], registers });
     this.runs = new Counter({ name: 'strata_plan_runs_total', help: 'Runs of the plan by result', labelNames: ['plan', 'result'], registers });
     this.bytesAdded = new Counter({ name: 'strata_plan_bytes_added_total', help: 'Bytes the plan added to its repository (after dedup and compression)', labelNames: ['plan'], registers });
@@ -96,11 +99,15 @@ export class ServeMetrics {
   recordSnapshots(repository: string, snapshots: readonly StoredSnapshot[], sourcesOf: (plan: string) => readonly string[]): void {
     this.repositorySnapshots.set({ repository }, snapshots.length);
     const newest = new Map<string, number>();
+    const perHost = new Map<string, { plan: string; host: string; at: number }>();
     for (const s of snapshots) {
       if (s.plan === undefined || s.result !== 'completed') continue;
       const end = (Date.parse(s.time) + s.summary.durationMs) / 1000;
       newest.set(s.plan, Math.max(newest.get(s.plan) ?? 0, end));
+      const key = JSON.stringify([s.plan, s.host]);
+      if ((perHost.get(key)?.at ?? 0) < end) perHost.set(key, { plan: s.plan, host: s.host, at: end });
     }
+    for (const { plan, host, at } of perHost.values()) this.hostLastSnapshot.set({ plan, host }, at);
     for (const [plan, at] of newest) this.succeeded(plan, sourcesOf(plan), at);
   }
 

@@ -31,6 +31,17 @@ export const swarmEntry = z.strictObject({
   commandTimeout: duration().default('2m'),
   /** How long to wait, after the start, for this node to be a Ready, reachable manager with quorum whole. */
   rejoinTimeout: duration().default('5m'),
+  /**
+   * The plan runs on every manager (a timer on each) and the runs share the work: per cycle
+   * one run, on a follower that may stop, takes the export and the raft copy; the others
+   * store nothing and say who did it (claim.ts).
+   */
+  ha: z.strictObject({
+    /** Runs in the same window of time (aligned to UTC) are one cycle: no longer than the time between runs. */
+    window: duration().default('1h'),
+    /** How long a manager that may not take a cold copy (the leader) waits for a follower to claim the cycle before taking it itself. */
+    wait: duration().default('2m'),
+  }).optional(),
 });
 
 export type SwarmEntry = z.output<typeof swarmEntry>;

@@ -7,6 +7,8 @@ import { DockerEngine } from '../../docker/http.ts';
 import type { Source } from '../source.ts';
 import { formatBytes, formatSeconds } from '../../core/format.ts';
 import { storeSwarm } from './backup.ts';
+import { managerInfo } from '../../docker/swarm-api.ts';
+import { claimCycle, finishClaim, type Claimed } from './claim.ts';
 import { copyRaft } from './raft-copy.ts';
 import { swarmEntry, type SwarmEntry } from './entry.ts';
 import { swarmManifest } from './manifest.ts';
@@ -27,9 +29,17 @@ export const swarmSource: Source<SwarmEntry, undefined, SwarmRestoreOptions> = {
 
   async prepare(entry, settings) {
     const engine = new DockerEngine({ host: entry.host, field: settings.field('host'), ...(entry.tls !== undefined && { tls: entry.tls }) });
+    const plan = settings.plan ?? 'backup';
     return {
       async backup(context) {
+        let claimed: Claimed | undefined;
         try {
+          if (entry.ha !== undefined) {
+            context.progress((elapsedMs) => `[${formatSeconds(elapsedMs / 1000)}] swarm: claiming this cycle among the managers`);
+            const claim = await claimCycle(engine, await managerInfo(engine), { ...entry, ha: entry.ha }, plan);
+            if ('leftTo' in claim) return claim;
+            claimed = claim;
+          }
           let stage = `reading the swarm through ${entry.host}`;
           context.progress((elapsedMs) => `[${formatSeconds(elapsedMs / 1000)}] swarm: ${stage}`);
           // The export first, while this engine answers; then the raft copy, which may stop it.
@@ -38,14 +48,19 @@ export const swarmSource: Source<SwarmEntry, undefined, SwarmRestoreOptions> = {
           const raft = entry.mode === 'export' ? undefined : await copyRaft(engine, entry, settings.hostRoot, context, exported.unlockKey);
           const stored = await storeSwarm(context.writer, entry.host, exported, raft && { node: raft.tree.node, record: raft.record });
           const objects = Object.values(stored.record.counts).reduce((a, b) => a + b, 0);
+          const failed = raft !== undefined && (raft.tree.failed || raft.record.rejoined === false);
+          const unmarked = claimed === undefined ? undefined : await finishClaim(engine, claimed, plan, failed ? 'failed' : 'done');
+          claimed = undefined;
           return {
             node: stored.node,
             source: { type: 'swarm', record: stored.record },
-            warnings: raft?.warnings ?? [],
-            failed: raft !== undefined && (raft.tree.failed || raft.record.rejoined === false),
+            warnings: [...(raft?.warnings ?? []), ...(unmarked === undefined ? [] : [unmarked])],
+            failed,
             summary: { files: objects + (raft?.tree.files ?? 0), dirs: raft?.tree.dirs ?? 0, bytes: stored.bytes + (raft?.tree.bytes ?? 0) },
           };
         } finally {
+          // A run that failed after claiming says so on the claim; the next cycle is claimed afresh.
+          if (claimed !== undefined) await finishClaim(engine, claimed, plan, 'failed');
           engine.close();
         }
       },
