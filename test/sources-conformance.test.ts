@@ -29,8 +29,9 @@ describe('source conformance on the test bed', () => {
   };
 
   it('covers every registered source', () => {
-    // swarm runs the suite on its own test bed of Docker Engines: test/swarm.test.ts.
-    expect(SOURCES.map((s) => s.type).sort()).toEqual(['etcd', 'files', 'objects', 'swarm', 'volumes']);
+    // swarm runs the suite on its own test bed of Docker Engines (test/swarm.test.ts), command
+    // beside its own tests (test/command-source.test.ts).
+    expect(SOURCES.map((s) => s.type).sort()).toEqual(['command', 'etcd', 'files', 'objects', 'swarm', 'volumes']);
   });
 
   it('restores several sources of one snapshot at once, all planned before anything changes', async () => {

@@ -49,7 +49,7 @@ export interface SwarmBackupFlags extends DockerFlags {
   readonly dockerDataRoot: string;
   readonly engineStop: string;
   readonly engineStart: string;
-  readonly commandTimeout: string;
+  readonly engineTimeout: string;
   readonly rejoinTimeout: string;
 }
 
@@ -59,7 +59,7 @@ function addEngineControlOptions(command: Command, when: string): Command {
     .option('--docker-data-root <dir>', `${when}the engine's --data-root`, '/var/lib/docker')
     .option('--engine-stop <command>', `${when}how to stop the engine (run without a shell, split at spaces)`, 'systemctl stop docker')
     .option('--engine-start <command>', `${when}how to start it again`, 'systemctl start docker')
-    .option('--command-timeout <duration>', `${when}how long each of those may run`, '2m');
+    .option('--engine-timeout <duration>', `${when}how long each of those may run`, '2m');
 }
 
 const words = (text: string) => text.split(/\s+/).filter((w) => w !== '');
@@ -78,14 +78,14 @@ export function swarmEntryOf(flags: SwarmBackupFlags): NamedEntry | undefined {
     type: 'swarm', host: flags.dockerHost, ...(tls !== undefined && { tls }),
     mode: flags.swarmMode, onRefusal: flags.swarmOnRefusal, dataRoot: flags.dockerDataRoot,
     stopCommand: words(flags.engineStop), startCommand: words(flags.engineStart),
-    commandTimeout: flags.commandTimeout, rejoinTimeout: flags.rejoinTimeout,
+    commandTimeout: flags.engineTimeout, rejoinTimeout: flags.rejoinTimeout,
   };
   const checked = swarmEntry.safeParse(entry);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
     throw new UsageError(`--swarm: ${String(issue.path[0] ?? '')} ${issue.message}`, { hint: 'see strata backup --help' });
   }
-  return fromFlags(checked.data, '--swarm', { host: '--docker-host', dataRoot: '--docker-data-root', stopCommand: '--engine-stop', startCommand: '--engine-start', commandTimeout: '--command-timeout', rejoinTimeout: '--rejoin-timeout' });
+  return fromFlags(checked.data, '--swarm', { host: '--docker-host', dataRoot: '--docker-data-root', stopCommand: '--engine-stop', startCommand: '--engine-start', commandTimeout: '--engine-timeout', rejoinTimeout: '--rejoin-timeout' });
 }
 
 /** `restore --swarm` into the --docker-host swarm; the engine's connection is closed with the restore. */
@@ -100,7 +100,7 @@ export interface RaftRestoreFlags extends DockerFlags {
   readonly dockerDataRoot: string;
   readonly engineStop: string;
   readonly engineStart: string;
-  readonly commandTimeout: string;
+  readonly engineTimeout: string;
   readonly readyTimeout: string;
   readonly listenAddr: string;
   readonly advertiseAddr?: string;
@@ -119,7 +119,7 @@ export function addRaftRestoreOptions(command: Command): Command {
 
 /** `strata swarm restore` as the swarm source's raft restore; the engine's connection is closed with the restore. */
 export function raftRestoreSelection(flags: RaftRestoreFlags): RestoreSelection & { close(): void } {
-  for (const [flag, value] of [['--command-timeout', flags.commandTimeout], ['--ready-timeout', flags.readyTimeout]] as const) {
+  for (const [flag, value] of [['--engine-timeout', flags.engineTimeout], ['--ready-timeout', flags.readyTimeout]] as const) {
     if (Duration.parse(value) === undefined) throw new UsageError(`${flag} ${value}: expected a duration such as 90s, 2m or 1h`);
   }
   const dataRoot = resolve(flags.dockerDataRoot);
@@ -128,7 +128,7 @@ export function raftRestoreSelection(flags: RaftRestoreFlags): RestoreSelection 
   if (stopCommand.length === 0 || startCommand.length === 0) throw new UsageError('--engine-stop and --engine-start: give a command each, e.g. "systemctl stop docker"');
   const engine = new DockerEngine(dockerEndpoint(flags));
   const options: SwarmRestoreOptions = {
-    kind: 'raft', engine, dataRoot, stopCommand, startCommand, commandTimeout: flags.commandTimeout, readyTimeout: flags.readyTimeout,
+    kind: 'raft', engine, dataRoot, stopCommand, startCommand, commandTimeout: flags.engineTimeout, readyTimeout: flags.readyTimeout,
     listenAddr: flags.listenAddr, ...(flags.advertiseAddr !== undefined && { advertiseAddr: flags.advertiseAddr }),
     otherAddress: flags.otherAddress, replaceActive: flags.replaceActiveSwarm,
   };

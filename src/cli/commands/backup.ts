@@ -15,8 +15,9 @@ import { withRepository } from '../with-repository.ts';
 import { repeated } from '../option-values.ts';
 import { addCephOptions, volumesEntryOf, type VolumeBackupFlags } from '../volume-options.ts';
 import { addSwarmBackupOptions, swarmEntryOf, type SwarmBackupFlags } from '../swarm-options.ts';
+import { addCommandBackupOptions, commandEntriesOf, type CommandBackupFlags } from '../command-options.ts';
 
-interface BackupFlags extends EtcdFlags, ObjectFilterFlags, VolumeBackupFlags, SwarmBackupFlags {
+interface BackupFlags extends EtcdFlags, ObjectFilterFlags, VolumeBackupFlags, SwarmBackupFlags, CommandBackupFlags {
   readonly objects: boolean;
   readonly allVersions?: boolean;
   readonly files: string[];
@@ -42,7 +43,7 @@ function recordedTime(value: string): Date {
 }
 
 export function backupCommand(): Command {
-  const command = addSwarmBackupOptions(addCephOptions(addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects, volumes, a Docker Swarm and local paths into the repository')))
+  const command = addCommandBackupOptions(addSwarmBackupOptions(addCephOptions(addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects, volumes, a Docker Swarm and local paths into the repository')))
     .option('--files <path...>', 'files and directories to back up (absolute paths are kept)', [])
     .option('--control-plane', 'add what a control-plane node needs: /etc/kubernetes PKI, kubeconfigs and manifests, kubelet config, the EncryptionConfiguration, /etc/etcd.env', false)
     .option('--host-root <dir>', "where the node's root file system is (e.g. /host in a pod): control-plane files and node directories of volumes are read below it", '/')
@@ -63,7 +64,7 @@ export function backupCommand(): Command {
     .option('--tag <tag>', 'tag the snapshot (repeatable)', repeated, [])
     .option('--host <name>', 'host name to record (default: this host)')
     .option('--parent <id>', 'compare files against this snapshot instead of the latest with the same host and paths')
-    .option('--time <time>', 'record this time instead of now: "YYYY-MM-DD HH:MM:SS" in local time (imports of existing backup sets)'));
+    .option('--time <time>', 'record this time instead of now: "YYYY-MM-DD HH:MM:SS" in local time (imports of existing backup sets)')));
   return addObjectFilterOptions(command, 'back up cluster-scoped types too (the default)')
     .addHelpText(
       'after',
@@ -110,6 +111,12 @@ the directory copied with modes and owners, the engine started with --engine-sta
 after any failure or an interruption), and the run waits up to --rejoin-timeout for the
 node to be a Ready, reachable manager again; the downtime is recorded.
 
+A command (--command NAME=PROGRAM ARGS…, repeatable) is any program whose standard output
+is worth keeping, stored as item NAME in content-defined chunks. It runs without a shell,
+in its own process group, stopped with what it started after --command-timeout. A non-zero
+exit, the timeout or no output fails the item (named; alone, nothing is stored). Secrets go
+in --command-env-file files, never on the command line.
+
 Examples:
   strata backup --repo /var/backups/strata --etcd --control-plane \\
       --etcd-endpoints https://10.0.0.1:2379,https://10.0.0.2:2379,https://10.0.0.3:2379 \\
@@ -125,12 +132,13 @@ Examples:
   strata backup --repo /var/backups/strata --objects --volumes --include-namespaces shop
   strata backup --repo /var/backups/strata --volumes --volume-mode files --host-root /host --node "$NODE_NAME"
   strata backup --repo /var/backups/strata --swarm --docker-host unix:///var/run/docker.sock
+  strata backup --repo /var/backups/strata --command "etc=tar -C /etc -cf - ." --command "pg=pg_dumpall" --command-env-file /etc/strata/pg.env
   strata backup --repo /var/backups/strata --swarm --swarm-mode hot --tag swarm
 ${EXIT_STATUS_HELP}`,
     )
     .action(async (options: BackupFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      const entries = [etcdEntryOf(options), objectsEntryOf(options), volumesEntryOf(options), filesEntryOf(options), swarmEntryOf(options)].filter((e) => e !== undefined);
+      const entries = [etcdEntryOf(options), objectsEntryOf(options), volumesEntryOf(options), filesEntryOf(options), swarmEntryOf(options), ...commandEntriesOf(options)].filter((e) => e !== undefined);
       const etcd = options.etcd ? requireEtcd(global, options) : undefined;
       const time = options.time === undefined ? undefined : recordedTime(options.time);
       const prepared = await prepareSources(entries, {

@@ -20,10 +20,13 @@ import { dryRunMode, objectsSelection, type ObjectsRestoreFlags } from './restor
 import { checkVolumesRestoreFlags, volumesSelection, type VolumesRestoreFlags } from './restore-volumes.ts';
 import { addCephOptions } from '../volume-options.ts';
 import { addDockerOptions, swarmSelection, type DockerFlags } from '../swarm-options.ts';
+import { commandSelection } from '../command-options.ts';
 
 interface RestoreFlags extends ObjectsRestoreFlags, VolumesRestoreFlags, EtcdMemberFlags, DockerFlags {
   readonly swarm: boolean;
   readonly secretValues?: string;
+  readonly command?: string;
+  readonly commandOutput?: string;
   readonly target?: string;
   readonly include: string[];
   readonly files: boolean;
@@ -40,6 +43,8 @@ export function restoreCommand(): Command {
     .option('--files', 'restore the snapshot\'s files into --target (what --target alone does)', false)
     .option('--objects', 'restore API objects into the --kubeconfig cluster', false)
     .option('--etcd', 'build one etcd member\'s data directory from the snapshot (see --name, --initial-cluster, --initial-advertise-peer-urls, --data-dir)', false)
+    .option('--command <name>', 'feed the command item NAME to the restore command its entry named (with --command-output: write it to a file)')
+    .option('--command-output <file>', 'with --command: write the item to this new file (mode 0600) instead')
     .option('--swarm', 'restore the swarm\'s networks, configs, secrets, services and node labels into the --docker-host swarm', false)
     .option('--secret-values <dir>', 'with --swarm: a directory holding each secret to create as a file named after it (Docker never gives secret values back)')
     .option('--volumes', 'restore the RBD images of the snapshot into new images (NAME-restored-ID), verified by SHA-256', false)
@@ -102,8 +107,12 @@ value from --secret-values DIR/NAME; when one is missing, all missing are named 
 nothing is created. Node labels go to the node of the same ID, else of the same hostname,
 and are added, never removed. See docs/runbooks/swarm-restore.md.
 
+With --command NAME, the item is fed to the restore command its plan entry named (its
+environment files read now), or with --command-output FILE written to a new file (0600).
+
 Examples:
   strata restore latest --repo /var/backups/strata --target /tmp/restore
+  strata restore latest --repo /var/backups/strata --command etc --command-output /root/etc.tar
   strata restore 4f2a9c1e --repo /var/backups/strata --target / --include /files/etc/kubernetes/pki
   strata restore latest --repo /var/backups/strata --objects --dry-run
   strata restore latest --repo /var/backups/strata --objects --kubeconfig new-cluster.conf --dry-run=server
@@ -122,7 +131,8 @@ ${EXIT_STATUS_HELP}`)
     .action(async (ref: string, options: RestoreFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const files = options.files || options.target !== undefined;
-      if (!files && !options.objects && !options.volumes && !options.etcd && !options.swarm) throw new UsageError('restore what, where? give --target DIR for files, --objects for API objects, --volumes for volume images, --etcd for an etcd member, --swarm for a Docker Swarm', { hint: 'several may be given at once; --dry-run prints the plan' });
+      if (options.commandOutput !== undefined && options.command === undefined) throw new UsageError('--command-output writes one command item: give --command NAME');
+      if (!files && !options.objects && !options.volumes && !options.etcd && !options.swarm && options.command === undefined) throw new UsageError('restore what, where? give --target DIR for files, --objects for API objects, --volumes for volume images, --etcd for an etcd member, --swarm for a Docker Swarm, --command NAME for a command item', { hint: 'several may be given at once; --dry-run prints the plan' });
       if (options.files && options.target === undefined) throw new UsageError('--files restores into a directory: give --target DIR');
       if (options.volumes) checkVolumesRestoreFlags(options);
       else if (options.inPlace || options.createPvc) throw new UsageError('--in-place and --create-pvc apply to volumes: give them with --volumes');
@@ -138,6 +148,7 @@ ${EXIT_STATUS_HELP}`)
           if (options.volumes) selections.push(await volumesSelection(snapshot, options, global));
           if (etcd !== undefined) selections.push(etcd);
           if (options.swarm) selections.push(swarmSelection(options));
+          if (options.command !== undefined) selections.push(commandSelection(options));
           await runRestore(repository, snapshot, selections, global, dryRun === 'client');
         });
       } finally {
