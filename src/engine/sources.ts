@@ -51,7 +51,7 @@ function combine(entries: readonly NamedEntry[]): { source: Source; named: Named
 }
 
 export async function prepareSources(entries: readonly NamedEntry[], surroundings: Surroundings): Promise<PreparedSources> {
-  if (entries.length === 0) throw new UsageError('nothing to back up', { hint: 'give --etcd, --objects, --volumes, --control-plane or --files PATH' });
+  if (entries.length === 0) throw new UsageError('nothing to back up', { hint: 'give --etcd, --objects, --volumes, --control-plane, --files PATH, --swarm or --command NAME=PROGRAM' });
   const combined = combine(entries);
   let http: Promise<KubeHttp> | undefined;
   const { cluster } = surroundings;
