@@ -80,6 +80,11 @@ describe('swarm on three Docker Engine managers', () => {
     // The secret's value is not in the repository: Docker never gives it back.
     expect(JSON.stringify(record)).not.toContain('the-secret-value');
 
+    // An export alone cannot be put back as raft state: named, nothing touched.
+    const noRaft = await s.run(['swarm', 'restore', saved.id, '--repo', repo, ...host(), '--docker-data-root', first().dataRoot]);
+    expect(noRaft.code).toBe(2);
+    expect(noRaft.stderr).toContain('holds the swarm\'s export without a raft copy (mode export)');
+
     // An unchanged swarm adds no object blobs.
     const again = JSON.parse((await s.ok(['backup', '--repo', repo, ...exportArgs(), '--json'])).stdout) as { summary: { newBytes: number } };
     expect(again.summary.newBytes).toBeLessThan(8 * 1024);
