@@ -84,7 +84,7 @@ describe('parseConfig', () => {
 
   it('rejects unknown source types by naming the valid ones', () => {
     const text = valid.replace('- type: etcd', '- type: etcdd');
-    expect(problemsOf(text)).toContain('plans.nightly.sources[0].type: expected a source with type etcd, files');
+    expect(problemsOf(text)).toContain('plans.nightly.sources[0].type: expected a source with type command, etcd, files');
   });
 
   it('treats an empty file as an empty configuration', () => {
