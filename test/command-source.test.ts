@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeTree as describeWithTimes } from './helpers/file-tree.ts';
@@ -98,6 +98,7 @@ describe('command source', () => {
     const out = join(s.dir, 'restored');
     mkdirSync(out);
     const marker = join(s.dir, 'running');
+    const release = join(s.dir, 'release');
     const config = join(s.dir, 'strata.yaml');
     // The "vendor tool" writes its passphrase into its archive's first line, as an encrypted
     // archive depends on it; the verify command checks the archive; restore unpacks it.
@@ -110,7 +111,7 @@ plans:
     sources:
       - type: command
         name: archive
-        command: [sh, -c, 'touch ${marker}; sleep 2; echo "$VENDOR_USER:$PASSPHRASE"; tar -C ${dir} -cf - .']
+        command: [sh, -c, 'touch ${marker}; i=0; while [ ! -e ${release} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done; echo "$VENDOR_USER:$PASSPHRASE"; tar -C ${dir} -cf - .']
         envFromFiles: { PASSPHRASE: ${secretFile} }
         envFiles: [${envFile}]
         verify: [sh, -c, 'head -n 1 | grep -q "^admin:"']
@@ -118,10 +119,11 @@ plans:
         timeout: 1m
 `);
     const run = s.run(['run', 'vendor', '--config', config, '--json']);
-    // While the command runs, no process shows the passphrase on its command line.
-    for (let i = 0; i < 100 && !existsNow(marker); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(existsNow(marker)).toBe(true);
+    // While the command runs (it waits for the release file), no process shows the passphrase on its command line.
+    for (let i = 0; i < 1200 && !existsSync(marker); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(existsSync(marker)).toBe(true);
     expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(passphrase);
+    writeFileSync(release, '');
     const result = await run;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout + result.stderr).not.toContain(passphrase);
@@ -163,7 +165,7 @@ plans:
         return {
           args: [id, '--repo', repo, '--command', 'data', '--command-output', file],
           read: async () => {
-            if (!existsNow(file)) return 'nothing restored';
+            if (!existsSync(file)) return 'nothing restored';
             mkdirSync(into, { recursive: true });
             execFileSync('tar', ['-C', into, '-xf', file]);
             return describeTree(into);
@@ -176,12 +178,3 @@ plans:
     };
   });
 });
-
-function existsNow(file: string): boolean {
-  try {
-    readFileSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-}

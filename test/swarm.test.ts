@@ -234,7 +234,8 @@ describe('swarm on three Docker Engine managers', () => {
       const repo = join(s.dir, 'repo');
       await s.ok(['init', '--repo', repo]);
       // One strata.yaml per manager (each its own engine, as on real hosts), one repository.
-      // A week-long window: the three runs start within a second and must share a cycle.
+      // A week-long window: the three runs start together and must share a cycle. The leader
+      // waits up to 3 minutes for a follower's claim, however slowly the runs start here.
       const configs = bed().managers.map((m) => {
         const file = join(s.dir, `${m.name}.yaml`);
         writeFileSync(file, `
@@ -250,7 +251,7 @@ plans:
         stopCommand: [${m.stopCommand.join(', ')}]
         startCommand: [${m.startCommand.join(', ')}]
         rejoinTimeout: 2m
-        ha: { window: 7d, wait: 30s }
+        ha: { window: 7d, wait: 3m }
 `);
         return file;
       });
