@@ -13,6 +13,8 @@ export interface Versioned {
 export interface EngineInfo {
   readonly Name: string;
   readonly ServerVersion: string;
+  /** The engine's own labels (daemon.json "labels"), "key=value" each. */
+  readonly Labels?: readonly string[] | null;
   readonly Swarm: {
     readonly NodeID: string;
     readonly NodeAddr: string;

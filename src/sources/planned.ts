@@ -1,5 +1,5 @@
 /**
- * Plan entries of sources this version cannot run yet (registry, mke, msr):
+ * Plan entries of sources this version cannot run yet (registry):
  * strata.yaml may already name them, checked for typos, and a run refuses them by name
  * instead of skipping them.
  */
@@ -12,10 +12,6 @@ export const plannedEntries = [
     url: z.url({ error: 'expected the registry URL, e.g. https://registry.example.com' }),
     repositories: nonEmptyStrings('a repository glob').optional(),
   }),
-  z.strictObject({
-    type: z.enum(['mke', 'msr']),
-    host: z.string().optional(),
-  }),
 ] as const;
 
-export const PLANNED_TYPES: readonly string[] = ['registry', 'mke', 'msr'];
+export const PLANNED_TYPES: readonly string[] = ['registry'];

@@ -10,6 +10,8 @@ import type { KubeHttp } from '../kube/http.ts';
 import type { SnapshotSource, StoredSnapshot } from '../repository/snapshot.ts';
 import { commandSource } from './command/source.ts';
 import { etcdSource } from './etcd/source.ts';
+import { mkeSource } from './mke/source.ts';
+import { msrSource } from './msr/source.ts';
 import { fileTrees } from './files/file-trees.ts';
 import { filesSource } from './files/source.ts';
 import { objectsSource } from './objects/source.ts';
@@ -18,7 +20,7 @@ import type { FileTrees, Source, SourceDescription } from './source.ts';
 import { swarmSource } from './swarm/source.ts';
 import { volumesSource } from './volumes/source.ts';
 
-export const SOURCES: readonly Source[] = [etcdSource, objectsSource, volumesSource, filesSource, swarmSource, commandSource].sort((a, b) => a.order - b.order);
+export const SOURCES: readonly Source[] = [etcdSource, objectsSource, volumesSource, filesSource, swarmSource, mkeSource, msrSource, commandSource].sort((a, b) => a.order - b.order);
 
 const byType = new Map(SOURCES.map((s) => [s.type as string, s]));
 

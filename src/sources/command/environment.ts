@@ -3,26 +3,14 @@
  * variables of its env files and its one-value files. Secrets reach the program here, so
  * they are in no argument list (`ps` shows those to every user), no record and no log.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../../core/errors.ts';
+import { readSecretText, readSecretValue } from '../secret-file.ts';
 import type { CommandEntry } from './entry.ts';
 
 export interface CommandEnvironment {
   readonly env: NodeJS.ProcessEnv;
   /** Files others may read: said, not refused (as for password files). */
   readonly warnings: readonly string[];
-}
-
-function readSecret(file: string, field: string, warnings: string[]): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${field}: ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { hint: 'give a file this user can read (mode 0600)' });
-  }
-  const mode = statSync(file).mode & 0o777;
-  if ((mode & 0o077) !== 0) warnings.push(`${field}: ${file} is readable by ${mode & 0o004 ? 'everyone' : 'its group'} (mode ${mode.toString(8).padStart(4, '0')}): chmod 600 ${file}`);
-  return text;
 }
 
 /** KEY=VALUE lines; blank lines and # comments skipped; a value may be quoted. */
@@ -41,10 +29,11 @@ export function parseEnvFile(text: string, where: string): Record<string, string
 
 export function commandEnvironment(entry: CommandEntry, field: (key: string) => string): CommandEnvironment {
   const warnings: string[] = [];
+  const warn = (message: string) => void warnings.push(message);
   const env: NodeJS.ProcessEnv = { ...process.env, ...entry.env };
   // Strata's own secrets are not the command's business.
   delete env['STRATA_PASSWORD'];
-  for (const [i, file] of (entry.envFiles ?? []).entries()) Object.assign(env, parseEnvFile(readSecret(file, `${field('envFiles')}[${i}]`, warnings), file));
-  for (const [key, file] of Object.entries(entry.envFromFiles ?? {})) env[key] = readSecret(file, `${field('envFromFiles')}.${key}`, warnings).replace(/\r?\n$/, '');
+  for (const [i, file] of (entry.envFiles ?? []).entries()) Object.assign(env, parseEnvFile(readSecretText(file, `${field('envFiles')}[${i}]`, warn), file));
+  for (const [key, file] of Object.entries(entry.envFromFiles ?? {})) env[key] = readSecretValue(file, `${field('envFromFiles')}.${key}`, warn);
   return { env, warnings };
 }

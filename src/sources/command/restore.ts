@@ -3,15 +3,13 @@
  * (with the same environment files), or with `--command-output FILE` written to a new file
  * (mode 0600), for a vendor's own restore procedure.
  */
-import { once } from 'node:events';
-import { open } from 'node:fs/promises';
 import { Duration } from '../../core/duration.ts';
 import { formatBytes } from '../../core/format.ts';
 import { OperationError, UsageError } from '../../core/errors.ts';
 import { describeExit, startProgram } from '../../programs/program.ts';
 import type { Id } from '../../repository/hash.ts';
-import type { Repository } from '../../repository/repository.ts';
 import { sourceTree } from '../../repository/root-tree.ts';
+import { keepTail, ProgramInput, storedBytes, withLastLine, writeItemFile } from '../program-output.ts';
 import type { PlannedRestore, RestoreContext, RestoreOutcome } from '../source.ts';
 import { commandEnvironment } from './environment.ts';
 import type { CommandItemRecord, CommandRecord } from './record.ts';
@@ -21,10 +19,6 @@ export interface CommandRestoreOptions {
   readonly name?: string;
   /** Write the item here instead of running its restore command. */
   readonly output?: string;
-}
-
-async function* itemBytes(repository: Repository, content: readonly Id[]): AsyncGenerator<Buffer> {
-  for (const id of content) yield await repository.loadBlob(id);
 }
 
 export async function planCommandRestore({ repository, snapshot }: RestoreContext, options: CommandRestoreOptions): Promise<PlannedRestore> {
@@ -55,14 +49,7 @@ export async function planCommandRestore({ repository, snapshot }: RestoreContex
       for (const item of items) {
         const content = contents.get(item.name)!;
         if (options.output !== undefined) {
-          const file = await open(options.output, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
-            throw new UsageError(`--command-output ${options.output}: ${error.code === 'EEXIST' ? 'exists' : error.message}`, { hint: 'give a new file name; nothing is overwritten' });
-          });
-          try {
-            for await (const bytes of itemBytes(repository, content)) await file.write(bytes);
-          } finally {
-            await file.close();
-          }
+          await writeItemFile(repository, content, options.output, '--command-output');
           lines.push(`wrote ${item.name} (${formatBytes(item.bytes)}) to ${options.output}`);
           continue;
         }
@@ -73,22 +60,20 @@ export async function planCommandRestore({ repository, snapshot }: RestoreContex
           ...(restore.envFromFiles !== undefined && { envFromFiles: { ...restore.envFromFiles } }),
         }, (key) => `the restore of ${item.name}: ${key}`);
         const program = startProgram(restore.command[0]!, restore.command.slice(1), { timeoutMs: Duration.parse(restore.timeout)!.milliseconds, env, stdin: 'pipe', ...(restore.cwd !== undefined && { cwd: restore.cwd }) });
-        let stderr = '';
-        program.child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2048)));
+        const stderr = keepTail(program.child.stderr!);
         program.child.stdout!.resume();
-        let closed = false;
-        const stdin = program.child.stdin!.on('error', () => (closed = true));
-        for await (const bytes of itemBytes(repository, content)) {
-          if (closed) break;
-          // A restore command that stops reading (EPIPE) is judged by its exit status.
-          if (!stdin.write(bytes)) await Promise.race([once(stdin, 'drain'), once(stdin, 'close')]).catch(() => (closed = true));
+        // A restore command that stops reading (EPIPE) is judged by its exit status.
+        const input = new ProgramInput(program.child.stdin!);
+        for await (const bytes of storedBytes(repository, content)) {
+          if (input.stopped) break;
+          await input.write(bytes);
         }
-        program.child.stdin!.end();
+        input.end();
         const exit = await program.exited.catch((error: Error) => {
           throw new OperationError(`the restore command of ${item.name} (${restore.command.join(' ')}) could not start: ${error.message}`);
         });
         if (exit.code === 0 && exit.stoppedBecause === undefined) lines.push(`restored ${item.name} (${formatBytes(item.bytes)}) through ${restore.command.join(' ')}`);
-        else errors.push(`${item.name}: ${restore.command.join(' ')}: ${describeExit(exit)}${stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').at(-1)}`}`);
+        else errors.push(`${item.name}: ${restore.command.join(' ')}: ${withLastLine(describeExit(exit), stderr())}`);
       }
       return {
         lines,

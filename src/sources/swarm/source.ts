@@ -8,7 +8,8 @@ import type { Source } from '../source.ts';
 import { formatBytes, formatSeconds } from '../../core/format.ts';
 import { storeSwarm } from './backup.ts';
 import { managerInfo } from '../../docker/swarm-api.ts';
-import { claimCycle, finishClaim, type Claimed } from './claim.ts';
+import { claimCycle } from './claim.ts';
+import { finishClaim, type Claimed } from '../../docker/cycle-claim.ts';
 import { copyRaft } from './raft-copy.ts';
 import { swarmEntry, type SwarmEntry } from './entry.ts';
 import { swarmManifest } from './manifest.ts';
@@ -49,7 +50,7 @@ export const swarmSource: Source<SwarmEntry, undefined, SwarmRestoreOptions> = {
           const stored = await storeSwarm(context.writer, entry.host, exported, raft && { node: raft.tree.node, record: raft.record });
           const objects = Object.values(stored.record.counts).reduce((a, b) => a + b, 0);
           const failed = raft !== undefined && (raft.tree.failed || raft.record.rejoined === false);
-          const unmarked = claimed === undefined ? undefined : await finishClaim(engine, claimed, plan, failed ? 'failed' : 'done');
+          const unmarked = claimed === undefined ? undefined : await finishClaim(engine, claimed, failed ? 'failed' : 'done');
           claimed = undefined;
           return {
             node: stored.node,
@@ -60,7 +61,7 @@ export const swarmSource: Source<SwarmEntry, undefined, SwarmRestoreOptions> = {
           };
         } finally {
           // A run that failed after claiming says so on the claim; the next cycle is claimed afresh.
-          if (claimed !== undefined) await finishClaim(engine, claimed, plan, 'failed');
+          if (claimed !== undefined) await finishClaim(engine, claimed, 'failed');
           engine.close();
         }
       },
