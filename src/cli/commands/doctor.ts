@@ -20,6 +20,8 @@ Checks:
   rbac-restore   this identity may create, patch and update every type, and bind RBAC
   etcd           every member answers, a leader exists, quorum holds, no alarms
   repository     an object can be written, read back and removed
+  files          every file strata.yaml names (passwords, passphrases, keys, env files) is
+                 there, readable, 0600 when secret, and parses
 
 A check whose target is not configured is skipped, not failed.
 
@@ -34,7 +36,7 @@ ${EXIT_STATUS_HELP}`,
     )
     .action(async (options: EtcdFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      const { config } = loadConfig(global);
+      const { config, file } = loadConfig(global);
       const cluster = chosenCluster(global, options.cluster);
 
       const inputs: { -readonly [K in keyof DoctorInputs]: DoctorInputs[K] } = {};
@@ -51,6 +53,7 @@ ${EXIT_STATUS_HELP}`,
       const repo = global.repo === undefined ? undefined : (config.repositories[global.repo]?.url ?? global.repo);
       if (repo !== undefined) inputs.repository = openBackend(repo);
 
+      if (file !== undefined) inputs.config = config;
       const results = await runDoctor(inputs);
       if (global.json) {
         printJson({ ok: results.every((r) => r.status !== 'fail'), checks: results });

@@ -21,8 +21,9 @@ import { checkVolumesRestoreFlags, volumesSelection, type VolumesRestoreFlags } 
 import { addCephOptions } from '../volume-options.ts';
 import { addDockerOptions, swarmSelection, type DockerFlags } from '../swarm-options.ts';
 import { commandSelection } from '../command-options.ts';
+import { addMirantisRestoreOptions, mirantisSelections, wantsMirantis, type MirantisRestoreFlags } from '../mirantis-options.ts';
 
-interface RestoreFlags extends ObjectsRestoreFlags, VolumesRestoreFlags, EtcdMemberFlags, DockerFlags {
+interface RestoreFlags extends ObjectsRestoreFlags, VolumesRestoreFlags, EtcdMemberFlags, DockerFlags, MirantisRestoreFlags {
   readonly swarm: boolean;
   readonly secretValues?: string;
   readonly command?: string;
@@ -64,7 +65,7 @@ export function restoreCommand(): Command {
     .option('--include-status', 'write the saved status too (default: controllers rebuild it)', false)
     .option('--restore-node-metadata', 'put saved labels, annotations and taints back on existing nodes of the same name', false)
     .option('--parallel <n>', 'objects applied at once within a step', '16');
-  return addEtcdMemberOptions(addDockerOptions(addCephOptions(addObjectFilterOptions(command, 'restore every cluster-scoped object (default: all of them when every namespace is restored, else only what the restored namespaces need)'))), false)
+  return addMirantisRestoreOptions(addEtcdMemberOptions(addDockerOptions(addCephOptions(addObjectFilterOptions(command, 'restore every cluster-scoped object (default: all of them when every namespace is restored, else only what the restored namespaces need)'))), false))
     .addHelpText('after', `
 Every block is verified against its SHA-256 as it is restored. Owner and group are
 restored when running as root; mode and modification time always; hard links and sparse
@@ -110,6 +111,12 @@ and are added, never removed. See docs/runbooks/swarm-restore.md.
 With --command NAME, the item is fed to the restore command its plan entry named (its
 environment files read now), or with --command-output FILE written to a new file (0600).
 
+With --mke, the MKE archive is decrypted by strata (--mke-passphrase-file) and fed to
+mirantis/ucp restore on the --docker-host manager, so the passphrase is in no argument
+list; --mke-output FILE writes it as stored instead. --msr-output FILE writes the MSR
+archive for mirantis/dtr restore. Order on a Mirantis platform: --swarm, then MKE, then
+MSR. See docs/runbooks/mirantis-restore.md.
+
 Examples:
   strata restore latest --repo /var/backups/strata --target /tmp/restore
   strata restore latest --repo /var/backups/strata --command etc --command-output /root/etc.tar
@@ -127,12 +134,14 @@ Examples:
   strata restore latest --repo /var/backups/strata --etcd --name cp-1 --data-dir /var/lib/etcd \
       --initial-cluster cp-1=https://10.0.0.1:2380 --initial-advertise-peer-urls https://10.0.0.1:2380
   strata restore latest --repo /var/backups/strata --swarm --secret-values /root/swarm-secrets --dry-run
+  strata restore latest --repo /var/backups/strata --mke --mke-passphrase-file /etc/strata/mke-passphrase
+  strata restore latest --repo /var/backups/strata --msr-output /root/msr-backup.tar
 ${EXIT_STATUS_HELP}`)
     .action(async (ref: string, options: RestoreFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const files = options.files || options.target !== undefined;
       if (options.commandOutput !== undefined && options.command === undefined) throw new UsageError('--command-output writes one command item: give --command NAME');
-      if (!files && !options.objects && !options.volumes && !options.etcd && !options.swarm && options.command === undefined) throw new UsageError('restore what, where? give --target DIR for files, --objects for API objects, --volumes for volume images, --etcd for an etcd member, --swarm for a Docker Swarm, --command NAME for a command item', { hint: 'several may be given at once; --dry-run prints the plan' });
+      if (!files && !options.objects && !options.volumes && !options.etcd && !options.swarm && options.command === undefined && !wantsMirantis(options)) throw new UsageError('restore what, where? give --target DIR for files, --objects for API objects, --volumes for volume images, --etcd for an etcd member, --swarm for a Docker Swarm, --command NAME for a command item, --mke or --msr-output FILE for Mirantis', { hint: 'several may be given at once; --dry-run prints the plan' });
       if (options.files && options.target === undefined) throw new UsageError('--files restores into a directory: give --target DIR');
       if (options.volumes) checkVolumesRestoreFlags(options);
       else if (options.inPlace || options.createPvc) throw new UsageError('--in-place and --create-pvc apply to volumes: give them with --volumes');
@@ -149,6 +158,7 @@ ${EXIT_STATUS_HELP}`)
           if (etcd !== undefined) selections.push(etcd);
           if (options.swarm) selections.push(swarmSelection(options));
           if (options.command !== undefined) selections.push(commandSelection(options));
+          selections.push(...mirantisSelections(options));
           await runRestore(repository, snapshot, selections, global, dryRun === 'client');
         });
       } finally {
