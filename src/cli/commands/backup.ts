@@ -16,6 +16,7 @@ import { repeated } from '../option-values.ts';
 import { addCephOptions, volumesEntryOf, type VolumeBackupFlags } from '../volume-options.ts';
 import { addSwarmBackupOptions, swarmEntryOf, type SwarmBackupFlags } from '../swarm-options.ts';
 import { addCommandBackupOptions, commandEntriesOf, type CommandBackupFlags } from '../command-options.ts';
+import { addSourceFileOptions, sourceFileEntries } from '../source-file-options.ts';
 
 interface BackupFlags extends EtcdFlags, ObjectFilterFlags, VolumeBackupFlags, SwarmBackupFlags, CommandBackupFlags {
   readonly objects: boolean;
@@ -23,6 +24,7 @@ interface BackupFlags extends EtcdFlags, ObjectFilterFlags, VolumeBackupFlags, S
   readonly files: string[];
   readonly controlPlane: boolean;
   readonly hostRoot: string;
+  readonly sourceFile: readonly string[];
   readonly etcd: boolean;
   readonly force: boolean;
   readonly tag: string[];
@@ -43,7 +45,7 @@ function recordedTime(value: string): Date {
 }
 
 export function backupCommand(): Command {
-  const command = addCommandBackupOptions(addSwarmBackupOptions(addCephOptions(addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects, volumes, a Docker Swarm and local paths into the repository')))
+  const command = addSourceFileOptions(addCommandBackupOptions(addSwarmBackupOptions(addCephOptions(addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects, volumes, a Docker Swarm and local paths into the repository')))
     .option('--files <path...>', 'files and directories to back up (absolute paths are kept)', [])
     .option('--control-plane', 'add what a control-plane node needs: /etc/kubernetes PKI, kubeconfigs and manifests, kubelet config, the EncryptionConfiguration, /etc/etcd.env', false)
     .option('--host-root <dir>', "where the node's root file system is (e.g. /host in a pod): control-plane files and node directories of volumes are read below it", '/')
@@ -134,11 +136,12 @@ Examples:
   strata backup --repo /var/backups/strata --swarm --docker-host unix:///var/run/docker.sock
   strata backup --repo /var/backups/strata --command "etc=tar -C /etc -cf - ." --command "pg=pg_dumpall" --command-env-file /etc/strata/pg.env
   strata backup --repo /var/backups/strata --swarm --swarm-mode hot --tag swarm
+  strata backup --repo /var/backups/strata --source-file /etc/strata/mke.yaml
 ${EXIT_STATUS_HELP}`,
     )
     .action(async (options: BackupFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      const entries = [etcdEntryOf(options), objectsEntryOf(options), volumesEntryOf(options), filesEntryOf(options), swarmEntryOf(options), ...commandEntriesOf(options)].filter((e) => e !== undefined);
+      const entries = [etcdEntryOf(options), objectsEntryOf(options), volumesEntryOf(options), filesEntryOf(options), swarmEntryOf(options), ...commandEntriesOf(options), ...sourceFileEntries(options.sourceFile)].filter((e) => e !== undefined);
       const etcd = options.etcd ? requireEtcd(global, options) : undefined;
       const time = options.time === undefined ? undefined : recordedTime(options.time);
       const prepared = await prepareSources(entries, {

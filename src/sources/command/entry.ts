@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { duration, filePath, nonEmptyStrings, secretFile } from '../../core/config/fields.ts';
+import { placementSchema } from '../placement.ts';
 
 const argv = (what: string) => nonEmptyStrings(`an argument of the ${what} command`).min(1, { error: `expected the ${what} command as an argument list, e.g. ["tar", "-C", "/etc", "-cf", "-", "."]` });
 const variable = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name (letters, digits, _)' });
@@ -31,6 +32,8 @@ export const commandEntry = z.strictObject({
   verify: argv('verify').optional(),
   /** Fed the item on its standard input by `strata restore ID --command NAME`. */
   restore: argv('restore').optional(),
+  /** Runs only on these hosts, this swarm role, these labels (engine labels from the local Docker Engine). */
+  where: placementSchema,
 });
 
 export type CommandEntry = z.output<typeof commandEntry>;

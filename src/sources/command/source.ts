@@ -5,6 +5,9 @@
  * source for, and what the Mirantis sources build on.
  */
 import { OperationError, UsageError } from '../../core/errors.ts';
+import { DEFAULT_DOCKER_HOST } from '../../docker/connection.ts';
+import { DockerEngine } from '../../docker/http.ts';
+import { notPlacedHere } from '../placement.ts';
 import { formatBytes, formatSeconds } from '../../core/format.ts';
 import { directoryNode } from '../../repository/item-nodes.ts';
 import type { TreeNode } from '../../repository/tree.ts';
@@ -46,10 +49,20 @@ export const commandSource: Source<CommandEntries, undefined, CommandRestoreOpti
     return {
       async backup(context) {
         const items = [];
+        const skipped: string[] = [];
+        let engine: DockerEngine | undefined;
+        const local = () => (engine ??= new DockerEngine({ host: DEFAULT_DOCKER_HOST, field: settings.field('where') }));
         for (const [i, e] of entries.entries()) {
+          const away = await notPlacedHere(e.where, settings, local);
+          if (away !== undefined) {
+            skipped.push(`command ${e.name}: ${away}`);
+            continue;
+          }
           context.progress((elapsedMs) => `[${formatSeconds(elapsedMs / 1000)}] command: ${e.name} (${e.command[0]})`);
           items.push(await runItem(e, environments[i]!.env, context));
         }
+        engine?.close();
+        if (items.length === 0) return { leftTo: skipped.join('; ') };
         const failed = items.filter((i) => i.record.failed !== undefined);
         if (failed.length === items.length) {
           const first = failed[0]!.record;
@@ -61,7 +74,7 @@ export const commandSource: Source<CommandEntries, undefined, CommandRestoreOpti
         return {
           node: directoryNode('command', await context.writer.saveTree(nodes)),
           source: { type: 'command', record },
-          warnings: failed.map((i) => `command ${i.record.name}: ${i.record.failed}`),
+          warnings: [...failed.map((i) => `command ${i.record.name}: ${i.record.failed}`), ...skipped],
           failed: failed.length > 0,
           summary: { files: nodes.length, dirs: 1, bytes },
         };
