@@ -66,7 +66,7 @@ export function backupCommand(): Command {
     .option('--tag <tag>', 'tag the snapshot (repeatable)', repeated, [])
     .option('--host <name>', 'host name to record (default: this host)')
     .option('--parent <id>', 'compare files against this snapshot instead of the latest with the same host and paths')
-    .option('--time <time>', 'record this time instead of now: "YYYY-MM-DD HH:MM:SS" in local time (imports of existing backup sets)')));
+    .option('--time <time>', 'record this time instead of now: "YYYY-MM-DD HH:MM:SS" in local time (imports of existing backup sets)'))));
   return addObjectFilterOptions(command, 'back up cluster-scoped types too (the default)')
     .addHelpText(
       'after',
