@@ -54,6 +54,9 @@ export async function backupMke(entry: MkeEntry, secrets: MkeSecrets, settings: 
   const tool = { ...(ended.exit !== undefined && { exit: ended.exit }), ...(ended.stderrTail !== undefined && { stderrTail: ended.stderrTail }) };
   if (ended.failed !== undefined) return failure(ended.failed, stored.size, tool);
   stage = 'proving the stored archive (decrypt and list)';
+  // Durable and indexed first, so that what is proven is what the repository holds (the
+  // packs are pruned as unreferenced if the snapshot is never written).
+  await context.writer.flush();
   const check = await checkArchive(context.repository, stored.content, secrets.passphrase);
   if (check.problem !== undefined) return failure(`the archive is not a good MKE backup: ${check.problem}`, stored.size, { ...tool, entries: check.entries });
   const tidied = await taken.tidy?.();

@@ -46,6 +46,8 @@ export async function backupMsr(entry: MsrEntry, password: string, replicaId: st
   const exit = await exited;
   const ended = exit.stoppedBecause ?? describeExit(exit);
   const lister = new TarLister();
+  // Durable and indexed first, so that what is listed is what the repository holds.
+  await context.writer.flush();
   if (stored.size > 0) for await (const piece of storedBytes(context.repository, stored.content)) lister.push(piece);
   const listing = lister.finish();
   const failed = exit.code !== 0 || exit.stoppedBecause !== undefined
