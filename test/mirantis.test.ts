@@ -242,6 +242,14 @@ describe('Mirantis sources (MKE and MSR fakes)', () => {
     expect((JSON.parse(worker.stdout) as Saved).leftToOthers[0]).toMatch(/^mke: not placed on manager-1: it is a swarm manager \(.*where\.role: worker\)$/);
     const unlabelled = await backup(sourceFile([apiEntry({ where: { labels: { 'mke-backup': 'no' } } })]));
     expect((JSON.parse(unlabelled.stdout) as Saved).leftToOthers[0]).toMatch(/mke-backup=no is not among its labels/);
+    const commands = await backup(sourceFile([
+      { type: 'command', name: 'here', command: ['echo', 'x'], where: { hosts: ['manager-1'] } },
+      { type: 'command', name: 'there', command: ['echo', 'y'], where: { hosts: ['manager-2'] } },
+    ]));
+    expect(commands.code, commands.stderr).toBe(0);
+    const kept = JSON.parse(commands.stdout) as Saved;
+    expect((kept.sources[0]!.record['items'] as { name: string }[]).map((i) => i.name)).toEqual(['here']);
+    expect(kept.warnings.join('\n')).toMatch(/command there: not placed on manager-1 \(.*where\.hosts: manager-2\)/);
     const placed = await backup(sourceFile([apiEntry({ where: { role: 'manager', labels: { 'mke-backup': 'yes' } } })]));
     expect((JSON.parse(placed.stdout) as Saved).sources[0]!.record['verified']).toBe(true);
 
