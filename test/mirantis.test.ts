@@ -285,4 +285,24 @@ describe('Mirantis sources (MKE and MSR fakes)', () => {
       return { args: ['--source-file', sourceFile([msr, { type: 'command', name: 'ok', command: ['echo', 'ok'] }])], item: /msr: mirantis\/ucp:\S+ backup: exit 1/ };
     },
   }));
+
+  sourceConformance(() => {
+    const entry = () => ({ type: 'mke', method: 'cli', image: images.ucp, dockerHost: bed().managers[0]!.host, passphraseFile });
+    return {
+      type: 'mke',
+      prepare: () => Promise.resolve(),
+      backupArgs: () => ['--source-file', sourceFile([entry()])],
+      async restoreInto(t, target, id) {
+        const out = join(t.dir, `mke-${randomBytes(3).toString('hex')}.tar.gpg`);
+        return { args: [id, '--repo', target, '--mke-output', out], read: () => Promise.resolve(existsSync(out) ? tarList(gpgDecrypt(out, passphraseFile, gpgHome)).sort() : 'nothing restored') };
+      },
+      // The fake's layout: what a backup of it lists, whatever its random key material.
+      original: () => tarList(execFileSync('docker', ['--host', bed().managers[0]!.host, 'run', '--rm', '-i', '--log-driver', 'none', '-v', `${bed().managers[0]!.host.slice('unix://'.length)}:/var/run/docker.sock`, images.ucp, 'backup', '--no-passphrase'], { maxBuffer: 1 << 26 })).sort(),
+      // Each archive is encrypted afresh (a new session key), so it is all new: a small one here.
+      unchangedBytes: 64 * 1024,
+      async failing() {
+        return { args: ['--source-file', sourceFile([{ ...entry(), image: images.ucpFailing }, { type: 'command', name: 'ok', command: ['echo', 'ok'] }])], item: /mke: mirantis\/ucp:\S+ backup: exit 1: fake ucp: backup failed/ };
+      },
+    };
+  });
 });
