@@ -79,6 +79,7 @@ describe('Mirantis sources (MKE and MSR fakes)', () => {
   let hostRoot: string;
   let ca: string;
   let gpgHome: string;
+  let bundle: { cert: string; key: string };
 
   beforeAll(async () => {
     images = fakeMirantisImages(bed().managers[0]!.host);
@@ -94,7 +95,8 @@ describe('Mirantis sources (MKE and MSR fakes)', () => {
     mkdirSync(gpgHome, { mode: 0o700 });
     const pki = createPki(join(s.dir, 'pki'));
     ca = pki.ca.cert;
-    mke = await startFakeMke({ tls: pki.issue('mke', { cn: 'mke' }, 'server', ['IP:127.0.0.1']), hostRoot, node: 'manager-1', username: 'admin', password });
+    bundle = pki.issue('admin-bundle', { cn: 'admin' }, 'client');
+    mke = await startFakeMke({ tls: pki.issue('mke', { cn: 'mke' }, 'server', ['IP:127.0.0.1']), ca, hostRoot, node: 'manager-1', username: 'admin', password });
   }, 300_000);
   afterAll(async () => {
     await mke?.close();
@@ -131,6 +133,10 @@ describe('Mirantis sources (MKE and MSR fakes)', () => {
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(tarList(gpgDecrypt(out, passphraseFile, gpgHome))).toContain('./ucp-controller-server-certs/key.pem');
     expect((await s.ok(['show', saved.id!, '--repo', repo])).stdout).toMatch(/MKE ucp\/3\.8\.10 on manager-1: .* under its passphrase, \d+ entries, verified/);
+    // An admin client bundle's certificate instead of a password.
+    const byBundle = await backup(sourceFile([{ ...apiEntry({ bundle }), username: undefined, passwordFile: undefined }].map((e) => JSON.parse(JSON.stringify(e)) as unknown)));
+    expect(byBundle.code, byBundle.stderr).toBe(0);
+    expect((JSON.parse(byBundle.stdout) as Saved).sources[0]!.record['verified']).toBe(true);
   });
 
   it('names a backup MKE failed, one already running, an archive too short, and a wrong password, keeping nothing for MKE', async () => {

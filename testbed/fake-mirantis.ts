@@ -10,7 +10,8 @@
  *   tar on its standard input and fails unless it is one. `dtr backup` needs --ucp-url,
  *   --ucp-username, --existing-replica-id, --ucp-ca or --ucp-insecure-tls and UCP_PASSWORD in
  *   its environment, and prints a tar recording what it was given (the password as a hash).
- * - `startFakeMke`: an HTTPS server answering MKE's backup API (POST /auth/login, GET
+ * - `startFakeMke`: an HTTPS server answering MKE's backup API (POST /auth/login or a client
+ *   bundle's certificate, GET
  *   /version, GET /api/ucp/backups, POST /api/ucp/backup, GET /api/ucp/backup/{id}) that
  *   writes the archive, encrypted by real GnuPG with the request's passphrase, into
  *   hostPath below a folder standing for the manager's root.
@@ -19,6 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,7 +149,7 @@ export interface FakeMke {
  * manager's root: the archive goes to hostRoot + hostPath + fileName, as MKE writes it on the
  * manager that takes the backup.
  */
-export async function startFakeMke(options: { tls: CertificatePaths; hostRoot: string; node: string; username: string; password: string }): Promise<FakeMke> {
+export async function startFakeMke(options: { tls: CertificatePaths; ca: string; hostRoot: string; node: string; username: string; password: string }): Promise<FakeMke> {
   const gpg = ensureProgram(['/usr/bin/gpg'], ['gpg']);
   const tokens = new Set<string>();
   const backups: FakeBackup[] = [];
@@ -172,7 +174,8 @@ export async function startFakeMke(options: { tls: CertificatePaths; hostRoot: s
       rmSync(work, { recursive: true, force: true });
     }
   };
-  const server: Server = createServer({ cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) }, (req, res) => {
+  // A client bundle's certificate (signed by `ca`) authenticates a request as the bundle's user, without a token.
+  const server: Server = createServer({ cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key), ca: readFileSync(options.ca), requestCert: true, rejectUnauthorized: false }, (req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (d: Buffer) => parts.push(d)).on('end', () => {
       const text = Buffer.concat(parts).toString('utf8');
@@ -188,7 +191,8 @@ export async function startFakeMke(options: { tls: CertificatePaths; hostRoot: s
         tokens.add(token);
         return send(200, { auth_token: token });
       }
-      if (!tokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))) return send(401, { message: 'unauthorized' });
+      const bundle = (req.socket as TLSSocket).authorized;
+      if (!bundle && !tokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))) return send(401, { message: 'unauthorized' });
       if (req.method === 'GET' && url.pathname === '/version') return send(200, { Version: 'ucp/3.8.10', ApiVersion: '1.41' });
       if (req.method === 'GET' && url.pathname === '/api/ucp/backups') return send(200, backups);
       const one = /^\/api\/ucp\/backup\/([^/]+)$/.exec(url.pathname);
