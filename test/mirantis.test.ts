@@ -239,6 +239,23 @@ describe('Mirantis sources (MKE and MSR fakes)', () => {
     }
   });
 
+  it('doctor checks the secrets a plan names: readable by others or missing is a failed check naming the field', async () => {
+    const loose = join(s.dir, 'loose-passphrase');
+    writeFileSync(loose, `${passphrase}\n`, { mode: 0o644 });
+    const config = join(s.dir, 'doctor.yaml');
+    writeFileSync(config, stringify({
+      repositories: { main: { url: repo, passwordFile: s.passwordFile } },
+      plans: { mirantis: { repository: 'main', sources: [apiEntry({ passphraseFile: loose }), { type: 'msr', image: images.dtr, ucpUrl: 'https://mke', ucpUsername: 'admin', ucpPasswordFile: join(s.dir, 'missing'), ucpInsecureTls: true }] } },
+    }));
+    const failed = await s.run(['doctor', '--config', config, '--json']);
+    expect(failed.code).toBe(1);
+    const files = (JSON.parse(failed.stdout) as { checks: { id: string; status: string; detail: string }[] }).checks.find((c) => c.id === 'files')!;
+    expect(files.status).toBe('fail');
+    expect(files.detail).toContain(`plans.mirantis.sources[0].passphraseFile: ${loose}: readable by everyone (mode 0644): chmod 600 ${loose}`);
+    expect(files.detail).toContain(`plans.mirantis.sources[1].ucpPasswordFile: ${join(s.dir, 'missing')}: no such file`);
+    expect(failed.stdout + failed.stderr).not.toContain(passphrase);
+  });
+
   it('runs a source only where its placement allows, and once per cycle among the nodes that share a plan', async () => {
     const manager = bed().managers[0]!;
     docker(manager, ['node', 'update', '--label-add', 'mke-backup=yes', docker(manager, ['info', '--format', '{{.Swarm.NodeID}}']).trim()]);
