@@ -8,7 +8,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { duration, filePath, nonEmptyStrings, secretFile } from '../core/config/fields.ts';
-import type { DockerEngine } from '../docker/http.ts';
+import { Duration } from '../core/duration.ts';
+import { inClaimedCycle } from '../docker/cycle-claim.ts';
+import { DockerEngine } from '../docker/http.ts';
 import type { EngineInfo, SwarmNode } from '../docker/swarm-types.ts';
 import type { SourceSettings } from './source.ts';
 
@@ -68,3 +70,22 @@ export const cycleSchema = z.strictObject({
   host: z.string().optional(),
   tls: z.strictObject({ ca: filePath(), cert: filePath(), key: secretFile() }).optional(),
 }).optional();
+
+export type Cycle = z.output<typeof cycleSchema>;
+
+/**
+ * Runs `work` now, or with `ha` only when this run claims the cycle of `plan.TYPE` (through
+ * `ha.host`, else the entry's own engine); the line naming the holder otherwise.
+ */
+export async function oncePerCycle<T extends { readonly failed: boolean; readonly warnings: readonly string[] }>(
+  ha: Cycle, dockerHost: string, type: string, settings: SourceSettings, work: () => Promise<T>,
+): Promise<T | { readonly leftTo: string }> {
+  if (ha === undefined) return work();
+  const remote = ha.host !== undefined;
+  const claims = new DockerEngine({ host: ha.host ?? dockerHost, field: settings.field(remote ? 'ha.host' : 'dockerHost'), ...(remote && ha.tls !== undefined && { tls: ha.tls }) });
+  try {
+    return await inClaimedCycle(claims, `${settings.plan ?? 'backup'}.${type}`, Duration.parse(ha.window)!.milliseconds, type, work);
+  } finally {
+    claims.close();
+  }
+}

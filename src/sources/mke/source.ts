@@ -4,11 +4,9 @@
  * rest, proven by decrypting and listing the stored copy, and handed back to MKE's restore.
  * On a Mirantis platform it comes after Swarm and before MSR, in backup and in restore.
  */
-import { Duration } from '../../core/duration.ts';
 import { formatBytes, formatSeconds } from '../../core/format.ts';
-import { inClaimedCycle } from '../../docker/cycle-claim.ts';
 import { DockerEngine } from '../../docker/http.ts';
-import { notPlacedHere } from '../placement.ts';
+import { notPlacedHere, oncePerCycle } from '../placement.ts';
 import type { Source } from '../source.ts';
 import { backupMke } from './backup.ts';
 import { mkeEntry, type MkeEntry } from './entry.ts';
@@ -35,24 +33,16 @@ export const mkeSource: Source<MkeEntry, undefined, MkeRestoreOptions> = {
   async prepare(entry, settings) {
     // Read now: a missing secret stops the run before anything starts.
     const secrets = mkeSecrets(entry, settings.field, settings.warn);
-    const engine = (host = entry.dockerHost, tls = entry.ha?.tls) => new DockerEngine({ host, field: settings.field(host === entry.dockerHost ? 'dockerHost' : 'ha.host'), ...(tls !== undefined && { tls }) });
     return {
       async backup(context) {
-        const local = engine();
+        const local = new DockerEngine({ host: entry.dockerHost, field: settings.field('dockerHost') });
         try {
           const skip = await notPlacedHere(entry.where, settings, () => local);
           if (skip !== undefined) return { leftTo: `mke: ${skip}` };
         } finally {
           local.close();
         }
-        const work = () => backupMke(entry, secrets, settings, context);
-        if (entry.ha === undefined) return work();
-        const claims = engine(entry.ha.host ?? entry.dockerHost);
-        try {
-          return await inClaimedCycle(claims, `${settings.plan ?? 'backup'}.mke`, Duration.parse(entry.ha.window)!.milliseconds, 'mke', work);
-        } finally {
-          claims.close();
-        }
+        return oncePerCycle(entry.ha, entry.dockerHost, 'mke', settings, () => backupMke(entry, secrets, settings, context));
       },
     };
   },

@@ -3,11 +3,9 @@
  * from the replica on this node, stored deduplicated and encrypted with the rest, and
  * handed back for MSR's restore. Nodes without a replica skip it with a line that says so.
  */
-import { Duration } from '../../core/duration.ts';
 import { formatBytes, formatSeconds } from '../../core/format.ts';
-import { inClaimedCycle } from '../../docker/cycle-claim.ts';
 import { DockerEngine } from '../../docker/http.ts';
-import { notPlacedHere, thisHost } from '../placement.ts';
+import { notPlacedHere, oncePerCycle, thisHost } from '../placement.ts';
 import { readSecretValue } from '../secret-file.ts';
 import type { Source } from '../source.ts';
 import { backupMsr } from './backup.ts';
@@ -33,10 +31,9 @@ export const msrSource: Source<MsrEntry, undefined, MsrRestoreOptions> = {
   async prepare(entry, settings) {
     // Read now: a missing password file stops the run before anything starts.
     const password = readSecretValue(entry.ucpPasswordFile, settings.field('ucpPasswordFile'), settings.warn);
-    const engine = (host: string, field: string, tls = entry.ha?.tls) => new DockerEngine({ host, field: settings.field(field), ...(tls !== undefined && host !== entry.dockerHost && { tls }) });
     return {
       async backup(context) {
-        const local = engine(entry.dockerHost, 'dockerHost');
+        const local = new DockerEngine({ host: entry.dockerHost, field: settings.field('dockerHost') });
         let replica: string | undefined;
         try {
           const skip = await notPlacedHere(entry.where, settings, () => local);
@@ -46,14 +43,7 @@ export const msrSource: Source<MsrEntry, undefined, MsrRestoreOptions> = {
           local.close();
         }
         if (replica === undefined) return { leftTo: `msr: ${thisHost(settings)} hosts no MSR replica (no dtr-rethinkdb-<id> container runs here): skipped` };
-        const work = () => backupMsr(entry, password, replica, settings, context);
-        if (entry.ha === undefined) return work();
-        const claims = engine(entry.ha.host ?? entry.dockerHost, entry.ha.host === undefined ? 'dockerHost' : 'ha.host');
-        try {
-          return await inClaimedCycle(claims, `${settings.plan ?? 'backup'}.msr`, Duration.parse(entry.ha.window)!.milliseconds, 'msr', work);
-        } finally {
-          claims.close();
-        }
+        return oncePerCycle(entry.ha, entry.dockerHost, 'msr', settings, () => backupMsr(entry, password, replica, settings, context));
       },
     };
   },
