@@ -16,6 +16,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   ls: async () => (await import('./commands/ls.ts')).lsCommand(),
   restore: async () => (await import('./commands/restore.ts')).restoreCommand(),
   diff: async () => (await import('./commands/diff.ts')).diffCommand(),
+  history: async () => (await import('./commands/history.ts')).historyCommand(),
   forget: async () => (await import('./commands/forget.ts')).forgetCommand(),
   hold: async () => (await import('./commands/forget.ts')).holdCommand(),
   release: async () => (await import('./commands/forget.ts')).releaseCommand(),

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { Duration } from '../../core/duration.ts';
 import { OperationError } from '../../core/errors.ts';
-import { plansStatus } from '../../engine/plan/status.ts';
+import { plansStatus, type PlanHistoryStatus } from '../../engine/plan/status.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import { loadConfig, type GlobalOptions } from '../global-options.ts';
 import { printJson, printLine } from '../output.ts';
@@ -16,6 +16,13 @@ function age(ms: number | undefined): string {
   return hours < 72 ? `${hours}h${String(minutes % 60).padStart(2, '0')}m ago` : `${Math.floor(hours / 24)}d${hours % 24}h ago`;
 }
 
+function historyLine(plan: string, h: PlanHistoryStatus): string {
+  if (h.error !== undefined) return `${plan} history ${h.path}: ${h.error}`;
+  const last = h.lastTag === undefined ? 'no tag yet' : `last tag ${h.lastTag} (snapshot ${h.lastSnapshot?.slice(0, 8) ?? '?'}, ${h.lastTime ?? '?'})`;
+  const pushed = h.unpushed === undefined ? '' : h.unpushed === 0 ? ', pushed' : `, ${h.unpushed} commit${h.unpushed === 1 ? '' : 's'} not pushed yet`;
+  return `${plan} history ${h.path}: ${h.tags} tags, ${last}${pushed}`;
+}
+
 export function statusCommand(): Command {
   return new Command('status')
     .description("each plan's newest good snapshot against its RPO (exit 1 when one is violated: cron-style alerting)")
@@ -24,7 +31,8 @@ export function statusCommand(): Command {
 A snapshot is good when it completed; a partially failed one does not count. A plan with
 rpo: 24h is violated when its newest good snapshot is older than 24 hours, or when it
 has none, or when its repository cannot be read. Plans without rpo: are shown, never
-violated.
+violated. A plan with history: gets a line with its newest tag and, with a remote, the
+commits not pushed yet (read from its git repository).
 
 Examples:
   strata status --config /etc/strata/strata.yaml
@@ -43,6 +51,7 @@ ${EXIT_STATUS_HELP}`)
           const state = s.error !== undefined ? `error: ${s.error}` : s.violated ? 'RPO VIOLATED' : s.rpoMs === undefined ? 'no rpo' : 'ok';
           printLine([s.plan, s.repository, String(s.snapshots), age(s.ageMs), rpo, state].join('\t'));
         }
+        for (const s of statuses) if (s.history !== undefined) printLine(historyLine(s.plan, s.history));
       }
       const violated = statuses.filter((s) => s.violated);
       if (violated.length > 0) {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { duration, filePath, name, nonEmptyStrings, secretFile } from './fields.ts';
 import { cronProblem } from '../schedule/cron.ts';
+import { historySchema } from './history.ts';
 import { keepSchema, timeZone } from './keep.ts';
 
 const tlsSchema = z.strictObject({
@@ -112,6 +113,8 @@ const planSchemaWith = (sources: z.ZodType<SourceEntryConfig>) => z.strictObject
   rpo: duration().optional(),
   tags: z.array(z.string()).default([]),
   replication: z.array(z.strictObject({ repository: name('repository') })).default([]),
+  /** Configuration history in git, after each completed backup (docs/history.md). */
+  history: historySchema.optional(),
   hooks: z
     .strictObject({
       pre: z.array(hookSchema).default([]),

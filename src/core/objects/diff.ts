@@ -44,8 +44,13 @@ export function comparable(object: KubeObject): Json {
 const MAX_CHANGES = 200;
 
 export function diffObjects(before: KubeObject, after: KubeObject): FieldChange[] {
+  return fieldChanges(comparable(before), comparable(after));
+}
+
+/** The changed fields of two JSON values as they are (at most MAX_CHANGES of them). */
+export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
   const changes: FieldChange[] = [];
-  walk(comparable(before), comparable(after), '', changes);
+  walk(before, after, '', changes);
   return changes;
 }
 

@@ -8,13 +8,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Config } from '../../core/config/schema.ts';
+import type { HistoryConfig } from '../../core/config/history.ts';
+import type { Config, PlanConfig } from '../../core/config/schema.ts';
 import { StrataError, UsageError } from '../../core/errors.ts';
 import { connect } from '../../kube/connection.ts';
 import { KubeHttp } from '../../kube/http.ts';
 import { RepositoryLocked } from '../../repository/errors.ts';
 import type { Id } from '../../repository/hash.ts';
 import type { Repository } from '../../repository/repository.ts';
+import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { listSnapshots } from '../../repository/snapshots.ts';
 import { backup } from '../backup.ts';
 import { copySnapshots } from '../copy.ts';
@@ -22,6 +24,8 @@ import { forget } from '../forget.ts';
 import { prune } from '../prune/prune.ts';
 import { configuredRepository } from '../repository/choose.ts';
 import { openRepository } from '../repository/open.ts';
+import { exportHistory } from '../history/export.ts';
+import { planHistorySettings } from '../history/settings.ts';
 import { runHook, type HookResult } from './hooks.ts';
 import { keepPolicy } from '../../core/config/keep.ts';
 import { heldOutside, releaseOutside } from '../../sources/registry.ts';
@@ -45,11 +49,30 @@ export interface RunRecord {
   readonly forgotten: number;
   readonly prunedBytes: number;
   readonly replicated: readonly { readonly repository: string; readonly copied: number; readonly error?: string }[];
+  /** The plan's history export (history: in strata.yaml), after a completed backup. */
+  readonly history?: HistoryRun;
   /** Sources another host's run of the same plan covered this time (who, when). */
   readonly leftToOthers?: readonly string[];
   readonly hooks: readonly HookResult[];
   readonly warnings: readonly string[];
   readonly error?: string;
+}
+
+export interface HistoryRun {
+  readonly path: string;
+  readonly changed: boolean;
+  readonly tag?: string;
+  readonly commit?: string;
+  readonly added: number;
+  readonly removed: number;
+  readonly changedObjects: number;
+  /** With a remote: whether this run's push went through, and what is still not on the remote. */
+  readonly pushed?: boolean;
+  readonly unpushed?: number;
+  /** The export failed (nothing committed). */
+  readonly error?: string;
+  /** The export committed, the push did not: the next run pushes again. */
+  readonly pushError?: string;
 }
 
 export interface RunOptions {
@@ -86,6 +109,7 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
   let bytesAdded = 0;
   let forgotten = 0;
   let prunedBytes = 0;
+  let history: HistoryRun | undefined;
   const env = { STRATA_PLAN: planName, STRATA_REPOSITORY: plan.repository };
   // Connected only when a hook runs in a pod.
   let connection: Promise<KubeHttp> | undefined;
@@ -129,6 +153,14 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
         bytesAdded = outcome.snapshot?.summary.newBytes ?? 0;
         warnings.push(...(outcome.snapshot?.warnings ?? []));
         if (outcome.snapshot !== undefined && outcome.snapshot.result !== 'completed') result = 'partially-failed';
+        if (plan.history !== undefined && outcome.snapshot !== undefined && outcome.id !== undefined) {
+          history = await exportPlanHistory(repository, { ...outcome.snapshot, id: outcome.id }, planName, { ...plan, history: plan.history }, log, options.signal);
+          for (const problem of [history.error, history.pushError]) {
+            if (problem === undefined) continue;
+            warnings.push(`history: ${problem}`);
+            result = 'partially-failed';
+          }
+        }
 
         if (plan.retention !== undefined) {
           const retention = plan.retention;
@@ -188,11 +220,41 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
     forgotten,
     prunedBytes,
     replicated,
+    ...(history !== undefined && { history }),
     ...(leftToOthers.length > 0 && { leftToOthers }),
     hooks,
     warnings,
     ...(error !== undefined && { error }),
   };
+}
+
+/**
+ * The history step: only a completed snapshot is exported — in a partial one, a type that
+ * could not be read would show as every object of it deleted. Its failure fails the step,
+ * not the backup, which is already safe.
+ */
+async function exportPlanHistory(repository: Repository, snapshot: StoredSnapshot, planName: string, plan: PlanConfig & { history: HistoryConfig }, log: (message: string) => void, signal: AbortSignal | undefined): Promise<HistoryRun> {
+  const settings = planHistorySettings(planName, plan);
+  const empty = { path: settings.path, changed: false, added: 0, removed: 0, changedObjects: 0 };
+  if (snapshot.result !== 'completed') return { ...empty, error: `not exported: snapshot ${snapshot.id.slice(0, 8)} is ${snapshot.result}, and what it misses would read as deleted` };
+  log(`plan ${planName}: exporting history to ${settings.path}`);
+  try {
+    const done = await exportHistory(repository, snapshot, settings, { log, ...(signal && { signal }) });
+    for (const warning of done.warnings) log(`plan ${planName}: ${warning}`);
+    return {
+      ...empty,
+      changed: done.changed,
+      ...(done.tag !== undefined && { tag: done.tag }),
+      ...(done.commit !== undefined && { commit: done.commit }),
+      added: done.changed ? done.facts.added : 0,
+      removed: done.changed ? done.facts.removed : 0,
+      changedObjects: done.changed ? done.facts.changed : 0,
+      ...(done.push !== undefined && { pushed: done.push.pushed, unpushed: done.push.unpushed }),
+      ...(done.push?.error !== undefined && { pushError: `push to ${settings.remote?.url ?? 'the remote'}: ${done.push.error}` }),
+    };
+  } catch (error) {
+    return { ...empty, error: describe(error) };
+  }
 }
 
 /** Copies every snapshot of the plan that the target lacks; returns how many were copied. */

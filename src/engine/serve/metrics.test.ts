@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
+import type { RunRecord } from '../plan/run.ts';
 import { ServeMetrics } from './metrics.ts';
 
 function snapshot(id: string, host: string, time: string, result: StoredSnapshot['result'] = 'completed'): StoredSnapshot {
@@ -22,5 +23,22 @@ describe('serve metrics per host', () => {
     const at = (iso: string) => (Date.parse(iso) + 2_000) / 1000;
     expect(text).toContain(`strata_plan_host_last_snapshot_timestamp_seconds{plan="swarm",host="manager-2"} ${at('2026-12-05T08:00:00Z')}`);
     expect(text).toContain(`strata_plan_host_last_snapshot_timestamp_seconds{plan="swarm",host="manager-3"} ${at('2026-12-05T07:00:00Z')}`);
+  });
+});
+
+describe('serve metrics for history', () => {
+  it('tells an export from a failed push, and counts what is not pushed', async () => {
+    const metrics = new ServeMetrics();
+    const run = (finishedAt: string, history: RunRecord['history']): RunRecord => ({
+      id: finishedAt, plan: 'nightly', trigger: 'schedule', attempt: 1, startedAt: finishedAt, finishedAt, durationMs: 1, result: 'partially-failed',
+      bytes: 0, bytesAdded: 0, forgotten: 0, prunedBytes: 0, replicated: [], hooks: [], warnings: [], ...(history !== undefined && { history }),
+    });
+    const base = { path: '/h', changed: true, added: 0, removed: 0, changedObjects: 1 };
+    metrics.recordRun(run('2026-12-05T01:00:00Z', { ...base, commit: 'c1', pushed: false, unpushed: 2, pushError: 'refused' }), ['objects']);
+    metrics.recordRun(run('2026-12-05T02:00:00Z', { ...base, changed: false, error: 'git failed' }), ['objects']);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(`strata_history_last_export_timestamp_seconds{plan="nightly"} ${Date.parse('2026-12-05T01:00:00Z') / 1000}`);
+    expect(text).toContain('strata_history_unpushed_commits{plan="nightly"} 2');
+    expect(text).toContain('strata_history_failures_total{plan="nightly"} 2');
   });
 });

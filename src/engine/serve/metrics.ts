@@ -5,11 +5,12 @@
  * completed snapshot; per repository: size and dedup ratio; and whether this replica leads.
  * Every replica exports every per-plan series: the RPO figures and the last success come from
  * the repository's snapshots, which all replicas read alike; run counts are this replica's.
+ * With a history: step, when it last exported, its failures and the commits not pushed yet.
  * With a Lease, every series carries `role` (leader or standby).
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { PlanStatus } from '../plan/status.ts';
-import type { RunRecord } from '../plan/run.ts';
+import type { HistoryRun, RunRecord } from '../plan/run.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 
 const RESULTS = ['succeeded', 'partially-failed', 'failed'] as const;
@@ -32,6 +33,9 @@ export class ServeMetrics {
   private readonly dedupRatio: Gauge;
   private readonly repositorySnapshots: Gauge;
   private readonly leader: Gauge;
+  private readonly historyLastExport: Gauge;
+  private readonly historyUnpushed: Gauge;
+  private readonly historyFailures: Counter;
   private statuses: () => readonly PlanStatus[] = () => [];
   /** Newest success per plan, and per plan and source (seconds): from runs and from snapshots, whichever is later. */
   private readonly successAt = new Map<string, number>();
@@ -48,6 +52,9 @@ export class ServeMetrics {
     this.repositorySize = new Gauge({ name: 'strata_repository_size_bytes', help: 'Bytes stored in the repository (packs)', labelNames: ['repository'], registers });
     this.dedupRatio = new Gauge({ name: 'strata_repository_dedup_ratio', help: 'Bytes the snapshots hold divided by bytes stored', labelNames: ['repository'], registers });
     this.repositorySnapshots = new Gauge({ name: 'strata_repository_snapshots', help: 'Snapshots in the repository', labelNames: ['repository'], registers });
+    this.historyLastExport = new Gauge({ name: 'strata_history_last_export_timestamp_seconds', help: 'When the plan last exported its snapshot into its git history (a commit, or nothing to commit)', labelNames: ['plan'], registers });
+    this.historyUnpushed = new Gauge({ name: 'strata_history_unpushed_commits', help: 'History commits not on the remote yet (a failed push is retried on the next run)', labelNames: ['plan'], registers });
+    this.historyFailures = new Counter({ name: 'strata_history_failures_total', help: 'History exports or pushes that failed', labelNames: ['plan'], registers });
     this.leader = new Gauge({ name: 'strata_serve_leader', help: '1 while this replica holds the Lease and runs the schedules', registers });
     const statuses = () => this.statuses();
     new Gauge({
@@ -91,8 +98,16 @@ export class ServeMetrics {
     this.lastDuration.set({ plan: run.plan }, run.durationMs / 1000);
     this.lastBytesAdded.set({ plan: run.plan }, run.bytesAdded);
     this.bytesAdded.inc({ plan: run.plan }, run.bytesAdded);
+    if (run.history !== undefined) this.recordHistory(run.plan, run.history, Date.parse(run.finishedAt) / 1000);
     if (run.result !== 'succeeded') return;
     this.succeeded(run.plan, sources, Date.parse(run.finishedAt) / 1000);
+  }
+
+  private recordHistory(plan: string, history: HistoryRun, at: number): void {
+    if (history.error !== undefined || history.pushError !== undefined) this.historyFailures.inc({ plan });
+    // A failed push still exported: the commit is there, only not on the remote yet.
+    if (history.error === undefined) this.historyLastExport.set({ plan }, at);
+    if (history.unpushed !== undefined) this.historyUnpushed.set({ plan }, history.unpushed);
   }
 
   /** The newest completed snapshot of each plan counts as its last success on every replica. */
