@@ -60,9 +60,11 @@ describe('configuration history in git', () => {
     return parsed;
   };
 
-  beforeAll(async () => {
-    ns = cluster().namespace;
+  // One namespace for the whole file (the fixture's own is made afresh for each test): set up in the first test, when the bed is up.
+  const setUp = async () => {
+    ns = `h-${randomBytes(4).toString('hex')}`;
     const kc = cluster().bed.kubeconfig;
+    kubectl(kc, ['create', 'namespace', ns]);
     kubectl(kc, ['apply', '-f', '-'], `
 apiVersion: apps/v1
 kind: Deployment
@@ -111,9 +113,10 @@ plans:
         knownHostsFile: ${sshd().knownHostsFile}
 `);
     await s.ok(['init', '--repo', repo]);
-  }, 120_000);
+  };
 
   it('commits and tags each backup; an image change is one changed line; a failed push is kept and retried', async () => {
+    await setUp();
     // The remote does not exist yet: the push fails, the commit stays.
     const first = await run();
     expect(first.result).toBe('partially-failed');
@@ -141,7 +144,7 @@ plans:
     secondTag = second.history!.tag!;
     // git's own diff of the two tags, in the namespace: exactly the image line.
     const changedLines = git(history, ['diff', '--unified=0', first.history!.tag!, second.history!.tag!, '--', ns]).split('\n').filter((l) => /^[-+][^-+]/.test(l));
-    expect(changedLines).toEqual(['-          image: nginx:1.27', '+          image: nginx:1.28']);
+    expect(changedLines).toEqual(['-        - image: nginx:1.27', '+        - image: nginx:1.28']);
     // Both commits reached the remote, the tags too.
     expect(git(bare, ['rev-parse', 'refs/heads/main'])).toBe(git(history, ['rev-parse', 'HEAD']));
     expect(tagsOf(bare)).toEqual(tagsOf(history));
@@ -195,7 +198,7 @@ plans:
   it('never forces: a remote that moved on refuses, the commit stays, and no tag ever moved', async () => {
     // Someone else pushes to the remote's branch.
     const other = join(s.dir, 'other');
-    execFileSync('git', ['clone', '--quiet', bare, other]);
+    execFileSync('git', ['clone', '--quiet', '--branch', 'main', bare, other]);
     git(other, ['-c', 'user.name=op', '-c', 'user.email=op@example.com', 'commit', '--quiet', '--allow-empty', '-m', 'a hand-made commit']);
     git(other, ['push', '--quiet', 'origin', 'HEAD:main']);
     const theirs = git(bare, ['rev-parse', 'refs/heads/main']);
@@ -210,6 +213,33 @@ plans:
     // Every tag names the commit it named when it was made.
     const last = tagHistory.at(-1)!;
     for (const earlier of tagHistory) for (const [tag, commit] of earlier) expect(last.get(tag)).toBe(commit);
+  });
+
+  it('refuses bad input by name, exit 2, and writes nothing', async () => {
+    const busy = join(s.dir, 'busy');
+    mkdirSync(busy);
+    writeFileSync(join(busy, 'notes.txt'), 'mine\n');
+    const notGit = await s.run(['history', 'export', 'latest', '--repo', repo, '--to', busy]);
+    expect(notGit.code).toBe(2);
+    expect(notGit.stderr).toContain(`--to: ${busy} is not empty and is not a git repository`);
+    expect(readFileSync(join(busy, 'notes.txt'), 'utf8')).toBe('mine\n');
+    const head = git(history, ['rev-parse', 'HEAD']);
+    const unpinned = await s.run(['history', 'export', 'latest', '--repo', repo, '--to', history, '--remote', `ssh://root@127.0.0.1:${sshd().port}/x.git`]);
+    expect(unpinned.code).toBe(2);
+    expect(unpinned.stderr).toContain('--remote: a push over SSH needs identityFile: and knownHostsFile:');
+    const leaky = await s.run(['history', 'export', 'latest', '--repo', repo, '--to', history, '--remote', 'https://user:secret@git.example.com/h.git']);
+    expect(leaky.code).toBe(2);
+    expect(leaky.stderr).toContain('--remote: the URL holds a password');
+    expect(git(history, ['rev-parse', 'HEAD'])).toBe(head);
+    const zone = await s.run(['history', 'export', 'latest', '--repo', repo, '--to', history, '--time-zone', 'Mars/Olympus']);
+    expect(zone.code).toBe(2);
+    expect(zone.stderr).toContain('--time-zone Mars/Olympus');
+    const noTag = await s.run(['history', 'diff', '991231-2359', 'HEAD', '--dir', history]);
+    expect(noTag.code).toBe(2);
+    expect(noTag.stderr).toContain('991231-2359: no such tag or commit');
+    const notHistory = await s.run(['history', 'log', '--dir', busy]);
+    expect(notHistory.code).toBe(2);
+    expect(notHistory.stderr).toContain(`${busy} is not a history git repository`);
   });
 
   describe('over HTTPS with a token', () => {

@@ -22,7 +22,7 @@ import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { objectsRecord } from '../../sources/objects/record.ts';
 import { readObjects } from '../../sources/objects/read.ts';
 import { Git, openHistory } from './git.ts';
-import { push, type PushOutcome, type RemoteSettings } from './remote.ts';
+import { checkRemote, push, type PushOutcome, type RemoteSettings } from './remote.ts';
 import { snapshotFiles } from './snapshot-files.ts';
 import { isEmptyDirectory, WorkTree } from './worktree.ts';
 
@@ -114,6 +114,8 @@ export async function exportHistory(repository: Repository, snapshot: StoredSnap
       hint: 'history exports snapshots taken with --objects (and the node files of a files source named in history.files)',
     });
   }
+  const remoteField = (key: string) => settings.field(key === '' ? 'remote' : `remote.${key}`);
+  if (settings.remote !== undefined) checkRemote(settings.remote, remoteField);
   const git = await prepare(settings);
   const warnings: string[] = [];
   const previous = await headFacts(git);
@@ -191,7 +193,7 @@ export async function exportHistory(repository: Repository, snapshot: StoredSnap
   const head = await git.call(['rev-parse', '--verify', '--quiet', 'HEAD']);
   let pushed: PushOutcome | undefined;
   if (settings.remote !== undefined) {
-    pushed = await push(git, settings.remote, { field: (key) => settings.field(key === '' ? 'remote' : `remote.${key}`), warn: (m) => warnings.push(m), ...(options.signal && { signal: options.signal }) });
+    pushed = await push(git, settings.remote, { field: remoteField, warn: (m) => warnings.push(m), ...(options.signal && { signal: options.signal }) });
     if (pushed.error !== undefined) warnings.push(`history push to ${settings.remote.url} failed, the commits stay local and the next export pushes them: ${pushed.error}`);
     else log(`history: pushed to ${settings.remote.url}`);
   }

@@ -8,7 +8,7 @@
  * commit, refuses, and nothing is forced. A push that fails keeps the local commits; the
  * next run pushes them.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,18 @@ export function remoteKind(url: string, field: string): 'ssh' | 'https' {
   throw new UsageError(`${field}: ${url} is neither ssh://… (or user@host:path) nor https://…`, { hint: 'a history is pushed over SSH with a pinned host key, or over HTTPS with a token' });
 }
 
+/** Refuses, by field, a remote that cannot be pushed to — before anything is written. */
+export function checkRemote(remote: RemoteSettings, field: (key: string) => string): void {
+  const kind = remoteKind(remote.url, field('url'));
+  if (kind === 'ssh' && (remote.identityFile === undefined || remote.knownHostsFile === undefined)) {
+    throw new UsageError(`${field('')}: a push over SSH needs identityFile: and knownHostsFile:`, { hint: 'the host key is pinned, never trusted on first use; ssh-keyscan the server once and check its fingerprint' });
+  }
+  const files: [string, string | undefined][] = kind === 'ssh' ? [['identityFile', remote.identityFile], ['knownHostsFile', remote.knownHostsFile]] : [['tokenFile', remote.tokenFile], ['caFile', remote.caFile]];
+  for (const [key, file] of files) {
+    if (file !== undefined && !existsSync(file)) throw new UsageError(`${field(key)}: ${file}: no such file`, { hint: 'give a file this user can read (mode 0600)' });
+  }
+}
+
 /** known_hosts for ssh: a bare key line pins that key for any host name, as for the sftp backend. */
 function knownHostsText(file: string): string {
   return readFileSync(file, 'utf8')
@@ -59,10 +71,8 @@ const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /** Git's environment for one push, and a clean-up for what it wrote (a known_hosts copy). */
 async function credentials(remote: RemoteSettings, { field, warn }: PushContext): Promise<{ env: NodeJS.ProcessEnv; done: () => void }> {
-  if (remoteKind(remote.url, field('url')) === 'ssh') {
-    if (remote.identityFile === undefined || remote.knownHostsFile === undefined) {
-      throw new UsageError(`${field('')}: a push over SSH needs identityFile: and knownHostsFile:`, { hint: 'the host key is pinned, never trusted on first use; ssh-keyscan the server once and check its fingerprint' });
-    }
+  checkRemote(remote, field);
+  if (remoteKind(remote.url, field('url')) === 'ssh' && remote.identityFile !== undefined && remote.knownHostsFile !== undefined) {
     const dir = await mkdtemp(join(tmpdir(), 'strata-ssh-'));
     const knownHosts = join(dir, 'known_hosts');
     writeFileSync(knownHosts, knownHostsText(remote.knownHostsFile), { mode: 0o600 });
