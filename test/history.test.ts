@@ -237,6 +237,22 @@ plans:
     const noTag = await s.run(['history', 'diff', '991231-2359', 'HEAD', '--dir', history]);
     expect(noTag.code).toBe(2);
     expect(noTag.stderr).toContain('991231-2359: no such tag or commit');
+    // `config check` (and doctor) check the remote's files like every other secret.
+    const loose = join(s.dir, 'loose-token');
+    writeFileSync(loose, 'x\n', { mode: 0o644 });
+    const checked = join(s.dir, 'checked.yaml');
+    writeFileSync(checked, `
+repositories: { main: { url: ${repo} } }
+plans:
+  p:
+    repository: main
+    sources: [{ type: files, paths: [${s.dir}] }]
+    history: { path: ${history}, remote: { url: "https://git.example.com/h.git", tokenFile: ${loose}, caFile: ${join(s.dir, 'missing-ca.crt')} } }
+`);
+    const check = await s.run(['config', 'check', '--config', checked]);
+    expect(check.code).toBe(2);
+    expect(check.stderr).toContain(`plans.p.history.remote.tokenFile: ${loose}`);
+    expect(check.stderr).toContain('plans.p.history.remote.caFile');
     const notHistory = await s.run(['history', 'log', '--dir', busy]);
     expect(notHistory.code).toBe(2);
     expect(notHistory.stderr).toContain(`${busy} is not a history git repository`);

@@ -92,6 +92,12 @@ export function checkConfigFiles(config: Config): FileProblem[] {
     plan.sources.forEach((entry, index) => {
       for (const [field, file, kind] of knownSource(entry.type)?.namedFiles?.(entry, `plans.${name}.sources[${index}]`) ?? []) named.push([field, file, kind]);
     });
+    const remote = plan.history?.remote;
+    const at = `plans.${name}.history.remote`;
+    named.push([`${at}.identityFile`, remote?.identityFile, 'ssh-identity']);
+    named.push([`${at}.knownHostsFile`, remote?.knownHostsFile, 'known-hosts']);
+    named.push([`${at}.tokenFile`, remote?.tokenFile, 'secret']);
+    named.push([`${at}.caFile`, remote?.caFile, 'certificate']);
   }
   return named.flatMap(([field, file, kind]) => {
     if (file === undefined) return [];
