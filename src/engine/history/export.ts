@@ -78,10 +78,15 @@ async function headFacts(git: Git): Promise<ExportFacts | undefined> {
 
 function masking(repository: Repository, settings: HistorySettings): { masking: Masking; digest: Digest; sensitiveFile: (path: string) => boolean } {
   const digest = digestWith(historyMac(repository.masterKey));
-  // Keys are single names: a pattern matches the whole key.
-  const keys = settings.sensitiveConfigMapKeys.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
+  // A key has no "/": a pattern such as *password* matches the whole key.
+  const keys = pathMatcher(settings.sensitiveConfigMapKeys);
   const files = pathMatcher(settings.sensitiveFiles);
-  return { digest, masking: { digest, sensitiveConfigMapKey: (key) => keys.some((k) => k.test(key)) }, sensitiveFile: (path) => settings.sensitiveFiles.length > 0 && files.matches(path) };
+  // pathMatcher of no patterns matches everything; here, no patterns mark nothing.
+  return {
+    digest,
+    masking: { digest, sensitiveConfigMapKey: (key) => settings.sensitiveConfigMapKeys.length > 0 && keys.matches(key) },
+    sensitiveFile: (path) => settings.sensitiveFiles.length > 0 && files.matches(path),
+  };
 }
 
 interface Staged {

@@ -4,7 +4,8 @@
  * no system or global configuration (an `autocrlf` there would rewrite files), no hooks
  * from the repository, no prompts; `safe.directory` for this directory only (a repository
  * made by root and read by an operator's account is otherwise refused as "dubious
- * ownership"); and umask 077, so whatever git writes is root-only, like the working tree.
+ * ownership"); umask 077, so whatever git writes is root-only, like the working tree; and
+ * git's automatic gc in the foreground, inside the call's time limit, not left running.
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { OperationError, UsageError } from '../../core/errors.ts';
@@ -27,7 +28,7 @@ export class Git {
   }
 
   private command(args: readonly string[]): string[] {
-    const settings = ['safe.directory=' + this.dir, 'core.hooksPath=/dev/null', 'core.quotePath=false', 'commit.gpgSign=false', 'tag.gpgSign=false', 'core.autocrlf=false', 'gc.auto=0'];
+    const settings = ['safe.directory=' + this.dir, 'core.hooksPath=/dev/null', 'core.quotePath=false', 'commit.gpgSign=false', 'tag.gpgSign=false', 'core.autocrlf=false', 'gc.autoDetach=false'];
     return ['-c', 'umask 077 && exec git "$@"', 'git', '-C', this.dir, ...settings.flatMap((s) => ['-c', s]), ...args];
   }
 
@@ -79,6 +80,8 @@ export class Git {
 }
 
 export function gitFailed(dir: string, args: readonly string[], result: Finished): OperationError {
+  // sh's "not found": the program itself is missing.
+  if (result.code === 127) return new OperationError('git is not installed on this machine', { hint: 'history runs the git program: apt-get install git (or the distribution\'s package)' });
   const said = result.stderr.trim().split('\n').filter(Boolean).slice(-3).join('; ');
   return new OperationError(`git ${args[0]} in ${dir} failed (${describeExit(result)})${said === '' ? '' : `: ${said}`}`);
 }

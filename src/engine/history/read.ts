@@ -20,7 +20,7 @@ export interface TaggedExport {
 
 /** History tags, oldest first. */
 export async function historyTags(git: Git): Promise<TaggedExport[]> {
-  const out = await git.run(['for-each-ref', '--sort=creatordate', '--sort=refname', '--format=%(refname:strip=2)%00%(objectname)%00%(contents)%00%00', 'refs/tags']);
+  const out = await git.run(['for-each-ref', '--format=%(refname:strip=2)%00%(objectname)%00%(contents)%00%00', 'refs/tags']);
   const tags: TaggedExport[] = [];
   for (const record of out.split('\0\0\n')) {
     const [tag, commit, message] = record.split('\0');
