@@ -7,6 +7,7 @@ import type { PathMatcher } from '../../core/glob.ts';
 import type { NodeFileMode } from '../../core/history/node-files.ts';
 import type { Id } from '../../repository/hash.ts';
 import type { Repository } from '../../repository/repository.ts';
+import { sourceTree } from '../../repository/root-tree.ts';
 import { textOf } from '../../repository/tree.ts';
 
 export interface SnapshotFile {
@@ -16,11 +17,9 @@ export interface SnapshotFile {
   readonly bytes?: Buffer;
 }
 
-const FILES_DIR = 'files';
-
 export async function* snapshotFiles(repository: Repository, root: Id, selected: PathMatcher, maxBytes: number): AsyncGenerator<SnapshotFile> {
-  const top = (await repository.loadTree(root)).nodes.find((n) => n.name === FILES_DIR && n.type === 'dir');
-  if (top?.subtree === undefined) return;
+  const top = await sourceTree(repository, root, 'files');
+  if (top === undefined) return;
   const walk = async function* (tree: Id, at: string): AsyncGenerator<SnapshotFile> {
     for (const node of (await repository.loadTree(tree)).nodes) {
       const path = `${at}/${node.name}`;
@@ -40,5 +39,5 @@ export async function* snapshotFiles(repository: Repository, root: Id, selected:
       yield { mode, size, bytes: Buffer.concat(parts) };
     }
   };
-  yield* walk(top.subtree, '');
+  yield* walk(top, '');
 }
