@@ -53,9 +53,9 @@ plans:
     hooks:
       pre: [{ command: [sh, -c, 'exit 7'], onError: fail }]
       post: [{ command: [sh, -c, 'echo "post $STRATA_RESULT" >> ${hookLog}'] }]
-  volumes:
+  images:
     repository: main
-    sources: [{ type: registry, url: https://registry.example.com }]
+    sources: [{ type: registry, url: https://registry.example.com, username: backup, passwordFile: ${join(s.dir, 'no-such-password')} }]
 `);
     await s.ok(['init', '--repo', main]);
     await s.ok(['init', '--repo', offsite]);
@@ -122,9 +122,9 @@ plans:
     expect(both.stderr).toContain('either --plan or --keep-*');
   }, 60_000);
 
-  it('refuses a source this version cannot run, naming the field', async () => {
-    const { code, stderr } = await run('volumes');
-    expect(code).toBe(2);
-    expect(stderr).toContain('plans.volumes.sources[0]: type registry cannot run');
+  it('fails a run whose source names a missing secret file, naming the field, before anything runs', async () => {
+    const { code, stderr } = await run('images');
+    expect(code).toBe(1);
+    expect(stderr).toContain(`plans.images.sources[0].passwordFile: ${join(s.dir, 'no-such-password')}: no such file`);
   }, 60_000);
 });

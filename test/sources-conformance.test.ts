@@ -31,8 +31,8 @@ describe('source conformance on the test bed', () => {
   it('covers every registered source', () => {
     // swarm runs the suite on its own test bed of Docker Engines (test/swarm.test.ts), command
     // beside its own tests (test/command-source.test.ts), mke and msr beside the fakes of
-    // MKE and MSR (test/mirantis.test.ts).
-    expect(SOURCES.map((s) => s.type).sort()).toEqual(['command', 'etcd', 'files', 'mke', 'msr', 'objects', 'swarm', 'volumes']);
+    // MKE and MSR (test/mirantis.test.ts), registry on its registries (test/registry.test.ts).
+    expect(SOURCES.map((s) => s.type).sort()).toEqual(['command', 'etcd', 'files', 'mke', 'msr', 'objects', 'registry', 'swarm', 'volumes']);
   });
 
   it('restores several sources of one snapshot at once, all planned before anything changes', async () => {

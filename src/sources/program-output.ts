@@ -65,6 +65,13 @@ export async function* storedBytes(repository: Repository, content: readonly Id[
   for (const id of content) yield await repository.loadBlob(id);
 }
 
+/** A small stored item whole (a manifest, an image config). */
+export async function storedWhole(repository: Repository, content: readonly Id[]): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of storedBytes(repository, content)) parts.push(part);
+  return Buffer.concat(parts);
+}
+
 /** The file node of an item stored from a stream (mode 0600: vendor archives hold keys). */
 export function itemNode(name: string, started: number, stored: { readonly size: number; readonly content: readonly Id[] }): TreeNode {
   return { name, type: 'file', mode: 0o600, uid: 0, gid: 0, mtimeNs: (BigInt(started) * 1_000_000n).toString(), size: stored.size, content: [...stored.content] };

@@ -15,22 +15,22 @@ import { msrSource } from './msr/source.ts';
 import { fileTrees } from './files/file-trees.ts';
 import { filesSource } from './files/source.ts';
 import { objectsSource } from './objects/source.ts';
-import { plannedEntries, PLANNED_TYPES } from './planned.ts';
+import { registrySource } from './registry/source.ts';
 import type { FileTrees, Source, SourceDescription } from './source.ts';
 import { swarmSource } from './swarm/source.ts';
 import { volumesSource } from './volumes/source.ts';
 
-export const SOURCES: readonly Source[] = [etcdSource, objectsSource, volumesSource, filesSource, swarmSource, mkeSource, msrSource, commandSource].sort((a, b) => a.order - b.order);
+export const SOURCES: readonly Source[] = [etcdSource, objectsSource, volumesSource, filesSource, swarmSource, mkeSource, msrSource, registrySource, commandSource].sort((a, b) => a.order - b.order);
 
 const byType = new Map(SOURCES.map((s) => [s.type as string, s]));
 
 /** The sources' services lent to other sources (a source never imports another). */
 export const services: { readonly fileTrees: FileTrees } = { fileTrees };
 
-const entries = [...SOURCES.map((s) => s.entry), ...plannedEntries] as unknown as [z.ZodObject<{ type: z.ZodString }>, ...z.ZodObject<{ type: z.ZodString }>[]];
+const entries = SOURCES.map((s) => s.entry) as unknown as [z.ZodObject<{ type: z.ZodString }>, ...z.ZodObject<{ type: z.ZodString }>[]];
 
-/** A plan's `sources:` entry: one variant per source, registered or planned. */
-const typeNames = [...SOURCES.map((s) => s.type).sort(), ...PLANNED_TYPES];
+/** A plan's `sources:` entry: one variant per source. */
+const typeNames = SOURCES.map((s) => s.type).sort();
 export const sourceEntrySchema = z.discriminatedUnion('type', entries, {
   error: `expected a source with type ${typeNames.slice(0, -1).join(', ')} or ${typeNames.at(-1)}`,
 });

@@ -133,6 +133,14 @@ export interface SourceDescription {
   readonly labels: readonly string[];
 }
 
+/** How two stored records of one source differ (`strata diff ID --against ID2`). */
+export interface SourceDiff {
+  /** One line each, for people (`+ team/web:1.1 sha256:…`). */
+  readonly lines: readonly string[];
+  readonly json: unknown;
+  readonly differs: boolean;
+}
+
 export interface RestoreContext {
   readonly repository: Repository;
   /** The snapshot restored from; the engine holds a shared lock and has loaded the index. */
@@ -183,6 +191,8 @@ export interface Source<Entry extends SourceEntry = any, Base = any, RestoreOpti
   merge?(first: Entry, second: Entry): Entry;
   prepare(entry: Entry, settings: SourceSettings): Promise<SourceRun<Base>>;
   describe(source: SnapshotSource): SourceDescription;
+  /** What changed between two snapshots' records of this source (objects compare their stored trees instead). */
+  diff?(before: SnapshotSource, after: SnapshotSource): SourceDiff;
   /** Plans a restore of what the snapshot holds of this source (options come from the CLI's restore flags). */
   restore?(context: RestoreContext, options: RestoreOptions): Promise<PlannedRestore>;
   /**

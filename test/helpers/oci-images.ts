@@ -116,3 +116,22 @@ export async function pullAll(target: PushTarget, reference: string): Promise<vo
     rmSync(certs, { recursive: true, force: true });
   }
 }
+
+/** A repository's tags and the digest of each, read with skopeo; 'absent' when the registry has no such repository. */
+export async function tagDigests(target: PushTarget, repository: string): Promise<Record<string, string> | 'absent'> {
+  const certs = certDir(target.caFile);
+  try {
+    let tags: string[];
+    try {
+      tags = (JSON.parse((await run(skopeo(), ['list-tags', '--cert-dir', certs, '--creds', `${target.username}:${target.password}`, `docker://${target.host}/${repository}`], { encoding: 'utf8', timeout: 120_000 })).stdout) as { Tags: string[] }).Tags;
+    } catch (error) {
+      if (/NAME_UNKNOWN|name unknown|repository name not known|404 \(Not Found\)/i.test(String((error as { stderr?: string }).stderr ?? error))) return 'absent';
+      throw error;
+    }
+    const digests: Record<string, string> = {};
+    for (const tag of tags.sort()) digests[tag] = sha(Buffer.from(await rawManifest(target, `${repository}:${tag}`)));
+    return digests;
+  } finally {
+    rmSync(certs, { recursive: true, force: true });
+  }
+}

@@ -17,8 +17,9 @@ import { addCephOptions, volumesEntryOf, type VolumeBackupFlags } from '../volum
 import { addSwarmBackupOptions, swarmEntryOf, type SwarmBackupFlags } from '../swarm-options.ts';
 import { addCommandBackupOptions, commandEntriesOf, type CommandBackupFlags } from '../command-options.ts';
 import { addSourceFileOptions, sourceFileEntries } from '../source-file-options.ts';
+import { addRegistryBackupOptions, registryEntryOf, type RegistryBackupFlags } from '../registry-options.ts';
 
-interface BackupFlags extends EtcdFlags, ObjectFilterFlags, VolumeBackupFlags, SwarmBackupFlags, CommandBackupFlags {
+interface BackupFlags extends EtcdFlags, ObjectFilterFlags, VolumeBackupFlags, SwarmBackupFlags, CommandBackupFlags, RegistryBackupFlags {
   readonly objects: boolean;
   readonly allVersions?: boolean;
   readonly files: string[];
@@ -45,7 +46,7 @@ function recordedTime(value: string): Date {
 }
 
 export function backupCommand(): Command {
-  const command = addSourceFileOptions(addCommandBackupOptions(addSwarmBackupOptions(addCephOptions(addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects, volumes, a Docker Swarm and local paths into the repository')))
+  const command = addRegistryBackupOptions(addSourceFileOptions(addCommandBackupOptions(addSwarmBackupOptions(addCephOptions(addEtcdOptions(new Command('backup').description('back up an etcd snapshot, the control-plane files, API objects, volumes, a Docker Swarm and local paths into the repository')))
     .option('--files <path...>', 'files and directories to back up (absolute paths are kept)', [])
     .option('--control-plane', 'add what a control-plane node needs: /etc/kubernetes PKI, kubeconfigs and manifests, kubelet config, the EncryptionConfiguration, /etc/etcd.env', false)
     .option('--host-root <dir>', "where the node's root file system is (e.g. /host in a pod): control-plane files and node directories of volumes are read below it", '/')
@@ -66,7 +67,7 @@ export function backupCommand(): Command {
     .option('--tag <tag>', 'tag the snapshot (repeatable)', repeated, [])
     .option('--host <name>', 'host name to record (default: this host)')
     .option('--parent <id>', 'compare files against this snapshot instead of the latest with the same host and paths')
-    .option('--time <time>', 'record this time instead of now: "YYYY-MM-DD HH:MM:SS" in local time (imports of existing backup sets)'))));
+    .option('--time <time>', 'record this time instead of now: "YYYY-MM-DD HH:MM:SS" in local time (imports of existing backup sets)')))));
   return addObjectFilterOptions(command, 'back up cluster-scoped types too (the default)')
     .addHelpText(
       'after',
@@ -137,11 +138,13 @@ Examples:
   strata backup --repo /var/backups/strata --command "etc=tar -C /etc -cf - ." --command "pg=pg_dumpall" --command-env-file /etc/strata/pg.env
   strata backup --repo /var/backups/strata --swarm --swarm-mode hot --tag swarm
   strata backup --repo /var/backups/strata --source-file /etc/strata/mke.yaml
+  strata backup --repo /var/backups/strata --registry https://registry.example.com --registry-repositories 'team/*' \
+      --registry-username backup --registry-password-file /etc/strata/registry-password
 ${EXIT_STATUS_HELP}`,
     )
     .action(async (options: BackupFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      const entries = [etcdEntryOf(options), objectsEntryOf(options), volumesEntryOf(options), filesEntryOf(options), swarmEntryOf(options), ...commandEntriesOf(options), ...sourceFileEntries(options.sourceFile)].filter((e) => e !== undefined);
+      const entries = [etcdEntryOf(options), objectsEntryOf(options), volumesEntryOf(options), filesEntryOf(options), swarmEntryOf(options), registryEntryOf(options), ...commandEntriesOf(options), ...sourceFileEntries(options.sourceFile)].filter((e) => e !== undefined);
       const etcd = options.etcd ? requireEtcd(global, options) : undefined;
       const time = options.time === undefined ? undefined : recordedTime(options.time);
       const prepared = await prepareSources(entries, {

@@ -21,9 +21,10 @@ import { checkVolumesRestoreFlags, volumesSelection, type VolumesRestoreFlags } 
 import { addCephOptions } from '../volume-options.ts';
 import { addDockerOptions, swarmSelection, type DockerFlags } from '../swarm-options.ts';
 import { commandSelection } from '../command-options.ts';
+import { addRegistryRestoreOptions, registrySelection, type RegistryRestoreFlags } from '../registry-options.ts';
 import { addMirantisRestoreOptions, mirantisSelections, wantsMirantis, type MirantisRestoreFlags } from '../mirantis-options.ts';
 
-interface RestoreFlags extends ObjectsRestoreFlags, VolumesRestoreFlags, EtcdMemberFlags, DockerFlags, MirantisRestoreFlags {
+interface RestoreFlags extends ObjectsRestoreFlags, VolumesRestoreFlags, EtcdMemberFlags, DockerFlags, MirantisRestoreFlags, RegistryRestoreFlags {
   readonly swarm: boolean;
   readonly secretValues?: string;
   readonly command?: string;
@@ -65,7 +66,7 @@ export function restoreCommand(): Command {
     .option('--include-status', 'write the saved status too (default: controllers rebuild it)', false)
     .option('--restore-node-metadata', 'put saved labels, annotations and taints back on existing nodes of the same name', false)
     .option('--parallel <n>', 'objects applied at once within a step', '16');
-  return addMirantisRestoreOptions(addEtcdMemberOptions(addDockerOptions(addCephOptions(addObjectFilterOptions(command, 'restore every cluster-scoped object (default: all of them when every namespace is restored, else only what the restored namespaces need)'))), false))
+  return addRegistryRestoreOptions(addMirantisRestoreOptions(addEtcdMemberOptions(addDockerOptions(addCephOptions(addObjectFilterOptions(command, 'restore every cluster-scoped object (default: all of them when every namespace is restored, else only what the restored namespaces need)'))), false)))
     .addHelpText('after', `
 Every block is verified against its SHA-256 as it is restored. Owner and group are
 restored when running as root; mode and modification time always; hard links and sparse
@@ -117,6 +118,13 @@ list; --mke-output FILE writes it as stored instead. --msr-output FILE writes th
 archive for mirantis/dtr restore. Order on a Mirantis platform: --swarm, then MKE, then
 MSR. See docs/runbooks/mirantis-restore.md.
 
+With --registry, the snapshot's images are pushed into the backed-up registry or --to URL
+(the --registry-* account is the target's), repositories selected by
+--registry-repositories and renamed by --repository-mapping. Blobs the target has are
+skipped, blobs pushed to one repository are mounted into the next, every blob's digest is
+checked as it is sent; manifests go children first, then the tags. A repository that fails
+is named and the others go on (exit 3). See docs/runbooks/registry-restore.md.
+
 Examples:
   strata restore latest --repo /var/backups/strata --target /tmp/restore
   strata restore latest --repo /var/backups/strata --command etc --command-output /root/etc.tar
@@ -136,17 +144,21 @@ Examples:
   strata restore latest --repo /var/backups/strata --swarm --secret-values /root/swarm-secrets --dry-run
   strata restore latest --repo /var/backups/strata --mke --mke-passphrase-file /etc/strata/mke-passphrase
   strata restore latest --repo /var/backups/strata --msr-output /root/msr-backup.tar
+  strata restore latest --repo /var/backups/strata --registry --dry-run
+  strata restore latest --repo /var/backups/strata --registry --to https://registry-dr.example.com \
+      --registry-username admin --registry-password-file /root/dr-password --repository-mapping team/web:dr/web
 ${EXIT_STATUS_HELP}`)
     .action(async (ref: string, options: RestoreFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const files = options.files || options.target !== undefined;
       if (options.commandOutput !== undefined && options.command === undefined) throw new UsageError('--command-output writes one command item: give --command NAME');
-      if (!files && !options.objects && !options.volumes && !options.etcd && !options.swarm && options.command === undefined && !wantsMirantis(options)) throw new UsageError('restore what, where? give --target DIR for files, --objects for API objects, --volumes for volume images, --etcd for an etcd member, --swarm for a Docker Swarm, --command NAME for a command item, --mke or --msr-output FILE for Mirantis', { hint: 'several may be given at once; --dry-run prints the plan' });
+      const registry = registrySelection(options);
+      if (!files && !options.objects && !options.volumes && !options.etcd && !options.swarm && options.command === undefined && !wantsMirantis(options) && registry === undefined) throw new UsageError('restore what, where? give --target DIR for files, --objects for API objects, --volumes for volume images, --etcd for an etcd member, --swarm for a Docker Swarm, --command NAME for a command item, --mke or --msr-output FILE for Mirantis, --registry for images', { hint: 'several may be given at once; --dry-run prints the plan' });
       if (options.files && options.target === undefined) throw new UsageError('--files restores into a directory: give --target DIR');
       if (options.volumes) checkVolumesRestoreFlags(options);
       else if (options.inPlace || options.createPvc) throw new UsageError('--in-place and --create-pvc apply to volumes: give them with --volumes');
       const dryRun = dryRunMode(options.dryRun);
-      if (dryRun === 'server' && (!options.objects || files || options.volumes || options.etcd || options.swarm)) throw new UsageError('--dry-run=server sends API objects to the server: give it with --objects alone', { hint: 'plain --dry-run prints the plan of every source' });
+      if (dryRun === 'server' && (!options.objects || files || options.volumes || options.etcd || options.swarm || registry !== undefined)) throw new UsageError('--dry-run=server sends API objects to the server: give it with --objects alone', { hint: 'plain --dry-run prints the plan of every source' });
       const etcd = options.etcd ? etcdSelection(options) : undefined;
       const selections: (RestoreSelection & { close?(): void })[] = [];
       try {
@@ -159,6 +171,7 @@ ${EXIT_STATUS_HELP}`)
           if (options.swarm) selections.push(swarmSelection(options));
           if (options.command !== undefined) selections.push(commandSelection(options));
           selections.push(...mirantisSelections(options));
+          if (registry !== undefined) selections.push(registry);
           await runRestore(repository, snapshot, selections, global, dryRun === 'client');
         });
       } finally {

@@ -40,8 +40,14 @@ export class RegistryAuth {
     return this.basic ? this.basicValue() : undefined;
   }
 
-  /** After a 401: gets what the challenge asks for. Throws when it cannot be had. */
-  async answer(header: string | undefined, scope: string): Promise<void> {
+  /**
+   * After a 401 to a request that carried `sent`: gets what the challenge asks for. Throws
+   * when it cannot be had. Requests run in parallel: when another one got credentials since
+   * this one was sent, those are tried first.
+   */
+  async answer(header: string | undefined, scope: string, sent: string | undefined): Promise<void> {
+    const now = this.header(scope);
+    if (now !== undefined && now !== sent) return;
     const challenge = header === undefined ? undefined : parseChallenge(header);
     const who = this.endpoint.username === undefined ? 'anonymously' : `as ${this.endpoint.username}`;
     if (challenge?.scheme === 'basic') {

@@ -75,7 +75,7 @@ export class RegistryClient {
         return response;
       }
       response.body.resume();
-      await this.auth.answer(response.headers['www-authenticate'], scope);
+      await this.auth.answer(response.headers['www-authenticate'], scope, authorization);
     }
   }
 

@@ -21,6 +21,8 @@ export interface RegistryEndpoint {
   readonly password?: string;
   /** The configuration field or flag the endpoint came from, for messages. */
   readonly field: string;
+  /** No byte for this long: the request fails (a registry that went away mid-run); 60 s by default. */
+  readonly idleMs?: number;
 }
 
 export interface Response {
@@ -36,14 +38,13 @@ export interface Request {
   readonly body?: Buffer | Readable;
 }
 
-/** No byte for this long: the request fails (a registry that went away mid-run). */
-const IDLE_MS = 60_000;
 const MAX_REDIRECTS = 5;
 
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 export class RegistryTransport {
   readonly base: URL;
+  private readonly idleMs: number;
   private readonly agent: http.Agent;
   private readonly secureAgent: https.Agent;
 
@@ -69,6 +70,7 @@ export class RegistryTransport {
       }
     }
     this.base = base;
+    this.idleMs = endpoint.idleMs ?? 60_000;
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     this.secureAgent = new https.Agent({ keepAlive: true, maxSockets: 16, ...(ca !== undefined && { ca }), ...(endpoint.insecure === true && { rejectUnauthorized: false }) });
   }
@@ -110,10 +112,10 @@ export class RegistryTransport {
         agent: secure ? this.secureAgent : this.agent,
         headers: { ...headers, ...(Buffer.isBuffer(body) && { 'Content-Length': String(body.length) }) },
       }, (res) => {
-        res.setTimeout(IDLE_MS, () => res.destroy(new OperationError(`${url.origin}: no data for ${IDLE_MS / 1000}s`)));
+        res.setTimeout(this.idleMs, () => res.destroy(new OperationError(`${url.origin}: no data for ${this.idleMs / 1000}s`)));
         resolve({ status: res.statusCode ?? 0, headers: res.headers, url: url.toString(), body: res });
       });
-      req.setTimeout(IDLE_MS, () => req.destroy(new OperationError(`${url.origin}: no answer for ${IDLE_MS / 1000}s`)));
+      req.setTimeout(this.idleMs, () => req.destroy(new OperationError(`${url.origin}: no answer for ${this.idleMs / 1000}s`)));
       req.on('error', (error) => reject(error instanceof OperationError ? error : new OperationError(`${request.method ?? 'GET'} ${url.origin}${url.pathname}: ${(error as NodeJS.ErrnoException).code ?? error.message}`, { cause: error })));
       if (body === undefined) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);
