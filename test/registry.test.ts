@@ -237,6 +237,42 @@ describe('registry source on real registries', () => {
     expect(exit.code).toBe(1);
   }, 600_000);
 
+  it('backs up the CNCF distribution v3 and restores into 2.8 under new names; an index missing platforms tags the one kept', async () => {
+    const v3 = await startRegistry(join(dir, 'v3'), { auth: 'token', version: 'v3' });
+    try {
+      const v3Password = passwordFile(s.dir, v3.password);
+      const digests = {
+        web: await pushImage(v3, 'apps/web', '3.0', webImage('3.0', '2026-11-09T10:00:00Z')),
+        api: await pushImage(v3, 'apps/api', '3.0', apiImage('3.0', '2026-11-09T11:00:00Z')),
+      };
+      const from = join(s.dir, 'v3-repo');
+      await s.ok(['init', '--repo', from]);
+      const run = await backup(['--registry', v3.url, ...account(v3, v3Password)], from);
+      expect(run.code, run.stderr).toBe(0);
+      expect(recordOf(run.snapshot!).repositories.map((r) => r.name)).toEqual(['apps/api', 'apps/web']);
+      await s.ok(['restore', 'latest', '--repo', from, '--registry', '--to', source.url, ...account(source, sourcePassword), '--repository-mapping', 'apps/web:from-v3/web,apps/api:from-v3/api']);
+      expect(await tagDigests(source, 'from-v3/web')).toEqual({ '3.0': digests.web });
+      expect(await tagDigests(source, 'from-v3/api')).toEqual({ '3.0': digests.api });
+      expect(await rawManifest(source, 'from-v3/web:3.0')).toBe(await rawManifest(v3, 'apps/web:3.0'));
+      await pullAll(source, 'from-v3/web:3.0');
+      await pullAll(source, 'from-v3/api:3.0');
+
+      // One platform of two kept: 2.8 refuses an index whose manifests are not all there; the tag then points at the one kept, said.
+      const entry = join(s.dir, 'one-platform.yaml');
+      writeFileSync(entry, stringify([{ type: 'registry', url: v3.url, caFile: v3.caFile, username: v3.username, passwordFile: v3Password, repositories: ['apps/web'], platforms: ['linux/arm64'] }]));
+      const partial = join(s.dir, 'partial-repo');
+      await s.ok(['init', '--repo', partial]);
+      expect((await backup(['--source-file', entry], partial)).code).toBe(0);
+      const restored = await s.ok(['restore', 'latest', '--repo', partial, '--registry', '--to', source.url, ...account(source, sourcePassword), '--repository-mapping', 'apps/web:partial/web']);
+      const arm64 = (JSON.parse(await rawManifest(v3, 'apps/web:3.0')) as { manifests: { digest: string; platform: { architecture: string } }[] }).manifests.find((m) => m.platform.architecture === 'arm64')!.digest;
+      expect(restored.stderr).toContain(`warning: partial/web:3.0: the registry refuses an index whose manifests are not all there (the backup kept only linux/arm64): the tag points at that platform's manifest ${arm64}`);
+      expect(await tagDigests(source, 'partial/web')).toEqual({ '3.0': arm64 });
+      await pullAll(source, 'partial/web:3.0');
+    } finally {
+      await v3.stop();
+    }
+  }, 600_000);
+
   it('forget and prune drop the blobs no kept snapshot holds', async () => {
     const pruned = join(s.dir, 'pruned-repo');
     await s.ok(['init', '--repo', pruned]);

@@ -24,7 +24,7 @@ export function cacheDir(): string {
   return process.env['STRATA_CACHE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'strata');
 }
 
-type Component = 'kubernetes' | 'etcd' | 'kwok' | 'minio' | 'restic' | 'helm' | 'csi-snapshotter' | 'csi-provisioner';
+type Component = 'kubernetes' | 'etcd' | 'kwok' | 'minio' | 'restic' | 'helm' | 'csi-snapshotter' | 'csi-provisioner' | 'distribution' | 'regclient';
 
 const VERSION_KEY: Record<Component, string> = {
   kubernetes: 'KUBERNETES_VERSION',
@@ -35,14 +35,19 @@ const VERSION_KEY: Record<Component, string> = {
   helm: 'HELM_VERSION',
   'csi-snapshotter': 'EXTERNAL_SNAPSHOTTER_VERSION',
   'csi-provisioner': 'EXTERNAL_PROVISIONER_VERSION',
+  distribution: 'DISTRIBUTION_VERSION',
+  regclient: 'REGCLIENT_VERSION',
 };
+
+/** The build-binaries.sh component that builds each. */
+const BUILT_BY: Partial<Record<Component, string>> = { 'csi-snapshotter': 'csi', 'csi-provisioner': 'csi', distribution: 'registry', regclient: 'registry' };
 
 /** The path of `program` from `component`, building the component first if it is not cached. */
 export function binary(component: Component, program: string): string {
   const version = versions()[VERSION_KEY[component]];
   const path = join(cacheDir(), 'bin', `${component}-${version}-r${versions()['BUILD_REVISION']}`, program);
   if (!existsSync(path)) {
-    execFileSync('bash', [join(here, 'build-binaries.sh'), component.startsWith('csi-') ? 'csi' : component], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('bash', [join(here, 'build-binaries.sh'), BUILT_BY[component] ?? component], { stdio: ['ignore', 'inherit', 'inherit'] });
   }
   return path;
 }

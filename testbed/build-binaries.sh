@@ -5,7 +5,7 @@
 # A component whose folder exists is not rebuilt; each is built in a temporary folder and
 # renamed into place only when complete, so an interrupted build leaves nothing half-made.
 #
-# Usage: testbed/build-binaries.sh [kubernetes] [etcd] [kwok] [minio] [restic] [helm] [csi]   (default: all)
+# Usage: testbed/build-binaries.sh [kubernetes] [etcd] [kwok] [minio] [restic] [helm] [csi] [registry]   (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -140,11 +140,21 @@ build_restic() {
 go 1.26" "" "github.com/restic/restic/cmd/restic@$RESTIC_VERSION"
 }
 
+# The CNCF distribution registry v3 beside Debian's 2.8.2, and regctl for the registry benchmark.
+build_registry() {
+  build distribution "$DISTRIBUTION_VERSION" "module strata.testbed/distribution
+
+go 1.26" "" "github.com/distribution/distribution/v3/cmd/registry@$DISTRIBUTION_VERSION"
+  build regclient "$REGCLIENT_VERSION" "module strata.testbed/regclient
+
+go 1.26" "" "github.com/regclient/regclient/cmd/regctl@$REGCLIENT_VERSION"
+}
+
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(etcd kubernetes kwok minio restic helm csi)
+[ ${#components[@]} -gt 0 ] || components=(etcd kubernetes kwok minio restic helm csi registry)
 for c in "${components[@]}"; do
   case $c in
-    kubernetes|etcd|kwok|minio|restic|helm|csi) "build_$c" ;;
-    *) log "unknown component '$c' (expected kubernetes, etcd, kwok, minio, restic, helm or csi)"; exit 2 ;;
+    kubernetes|etcd|kwok|minio|restic|helm|csi|registry) "build_$c" ;;
+    *) log "unknown component '$c' (expected kubernetes, etcd, kwok, minio, restic, helm, csi or registry)"; exit 2 ;;
   esac
 done

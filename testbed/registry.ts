@@ -1,6 +1,6 @@
 /**
  * Real OCI registries for the registry tests: Debian's docker-registry (the CNCF
- * distribution 2.8.2) on 127.0.0.1 with its own storage, TLS from the test bed's CA, and
+ * distribution 2.8.2) or the CNCF distribution v3 (built from its Go module) on 127.0.0.1 with its own storage, TLS from the test bed's CA, and
  * either htpasswd (Basic) or token authentication against a token server in this process
  * (an ES256 JWT with an x5c header, as the distribution spec's token flow has it).
  */
@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ensureProgram } from './apt.ts';
+import { binary as testbedBinary } from './binaries.ts';
 import { createPki } from './pki.ts';
 import { freePort, startProcess, stopProcess, waitFor, type ManagedProcess } from './processes.ts';
 
@@ -30,6 +31,8 @@ export interface TestRegistry {
 
 export interface RegistryOptions {
   readonly auth: 'htpasswd' | 'token';
+  /** Debian's docker-registry (distribution 2.8.2, the default) or the CNCF distribution v3 built from its Go module. */
+  readonly version?: '2.8' | 'v3';
   readonly username?: string;
   readonly password?: string;
 }
@@ -66,7 +69,7 @@ async function startTokenServer(dir: string, username: string, password: string)
 }
 
 export async function startRegistry(dir: string, options: RegistryOptions): Promise<TestRegistry> {
-  const binary = ensureProgram(['/usr/bin/docker-registry'], ['docker-registry']);
+  const binary = options.version === 'v3' ? testbedBinary('distribution', 'registry') : ensureProgram(['/usr/bin/docker-registry'], ['docker-registry']);
   const htpasswd = ensureProgram(['/usr/bin/htpasswd'], ['apache2-utils']);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const username = options.username ?? 'strata';
@@ -93,8 +96,9 @@ export async function startRegistry(dir: string, options: RegistryOptions): Prom
   ].join('\n'));
   const env = { OTEL_TRACES_EXPORTER: 'none' };
   const start = async () => {
-    const started = startProcess('docker-registry', binary, ['serve', config], join(dir, 'registry.log'), env);
-    await waitFor('docker-registry', async () => {
+    const name = options.version === 'v3' ? 'distribution-v3' : 'docker-registry';
+    const started = startProcess(name, binary, ['serve', config], join(dir, 'registry.log'), env);
+    await waitFor(name, async () => {
       try {
         execFileSync('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-brief'], { input: '', stdio: ['pipe', 'ignore', 'ignore'], timeout: 5_000 });
         return true;

@@ -4,7 +4,9 @@
  * target has are skipped (HEAD), a blob already pushed to another repository in this run is
  * mounted from there, the rest uploaded from the repository with their digest checked as
  * they stream; then manifests, children before their index, each hashed against its digest
- * before it is sent and against the digest the registry answers; then the tags.
+ * before it is sent and against the digest the registry answers; then the tags. An index
+ * backed up with only some platforms is refused by registries that check an index's
+ * manifests: its tag then points at the one platform kept, and a warning says so.
  * One repository's failure is named and the others go on (partially failed).
  */
 import { createHash } from 'node:crypto';
@@ -20,7 +22,7 @@ import type { TreeNode } from '../../repository/tree.ts';
 import { storedBytes, storedWhole } from '../program-output.ts';
 import { readSecretValue } from '../secret-file.ts';
 import type { PlannedRestore, RestoreContext } from '../source.ts';
-import { RegistryClient, verifying } from './client.ts';
+import { RegistryClient, RegistryError, verifying } from './client.ts';
 import { storedBlobs } from './layout.ts';
 import type { RegistryRecord, RepositoryRecord } from './record.ts';
 
@@ -42,6 +44,8 @@ interface StoredManifest {
   readonly digest: string;
   readonly mediaType: string;
   readonly bytes: Buffer;
+  /** An index's manifests that the snapshot holds (all, unless the entry kept only some platforms). */
+  readonly children: readonly string[];
 }
 
 /** One repository's restore: its blobs, its manifests children first, its tags. */
@@ -55,10 +59,10 @@ interface RepositoryPlan {
 
 const sha = (algorithm: string, bytes: Buffer) => `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 
-async function loadManifest(repository: Repository, digest: string, mediaType: string, node: TreeNode): Promise<StoredManifest> {
+async function loadManifest(repository: Repository, digest: string, node: TreeNode): Promise<Buffer> {
   const bytes = await storedWhole(repository, node.content ?? []);
   if (sha(digestParts(digest).algorithm, bytes) !== digest) throw new UsageError(`the stored manifest ${digest} does not hash to its digest`, { hint: 'run `strata check --read-data`' });
-  return { digest, mediaType, bytes };
+  return bytes;
 }
 
 /** A repository's manifests (children first) and blobs, from what the snapshot stored. */
@@ -69,16 +73,17 @@ async function closure(repository: Repository, stored: ReadonlyMap<string, TreeN
     if (manifests.has(digest)) return;
     const node = stored.get(digest);
     if (node === undefined) throw new UsageError(`${record.name}: manifest ${digest} is missing from the snapshot`, { hint: 'run `strata check --read-data`' });
-    const manifest = await loadManifest(repository, digest, mediaType, node);
-    const refs = manifestRefs(mediaType, JSON.parse(manifest.bytes.toString('utf8')));
+    const bytes = await loadManifest(repository, digest, node);
+    const refs = manifestRefs(mediaType, JSON.parse(bytes.toString('utf8')));
     // An index's platforms left out by the entry's `platforms` were not stored.
-    for (const child of refs.manifests) if (stored.has(child.digest) && depth < 4) await visit(child.digest, child.mediaType, depth + 1);
+    const children = refs.manifests.filter((child) => stored.has(child.digest) && depth < 4);
+    for (const child of children) await visit(child.digest, child.mediaType, depth + 1);
     for (const blob of refs.blobs) {
       const b = stored.get(blob.digest);
       if (b === undefined) throw new UsageError(`${record.name}: blob ${blob.digest} is missing from the snapshot`, { hint: 'run `strata check --read-data`' });
       blobs.set(blob.digest, b);
     }
-    manifests.set(digest, manifest);
+    manifests.set(digest, { digest, mediaType, bytes, children: children.map((c) => c.digest) });
   };
   for (const tag of record.tags) await visit(tag.digest, tag.mediaType, 0);
   return { manifests: [...manifests.values()], blobs };
@@ -136,6 +141,7 @@ export async function planRegistryRestore({ repository, snapshot, progress }: Re
       for (const p of plans) for (const b of p.blobs) if (b.present && !holder.has(b.digest)) holder.set(b.digest, p.to);
       const lines: string[] = [];
       const errors: string[] = [];
+      const warnings: string[] = [];
       try {
         for (const p of plans) {
           try {
@@ -149,17 +155,28 @@ export async function planRegistryRestore({ repository, snapshot, progress }: Re
               done.blobs++;
               done.bytes += b.node.size ?? 0;
             });
+            const partial = new Set(p.tags.filter((t) => t.partial === true).map((t) => t.digest));
+            const refused = new Set<string>();
             for (const m of p.manifests) {
-              await client.putManifest(p.to, m.digest, m);
-              done.manifests++;
+              try {
+                await client.putManifest(p.to, m.digest, m);
+                done.manifests++;
+              } catch (error) {
+                // An index whose left-out platforms the target does not have: registries that check an index refuse it.
+                if (!partial.has(m.digest) || !(error instanceof RegistryError) || error.status !== 400) throw error;
+                refused.add(m.digest);
+              }
             }
             const manifests = new Map(p.manifests.map((m) => [m.digest, m]));
             for (const t of p.tags) {
-              try {
-                await client.putManifest(p.to, t.tag, manifests.get(t.digest)!);
-              } catch (error) {
-                throw t.partial === true ? new UsageError(`${(error as Error).message} (the backup kept only ${t.platforms?.join(', ')} of ${t.tag}: a registry that checks an index's manifests refuses it; push one platform's manifest by digest instead)`) : error;
+              let manifest = manifests.get(t.digest)!;
+              if (refused.has(t.digest)) {
+                const kept = manifest.children;
+                if (kept.length !== 1) throw new UsageError(`${t.tag}: the registry refuses its index, which names platforms the backup left out (it kept ${t.platforms?.join(', ')})`, { hint: 'restore into a registry that accepts an index with missing manifests, or back up every platform' });
+                manifest = manifests.get(kept[0]!)!;
+                warnings.push(`${p.to}:${t.tag}: the registry refuses an index whose manifests are not all there (the backup kept only ${t.platforms?.join(', ')}): the tag points at that platform's manifest ${manifest.digest} instead of the index ${t.digest}`);
               }
+              await client.putManifest(p.to, t.tag, manifest);
               done.tags++;
             }
             lines.push(`restored ${p.from}${p.to === p.from ? '' : ` as ${p.to}`}: ${p.tags.length} tags, ${p.manifests.length} manifests, ${p.blobs.length} blobs`);
@@ -172,7 +189,7 @@ export async function planRegistryRestore({ repository, snapshot, progress }: Re
       }
       lines.push(`into ${url}: ${done.blobs} blobs uploaded (${formatBytes(done.bytes)}), ${done.mounted} mounted, ${done.skipped} already there, ${done.manifests} manifests, ${done.tags} tags`);
       return {
-        lines, errors, warnings: [],
+        lines, errors, warnings,
         json: { snapshot: snapshot.id, to: url, ...done, failed: errors },
         ...(errors.length > 0 && { failure: { message: `${errors.length} of ${plans.length} repositories were not restored`, hint: 'see the errors above; a restore may be run again, what is there is skipped' } }),
       };
