@@ -1,18 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { newestTags, platformMatcher, platformName, repositoryMapping, repositoryMatcher, tagChanges, tagMatcher } from './selection.ts';
+import { newestTags, platformMatcher, platformName, repositoryMapping, globMatcher, tagChanges, tagMatcher } from './selection.ts';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 
 describe('which images a registry backup takes', () => {
   it('matches repository globs against the whole name: * within a component, ** across', () => {
-    const team = repositoryMatcher(['team/*']);
+    const team = globMatcher(['team/*']);
     expect(['team/web', 'team/api', 'team/web/cache', 'teams/web', 'other/team/web'].filter(team)).toEqual(['team/web', 'team/api']);
-    const deep = repositoryMatcher(['**/web', 'base']);
+    const deep = globMatcher(['**/web', 'base']);
     expect(['web', 'team/web', 'a/b/web', 'web2', 'base', 'base/x'].filter(deep)).toEqual(['web', 'team/web', 'a/b/web', 'base']);
-    const all = repositoryMatcher([], ['tmp/**']);
+    const all = globMatcher([], ['tmp/**']);
     expect(['a', 'tmp/x', 'tmp/x/y', 'tmpx'].filter(all)).toEqual(['a', 'tmpx']);
-    expect(repositoryMatcher(['a.b'])('axb')).toBe(false);
+    expect(globMatcher(['a.b'])('axb')).toBe(false);
   });
 
   it('takes tags whose whole name matches, minus the exclusion', () => {

@@ -28,8 +28,8 @@ function globExpression(pattern: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-/** Repositories the globs take and the exclusions leave; no globs take every repository. */
-export function repositoryMatcher(include: readonly string[], exclude: readonly string[] = []): (name: string) => boolean {
+/** Names (repositories, namespaces) the globs take and the exclusions leave; no globs take every name. */
+export function globMatcher(include: readonly string[], exclude: readonly string[] = []): (name: string) => boolean {
   const taken = include.map(globExpression);
   const left = exclude.map(globExpression);
   return (name) => (taken.length === 0 || taken.some((e) => e.test(name))) && !left.some((e) => e.test(name));

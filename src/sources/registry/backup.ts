@@ -9,8 +9,9 @@
 import { OperationError } from '../../core/errors.ts';
 import { formatBytes, formatSeconds } from '../../core/format.ts';
 import { manifestRefs, type Descriptor } from '../../core/registry/media-types.ts';
-import { newestTags, platformMatcher, platformName, repositoryMatcher, tagMatcher } from '../../core/registry/selection.ts';
+import { globMatcher, newestTags, platformMatcher, platformName, tagMatcher } from '../../core/registry/selection.ts';
 import { forEachBounded } from '../../core/bounded.ts';
+import type { KubeHttp } from '../../kube/http.ts';
 import type { Id } from '../../repository/hash.ts';
 import { StreamWriter } from '../../repository/stream-writer.ts';
 import type { TreeNode } from '../../repository/tree.ts';
@@ -19,6 +20,7 @@ import { storedWhole } from '../program-output.ts';
 import type { BackupContext, SourceBackup } from '../source.ts';
 import { RegistryError, type Manifest, type RegistryClient } from './client.ts';
 import type { RegistryEntry } from './entry.ts';
+import { imageStreamImages, type StreamImage } from './imagestreams.ts';
 import { blobNode, layoutIndex, saveLayout } from './layout.ts';
 import type { RegistryRecord, RepositoryRecord, TagRecord } from './record.ts';
 import { readAll } from './transport.ts';
@@ -28,6 +30,9 @@ export interface RegistryBase {
   readonly stored: ReadonlyMap<string, TreeNode>;
   readonly parent?: Id;
 }
+
+/** A tag whose image is fixed by digest (an ImageStream's tag). */
+type Pinned = Omit<StreamImage, 'repository'>;
 
 /** Indexes inside indexes are followed this deep at most. */
 const MAX_DEPTH = 4;
@@ -58,8 +63,11 @@ export class RegistryBackup {
   private readonly progress = { repositories: 0, of: 0, tags: 0, blobs: 0 };
   private readonly keepPlatform: ReturnType<typeof platformMatcher>;
 
-  constructor(client: RegistryClient, entry: RegistryEntry, context: BackupContext<RegistryBase | undefined>) {
+  private readonly kube: () => Promise<KubeHttp>;
+
+  constructor(client: RegistryClient, entry: RegistryEntry, context: BackupContext<RegistryBase | undefined>, kube: () => Promise<KubeHttp>) {
     this.client = client;
+    this.kube = kube;
     this.entry = entry;
     this.context = context;
     this.slots = new Semaphore(entry.concurrency);
@@ -72,10 +80,10 @@ export class RegistryBackup {
     const repositories: RepositoryRecord[] = [];
     try {
       await this.client.ping();
-      const names = await this.repositories();
-      this.progress.of = names.length;
-      await forEachBounded(names, this.entry.concurrency, async (name) => {
-        const record = await this.repository(name);
+      const work = await this.selection();
+      this.progress.of = work.size;
+      await forEachBounded([...work], this.entry.concurrency, async ([name, pinned]) => {
+        const record = await this.repository(name, pinned);
         this.progress.repositories++;
         if (record !== undefined) repositories.push(record);
       });
@@ -87,22 +95,50 @@ export class RegistryBackup {
     return this.finish(repositories, failed);
   }
 
-  /** The catalog's repositories the globs select, or the names listed where the catalog is off. */
-  private async repositories(): Promise<string[]> {
-    const selected = repositoryMatcher(this.entry.repositories ?? [], this.entry.exclude ?? []);
-    if (!this.entry.catalog) return this.entry.repositories!.filter(selected);
-    const names: string[] = [];
-    try {
-      for await (const name of this.client.catalog()) names.push(name);
-    } catch (error) {
-      if (!(error instanceof RegistryError)) throw error;
-      throw new OperationError(`the registry does not list its repositories (${error.message})`, { hint: 'list them by name in repositories: with catalog: false' });
+  /**
+   * The repositories to back up, each with its tags pinned to digests (ImageStreams) or
+   * undefined (its tags are listed from the registry).
+   */
+  private async selection(): Promise<Map<string, Pinned[] | undefined>> {
+    const selected = globMatcher(this.entry.repositories ?? [], this.entry.exclude ?? []);
+    const work = new Map<string, Pinned[] | undefined>();
+    if (this.entry.from === 'imagestreams') {
+      const namespaces = globMatcher(this.entry.namespaces ?? [], this.entry.excludeNamespaces ?? []);
+      const { images, elsewhere } = await imageStreamImages(await this.kube(), this.client.host, namespaces);
+      this.skipped.push(...elsewhere);
+      for (const image of images.filter((i) => selected(i.repository))) work.set(image.repository, [...(work.get(image.repository) ?? []), image]);
+    } else if (this.entry.from === 'list') {
+      for (const name of this.entry.repositories!.filter(selected)) work.set(name, undefined);
+    } else {
+      const names: string[] = [];
+      try {
+        for await (const name of this.client.catalog()) names.push(name);
+      } catch (error) {
+        if (!(error instanceof RegistryError)) throw error;
+        throw new OperationError(`the registry does not list its repositories (${error.message})`, { hint: 'name them in repositories: with from: list' });
+      }
+      for (const name of names.filter(selected).sort()) work.set(name, undefined);
     }
-    return names.filter(selected).sort();
+    return work;
   }
 
-  private async repository(name: string): Promise<RepositoryRecord | undefined> {
+  /** A repository's tags: listed by the registry, or pinned to digests by ImageStreams. */
+  private async tagged(name: string, pinned: readonly Pinned[] | undefined): Promise<{ tag: string; manifest: Manifest }[] | undefined> {
     const selected = tagMatcher(this.entry.tags, this.entry.excludeTags);
+    const found: { tag: string; manifest: Manifest }[] = [];
+    if (pinned !== undefined) {
+      for (const { tag, digest } of pinned.filter((p) => selected(p.tag)).sort((a, b) => (a.tag < b.tag ? -1 : 1))) {
+        try {
+          const manifest = await this.client.manifest(name, digest);
+          if (manifest === undefined) this.missed.push(`${name}:${tag}: its ImageStream points at ${digest}, which the registry does not have`);
+          else found.push({ tag, manifest });
+        } catch (error) {
+          if (isBug(error)) throw error;
+          this.missed.push(`${name}:${tag}: ${reason(error)}`);
+        }
+      }
+      return found;
+    }
     const tags: string[] = [];
     try {
       for await (const tag of this.client.tags(name)) if (selected(tag)) tags.push(tag);
@@ -112,7 +148,6 @@ export class RegistryBackup {
       else this.missed.push(`${name}: ${reason(error)}`);
       return undefined;
     }
-    const found: { tag: string; manifest: Manifest }[] = [];
     for (const tag of tags.sort()) {
       try {
         const manifest = await this.client.manifest(name, tag);
@@ -123,6 +158,12 @@ export class RegistryBackup {
         this.missed.push(`${name}:${tag}: ${reason(error)}`);
       }
     }
+    return found;
+  }
+
+  private async repository(name: string, pinned: readonly Pinned[] | undefined): Promise<RepositoryRecord | undefined> {
+    const found = await this.tagged(name, pinned);
+    if (found === undefined) return undefined;
     const chosen = this.entry.newest === undefined ? found : await this.newest(name, found, this.entry.newest);
     const records: TagRecord[] = [];
     for (const { tag, manifest } of chosen) {

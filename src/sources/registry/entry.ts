@@ -1,6 +1,7 @@
 /**
  * The `registry` entry of a plan's sources: one OCI registry, its repositories by glob (from
- * the catalog, or listed by name where the catalog is disabled), tags by regular expression
+ * the catalog, listed by name where the catalog is disabled, or the images OpenShift
+ * ImageStreams point at), tags by regular expression
  * and newest N, and the platforms of multi-platform images. The password is read from a
  * file, never written in strata.yaml.
  */
@@ -24,11 +25,18 @@ export const registryEntry = z.strictObject({
   caFile: filePath().optional(),
   /** Plain HTTP or an unverified certificate: refused unless the registry is on 127.0.0.1. */
   insecure: z.boolean().default(false),
-  /** Repository globs (`team/*`, `**`); every repository of the catalog when unset. */
+  /**
+   * Where the images come from: the registry's catalog; `list`, the repositories named in
+   * `repositories` (a registry whose catalog is disabled); or `imagestreams`, exactly the
+   * images OpenShift ImageStreams' tags point at in this registry, under the streams' tag names.
+   */
+  from: z.enum(['catalog', 'list', 'imagestreams'], { error: 'expected catalog, list or imagestreams' }).default('catalog'),
+  /** Repository globs (`team/*`, `**`); every repository when unset. */
   repositories: nonEmptyStrings('a repository glob').min(1).optional(),
   exclude: nonEmptyStrings('a repository glob').optional(),
-  /** false: the registry's catalog is disabled, and `repositories` lists them by name. */
-  catalog: z.boolean().default(true),
+  /** With from: imagestreams: the namespaces (globs) whose streams are taken; every one when unset. */
+  namespaces: nonEmptyStrings('a namespace glob').min(1).optional(),
+  excludeNamespaces: nonEmptyStrings('a namespace glob').optional(),
   /** Tags whose whole name matches (`v\d+\..*`); every tag when unset. */
   tags: expression('tag').optional(),
   excludeTags: expression('tag').optional(),
@@ -45,11 +53,14 @@ export const registryEntry = z.strictObject({
   if (url.username !== '' || url.password !== '') ctx.addIssue({ code: 'custom', path: ['url'], message: 'expected no user name or password in the URL: give username and passwordFile' });
   if (url.protocol !== 'https:' && url.protocol !== 'http:') ctx.addIssue({ code: 'custom', path: ['url'], message: 'expected https://HOST[:PORT]' });
   if (entry.passwordFile !== undefined && entry.username === undefined) ctx.addIssue({ code: 'custom', path: ['username'], message: 'expected the user name that passwordFile belongs to' });
-  if (!entry.catalog) {
-    if (entry.repositories === undefined) ctx.addIssue({ code: 'custom', path: ['repositories'], message: 'expected the repositories by name (catalog: false lists no repositories)' });
+  if (entry.from === 'list') {
+    if (entry.repositories === undefined) ctx.addIssue({ code: 'custom', path: ['repositories'], message: 'expected the repositories by name (from: list)' });
     for (const [i, r] of (entry.repositories ?? []).entries()) {
-      if (!isLiteral(r)) ctx.addIssue({ code: 'custom', path: ['repositories', i], message: 'expected a repository name, not a glob (catalog: false)' });
+      if (!isLiteral(r)) ctx.addIssue({ code: 'custom', path: ['repositories', i], message: 'expected a repository name, not a glob (from: list)' });
     }
+  }
+  if (entry.from !== 'imagestreams' && (entry.namespaces ?? entry.excludeNamespaces) !== undefined) {
+    ctx.addIssue({ code: 'custom', path: [entry.namespaces !== undefined ? 'namespaces' : 'excludeNamespaces'], message: 'expected only with from: imagestreams' });
   }
 });
 

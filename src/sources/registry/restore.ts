@@ -15,7 +15,7 @@ import { UsageError } from '../../core/errors.ts';
 import { formatBytes, formatSeconds } from '../../core/format.ts';
 import { manifestRefs } from '../../core/registry/media-types.ts';
 import { digestParts } from '../../core/registry/protocol.ts';
-import { repositoryMatcher } from '../../core/registry/selection.ts';
+import { globMatcher } from '../../core/registry/selection.ts';
 import { forEachBounded } from '../../core/bounded.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { TreeNode } from '../../repository/tree.ts';
@@ -95,7 +95,7 @@ export async function planRegistryRestore({ repository, snapshot, progress }: Re
   if (source === undefined) throw new UsageError(`snapshot ${id} holds no registry backup`, { hint: 'pick a snapshot with registry in `strata snapshots`' });
   const record = source.record as RegistryRecord;
   if (record.failed !== undefined) throw new UsageError(`snapshot ${id}: its registry backup failed (${record.failed})`, { hint: 'pick an earlier snapshot' });
-  const selected = repositoryMatcher(options.repositories);
+  const selected = globMatcher(options.repositories);
   const chosen = record.repositories.filter((r) => selected(r.name) && r.tags.length > 0);
   if (chosen.length === 0) throw new UsageError(`snapshot ${id}: no backed-up repository matches --registry-repositories ${options.repositories.join(' ')}`, { hint: `it holds ${record.repositories.map((r) => r.name).join(', ') || 'none'}` });
   const rename = (name: string) => options.mappings.get(name) ?? name;

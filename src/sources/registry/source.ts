@@ -60,7 +60,7 @@ export const registrySource: Source<RegistryEntry, RegistryBase, RegistryRestore
       },
       async backup(context) {
         try {
-          return await new RegistryBackup(client, entry, context).run();
+          return await new RegistryBackup(client, entry, context, () => settings.kube()).run();
         } finally {
           client.close();
         }
