@@ -153,6 +153,19 @@ describe('registry source on real registries', () => {
     expect((await s.ok(['snapshots', '--repo', repo()])).stdout).toContain('registry:4');
   }, 600_000);
 
+  it('warns of a tag removed between the tag list and its manifest, and keeps the rest', async () => {
+    await pushImage(source, 'team/web', 'gone', webImage('gone', '2026-11-03T10:00:00Z'));
+    // The tag still lists (its folder is there) but its manifest link is not: as a tag deleted mid-run looks.
+    rmSync(join(source.storage, 'docker/registry/v2/repositories/team/web/_manifests/tags/gone/current'), { recursive: true });
+    await s.ok(['init', '--repo', join(s.dir, 'gone-repo')]);
+    const again = await backup(fromSource(), join(s.dir, 'gone-repo'));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.snapshot!.result).toBe('completed');
+    expect(again.stderr).toMatch(/warning: registry 127\.0\.0\.1:\d+: skipped team\/web:gone: the tag was removed during the run/);
+    expect(recordOf(again.snapshot!).repositories.find((r) => r.name === 'team/web')!.tags.map((t) => t.tag)).toEqual(['1.0', '1.1']);
+    rmSync(join(source.storage, 'docker/registry/v2/repositories/team/web/_manifests/tags/gone'), { recursive: true });
+  }, 600_000);
+
   it('restores after the repositories were deleted and garbage-collected: skopeo pulls every digest, byte-identical', async () => {
     const manifests = new Map<string, string>();
     for (const ref of pushed.keys()) manifests.set(ref, await rawManifest(source, ref));

@@ -53,7 +53,12 @@ export function addRegistryRestoreOptions(command: Command): Command {
 }
 
 export function registryEntryOf(flags: RegistryBackupFlags): NamedEntry | undefined {
-  if (flags.registry === undefined) return undefined;
+  if (flags.registry === undefined) {
+    if (flags.registryRepositories.length > 0 || flags.registryUsername !== undefined || flags.registryPasswordFile !== undefined || flags.registryCaFile !== undefined) {
+      throw new UsageError('--registry-repositories, --registry-username, --registry-password-file and --registry-ca-file go with --registry URL', { hint: 'give the registry to back up with --registry https://HOST' });
+    }
+    return undefined;
+  }
   const checked = registryEntry.safeParse({
     type: 'registry', url: flags.registry, insecure: flags.registryInsecure,
     ...(flags.registryRepositories.length > 0 && { repositories: flags.registryRepositories }),

@@ -177,7 +177,8 @@ export class RegistryBackup {
         else this.missed.push(`${name}:${tag}: ${reason(error)}`);
       }
     }
-    return records.length === 0 && chosen.length > 0 ? undefined : { name, tags: records };
+    // A repository none of whose tags was kept (none matched, or each was missed or skipped) is not recorded.
+    return records.length === 0 ? undefined : { name, tags: records };
   }
 
   /** The newest `count` tags by their image's `created` (an index: its newest platform). */
