@@ -67,7 +67,15 @@ export class LocalBackend implements Backend {
       if (!entry.isFile() || entry.name.startsWith('.tmp-')) continue;
       const full = join(entry.parentPath, entry.name);
       const key = relative(this.location, full).split(sep).join('/');
-      yield { key, size: (await stat(full)).size };
+      let size: number;
+      try {
+        size = (await stat(full)).size;
+      } catch (error) {
+        // Removed between the listing and its stat (a lock released meanwhile): not there any more.
+        if (this.isNotFound(error)) continue;
+        throw error;
+      }
+      yield { key, size };
     }
   }
 
