@@ -9,7 +9,8 @@ export interface PathMatcher {
   matches(path: string): boolean;
 }
 
-function toRegExp(pattern: string): RegExp {
+/** A glob as the source of a regular expression (no anchors): `*`, `?` within a component, `**` across. */
+export function globSource(pattern: string): string {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
@@ -26,7 +27,11 @@ function toRegExp(pattern: string): RegExp {
     else if (c === '?') source += '[^/]';
     else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
-  return new RegExp(`^${source}(?:/.*)?$`, 's');
+  return source;
+}
+
+function toRegExp(pattern: string): RegExp {
+  return new RegExp(`^${globSource(pattern)}(?:/.*)?$`, 's');
 }
 
 export function pathMatcher(patterns: readonly string[]): PathMatcher {

@@ -5,28 +5,11 @@
  * config's `created`, and the platforms of an index.
  */
 import { UsageError } from '../errors.ts';
+import { globSource } from '../glob.ts';
 import { isRepositoryName } from './protocol.ts';
 
-/** A repository glob as a whole-name expression. */
-function globExpression(pattern: string): RegExp {
-  let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*' && pattern[i + 1] === '*') {
-      // "a/**/b" also matches "a/b".
-      if (pattern[i + 2] === '/') {
-        source += '(?:.*/)?';
-        i += 2;
-      } else {
-        source += '.*';
-        i += 1;
-      }
-    } else if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
-    else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
-}
+/** A glob as a whole-name expression. */
+const globExpression = (pattern: string) => new RegExp(`^${globSource(pattern)}$`);
 
 /** Names (repositories, namespaces) the globs take and the exclusions leave; no globs take every name. */
 export function globMatcher(include: readonly string[], exclude: readonly string[] = []): (name: string) => boolean {
