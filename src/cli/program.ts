@@ -22,6 +22,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   release: async () => (await import('./commands/forget.ts')).releaseCommand(),
   run: async () => (await import('./commands/run.ts')).runCommand(),
   status: async () => (await import('./commands/status.ts')).statusCommand(),
+  drill: async () => (await import('./commands/drill.ts')).drillCommand(),
+  drills: async () => (await import('./commands/drill.ts')).drillsCommand(),
   serve: async () => (await import('./commands/serve.ts')).serveCommand(),
   install: async () => (await import('./commands/install.ts')).installCommand(),
   volumes: async () => (await import('./commands/volumes.ts')).volumesCommand(),

@@ -5,7 +5,7 @@
  */
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomFillSync } from 'node:crypto';
 
-export type ObjectKind = 'config' | 'index' | 'snapshot' | 'lock' | 'blob' | 'pack-header' | 'key' | 'hold';
+export type ObjectKind = 'config' | 'index' | 'snapshot' | 'lock' | 'blob' | 'pack-header' | 'key' | 'hold' | 'drill';
 
 const NONCE = 12;
 const TAG = 16;

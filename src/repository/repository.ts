@@ -28,6 +28,9 @@ export interface IndexLoadReport {
   readonly recoveredPacks: number;
 }
 
+/** What a sealed metadata object is: the kind is bound into its encryption, so one cannot pass for another. */
+export type MetadataKind = 'index' | 'snapshot' | 'lock' | 'hold' | 'drill';
+
 export class Repository {
   readonly backend: Backend;
   readonly config: RepositoryConfig;
@@ -200,11 +203,11 @@ export class Repository {
     return decodeTree(await this.loadBlob(id));
   }
 
-  sealMetadata(kind: 'index' | 'snapshot' | 'lock' | 'hold', value: unknown): Buffer {
+  sealMetadata(kind: MetadataKind, value: unknown): Buffer {
     return sealJson(this.masterKey, kind, value);
   }
 
-  unsealMetadata(kind: 'index' | 'snapshot' | 'lock' | 'hold', bytes: Uint8Array): unknown {
+  unsealMetadata(kind: MetadataKind, bytes: Uint8Array): unknown {
     return unsealJson(this.masterKey, kind, bytes);
   }
 

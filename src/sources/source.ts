@@ -8,7 +8,9 @@
  * never branches on a source's type. docs/sources.md walks through one source.
  */
 import type { z } from 'zod';
+import type { DrillConfig } from '../core/config/drill.ts';
 import type { ClusterConfig } from '../core/config/schema.ts';
+import type { DrillStep } from '../core/drill/report.ts';
 import type { KubeHttp } from '../kube/http.ts';
 import type { BlobWriter } from '../repository/blob-writer.ts';
 import type { Id } from '../repository/hash.ts';
@@ -173,6 +175,44 @@ export interface RestoreOutcome {
   readonly failure?: { readonly message: string; readonly hint: string };
 }
 
+/**
+ * A drill's scratch: everything a drill creates is marked as its own, so that the drill
+ * removes it afterwards — or the plan's next drill does, after a crash or a kill — and
+ * nothing else is ever touched (docs/drills.md).
+ */
+export interface DrillScratch {
+  readonly id: string;
+  /** Labels every API object the drill creates carries. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** A new empty directory (0700) of this drill, under the plan's work directory. */
+  directory(name: string): Promise<string>;
+  /** A process the drill started, whose command line names `directory`: stopped by PID at clean-up. */
+  process(pid: number, directory: string): Promise<void>;
+  /**
+   * Creates the scratch namespace `name`, labelled as this drill's. Refused when a namespace
+   * of that name exists that no drill of this plan made.
+   */
+  namespace(http: KubeHttp, name: string): Promise<void>;
+}
+
+export interface DrillContext extends RestoreContext {
+  readonly plan: string;
+  /** The plan's `drill:` (defaults when it has none). */
+  readonly settings: DrillConfig;
+  /** How long restored things may take to become ready. */
+  readonly timeoutMs: number;
+  readonly scratch: DrillScratch;
+  /** The plan's cluster, opened on first use; the engine closes it. */
+  kube(): Promise<KubeHttp>;
+  readonly signal: AbortSignal;
+}
+
+/** What a source's drill found: its steps, each passed or failed (any failed step fails the layer). */
+export interface DrillOutcome {
+  readonly detail: string;
+  readonly steps: readonly DrillStep[];
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds sources of every entry type
 export interface Source<Entry extends SourceEntry = any, Base = any, RestoreOptions = any> {
   readonly type: Entry['type'];
@@ -195,6 +235,11 @@ export interface Source<Entry extends SourceEntry = any, Base = any, RestoreOpti
   diff?(before: SnapshotSource, after: SnapshotSource): SourceDiff;
   /** Plans a restore of what the snapshot holds of this source (options come from the CLI's restore flags). */
   restore?(context: RestoreContext, options: RestoreOptions): Promise<PlannedRestore>;
+  /**
+   * Restores the snapshot's record of this source into scratch targets and checks the copy
+   * (`strata drill`); everything it makes goes through `context.scratch`.
+   */
+  drill?(context: DrillContext): Promise<DrillOutcome>;
   /**
    * Things outside the repository that live as long as the snapshots recording them (CSI
    * VolumeSnapshots): what forgetting these snapshots leaves behind, and its release.

@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { duration, filePath, name, nonEmptyStrings, secretFile } from './fields.ts';
-import { cronProblem } from '../schedule/cron.ts';
+import { drillSchema } from './drill.ts';
+import { scheduleSchema } from './schedule.ts';
 import { historySchema } from './history.ts';
-import { keepSchema, timeZone } from './keep.ts';
+import { keepSchema } from './keep.ts';
 
 const tlsSchema = z.strictObject({
   /** CA bundle that signed the server certificates. */
@@ -60,19 +61,6 @@ const repositorySchema = z.strictObject({
     .optional(),
 });
 
-const scheduleSchema = z.strictObject({
-  cron: z
-    .string({ error: 'expected a cron expression such as "0 1 * * *"' })
-    .min(1)
-    .superRefine((value, ctx) => {
-      const problem = cronProblem(value);
-      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `expected a cron expression such as "0 1 * * *" (${problem})` });
-    }),
-  timeZone: timeZone().default('UTC'),
-  /** A random delay up to this long, so many clusters do not hit one repository at once. */
-  jitter: duration().optional(),
-});
-
 const retentionSchema = keepSchema.extend({
   /** Snapshots are kept per group of the same values of these (`strata forget --group-by`). */
   groupBy: z.array(z.enum(['plan', 'host', 'sources', 'cluster', 'tags'], { error: 'expected plan, host, sources, cluster or tags' })).default(['plan', 'host', 'sources', 'cluster']),
@@ -111,6 +99,10 @@ const planSchemaWith = (sources: z.ZodType<SourceEntryConfig>) => z.strictObject
   schedule: scheduleSchema.optional(),
   retention: retentionSchema.optional(),
   rpo: duration().optional(),
+  /** How long a restore of the plan may take: its drills' measured RTO is compared with it. */
+  rto: duration().optional(),
+  /** Restore drills of the plan's newest backup into scratch targets (docs/drills.md). */
+  drill: drillSchema.optional(),
   tags: z.array(z.string()).default([]),
   replication: z.array(z.strictObject({ repository: name('repository') })).default([]),
   /** Configuration history in git, after each completed backup (docs/history.md). */

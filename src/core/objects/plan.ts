@@ -26,6 +26,12 @@ export interface RestoreOptions {
   readonly keepStatus: boolean;
   readonly preserveClusterIps: boolean;
   readonly restoreNodeMetadata: boolean;
+  /**
+   * A drill's copy beside the original: claims get new volumes (their volumeName and node
+   * choice dropped, so no backed-up volume is restored or taken), and every object carries
+   * these labels, by which the drill finds what to remove.
+   */
+  readonly copy?: { readonly labels: Readonly<Record<string, string>> };
 }
 
 export interface PlannedItem {
@@ -116,7 +122,7 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
         continue;
       }
       chosen.push(input);
-      if (type.group === '' && type.resource === 'persistentvolumeclaims') {
+      if (type.group === '' && type.resource === 'persistentvolumeclaims' && options.copy === undefined) {
         const volume = at(object, 'spec')?.['volumeName'];
         if (typeof volume === 'string') claimed.add(volume);
       }
@@ -143,6 +149,7 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
     }
     const { object: clean, notes } = sanitize(object, options);
     const mappingNotes = applyMappings(clean, options.mappings);
+    if (options.copy !== undefined) mappingNotes.push(...asCopy(type, clean, options.copy.labels));
     const key = objectKey(type, clean.metadata.namespace, clean.metadata.name);
     if (targets.has(key)) {
       exclude('two objects of the snapshot map to the same name in the target');
@@ -153,6 +160,7 @@ export function planRestore(inputs: readonly PlanInput[], options: RestoreOption
     const others = otherVersions === undefined ? undefined : new Map([...otherVersions].map(([version, other]) => {
       const cleaned = sanitize(other, options).object;
       applyMappings(cleaned, options.mappings);
+      if (options.copy !== undefined) asCopy(type, cleaned, options.copy.labels);
       return [version, cleaned] as const;
     }));
     items.push({
@@ -243,4 +251,17 @@ export function renderPlan(plan: RestorePlan): string {
   for (const [reason, count] of Object.entries(plan.excluded).sort()) lines.push(`  not restored: ${count} (${reason})`);
   for (const { key, reason } of plan.leftToTarget) lines.push(`  left to the target: ${key} (${reason})`);
   return lines.join('\n');
+}
+
+/** Makes a sanitised object a drill's copy (see RestoreOptions.copy); returns a note per change. */
+function asCopy(type: ResourceType, object: KubeObject, labels: Readonly<Record<string, string>>): string[] {
+  const metadata = object.metadata as Record<string, unknown>;
+  metadata['labels'] = { ...(object.metadata.labels ?? {}), ...labels };
+  if (type.group !== '' || type.resource !== 'persistentvolumeclaims') return [];
+  const spec = at(object, 'spec');
+  const volume = spec?.['volumeName'];
+  if (spec !== undefined) delete spec['volumeName'];
+  const annotations = at(object, 'metadata', 'annotations');
+  if (annotations !== undefined) delete annotations['volume.kubernetes.io/selected-node'];
+  return typeof volume === 'string' ? [`gets a new volume instead of ${volume} (a drill's copy)`] : [];
 }

@@ -126,6 +126,12 @@ export class EtcdMemberClient {
     return { count: Number(r.count), revision: Number(r.header?.revision ?? 0) };
   }
 
+  /** The first `limit` keys (in key order) with their values, read at the member's current revision. */
+  async firstKeys(limit: number): Promise<{ key: Buffer; value: Buffer }[]> {
+    const r = await this.call<object, { kvs?: { key: Buffer; value: Buffer }[] }>(this.kv, 'Range', { key: Buffer.of(0), range_end: Buffer.of(0), limit: String(limit) });
+    return (r.kvs ?? []).map((kv) => ({ key: Buffer.from(kv.key), value: Buffer.from(kv.value) }));
+  }
+
   /**
    * The member's database as etcd streams it: the bolt file followed by its SHA-256 (the
    * trailer etcdutl checks). A stream that goes quiet for the timeout is cancelled rather

@@ -6,8 +6,13 @@ import { describeExit, runProgram } from '../../programs/program.ts';
 
 /** The etcdutl to run: the one given, $STRATA_ETCDUTL, or the first on $PATH. */
 export function findEtcdutl(given: string | undefined): string {
-  const explicit = given ?? process.env['STRATA_ETCDUTL'];
-  const candidates = explicit !== undefined && explicit !== '' ? [explicit] : (process.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, 'etcdutl'));
+  return findEtcdBinary('etcdutl', given, 'STRATA_ETCDUTL', '--etcdutl');
+}
+
+/** An etcd release binary: the one given, else the one the variable names, else the first on $PATH. */
+export function findEtcdBinary(name: 'etcd' | 'etcdutl', given: string | undefined, variable: string, field: string): string {
+  const explicit = given ?? process.env[variable];
+  const candidates = explicit !== undefined && explicit !== '' ? [explicit] : (process.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, name));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
@@ -16,8 +21,8 @@ export function findEtcdutl(given: string | undefined): string {
       // next
     }
   }
-  throw new UsageError(explicit !== undefined && explicit !== '' ? `--etcdutl ${explicit}: not an executable file` : 'etcdutl is not on $PATH', {
-    hint: 'install etcdutl of the same minor version as the cluster (it ships in the etcd release tarball) and give --etcdutl PATH',
+  throw new UsageError(explicit !== undefined && explicit !== '' ? `${given !== undefined ? field : `$${variable}`} ${explicit}: not an executable file` : `${name} is not on $PATH`, {
+    hint: `install ${name} of the same minor version as the cluster (it ships in the etcd release tarball) and give ${field} PATH`,
   });
 }
 
@@ -41,8 +46,8 @@ export function etcdutlRestoreArgs(r: EtcdutlRestore): string[] {
     `--initial-advertise-peer-urls=${r.initialAdvertisePeerUrls}`,
     `--data-dir=${r.dataDir}`,
     ...(r.walDir !== undefined ? [`--wal-dir=${r.walDir}`] : []),
-    `--bump-revision=${r.bumpRevision}`,
-    '--mark-compacted',
+    // etcdutl refuses --mark-compacted without a bump; a drill's copy keeps the revisions as they were.
+    ...(r.bumpRevision > 0 ? [`--bump-revision=${r.bumpRevision}`, '--mark-compacted'] : []),
   ];
 }
 

@@ -3,6 +3,7 @@
  * plan's cluster, or the --etcd-* flags), built on the values of that cluster's newest
  * stored snapshot, described by revision, keys and member health.
  */
+import { drillEtcd } from './drill.ts';
 import { UsageError } from '../../core/errors.ts';
 import { formatBytes, formatSeconds, perSecond } from '../../core/format.ts';
 import { sourceTree } from '../../repository/root-tree.ts';
@@ -86,4 +87,5 @@ export const etcdSource: Source<EtcdEntry, Bases, EtcdRestoreRequest> = {
   },
 
   restore: planEtcdRestore,
+  drill: drillEtcd,
 };

@@ -14,6 +14,7 @@ import { sourceTree } from '../../repository/root-tree.ts';
 import { SealerPool } from '../../repository/sealer/pool.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import type { Source } from '../source.ts';
+import { drillFiles } from './drill.ts';
 import { FilesBackup, type FilesProgress } from './backup.ts';
 import { discoverControlPlane } from './control-plane.ts';
 import { filesEntry, type FilesEntry } from './entry.ts';
@@ -117,6 +118,7 @@ export const filesSource: Source<FilesEntry, Parent, FilesRestoreOptions> = {
    * The snapshot's tree (or what --include selects) into a directory, byte- and
    * metadata-exact; paths keep the source prefix (/files/etc/kubernetes).
    */
+  drill: drillFiles,
   async restore({ repository, snapshot, progress }, options: FilesRestoreOptions) {
     await expectDirectory(options.target);
     const id = snapshot.id.slice(0, 8);
