@@ -52,6 +52,15 @@ describe('parseConfig', () => {
     expect(config.clusters['prod']?.etcd?.dialTimeout).toBe('5s');
   });
 
+  it('fills a drill\'s defaults and refuses a check that is none or two things, naming it', () => {
+    const drilled = `${valid}    rto: 1h\n    drill:\n      schedule: { cron: "0 3 1 * *" }\n      checks:\n        - { name: web, http: { service: shop/web, port: 80 } }\n`;
+    const drill = parseConfig(drilled, 'strata.yaml').plans['nightly']?.drill;
+    expect(drill).toMatchObject({ suffix: '-restore', timeout: '10m', nonProduction: false, etcd: { sampleKeys: 100 }, checks: [{ name: 'web', timeout: '1m', http: { path: '/', status: 200, scheme: 'http' } }] });
+    expect(problemsOf(drilled.replace('http: { service: shop/web, port: 80 }', 'command: { command: ["true"] }, exec: { namespace: shop, pod: db, command: ["true"] }'))).toContain('plans.nightly.drill.checks[0]: expected exactly one of http:, exec: or command:');
+    expect(problemsOf(drilled.replace('service: shop/web', 'service: web'))).toContain('plans.nightly.drill.checks[0].http.service: expected a Service as NAMESPACE/NAME');
+    expect(problemsOf(drilled.replace('      checks:', '      suffix: restore\n      checks:'))).toContain('plans.nightly.drill.suffix: expected a suffix such as -restore');
+  });
+
   it('names the file, line and path of a wrong type, with the value found', () => {
     const text = valid.replace('daily: 7', 'daily: seven');
     const line = text.split('\n').findIndex((l) => l.includes('daily: seven')) + 1;

@@ -149,3 +149,37 @@ describe('planRestore', () => {
     );
   });
 });
+
+describe('a drill\'s copy', () => {
+  const claim = obj(T.pvc, 'data', 'shop', { spec: { volumeName: 'pv-data', storageClassName: 'fast' }, metadata: { name: 'data', namespace: 'shop', annotations: { 'volume.kubernetes.io/selected-node': 'n1' } } });
+  const volume = obj(T.pv, 'pv-data', undefined, { spec: { claimRef: { namespace: 'shop', name: 'data' } } });
+  const copyOptions: RestoreOptions = {
+    ...options,
+    filters: { ...NO_FILTERS, includeNamespaces: ['shop'], clusterScoped: 'auto' },
+    mappings: { namespaces: new Map([['shop', 'shop-restore']]), storageClasses: new Map([['fast', 'scratch']]) },
+    copy: { labels: { 'strata.io/drill': 'd1' } },
+  };
+
+  it('gives claims new volumes and never restores the backed-up volume', () => {
+    const plan = planRestore([claim, volume, obj(T.cm, 'settings', 'shop')], copyOptions);
+    const items = plan.steps.flatMap((s) => s.items);
+    expect(items.map((i) => i.key).sort()).toEqual(['configmaps/shop-restore/settings', 'persistentvolumeclaims/shop-restore/data']);
+    const restored = items.find((i) => i.type.resource === 'persistentvolumeclaims')!.object as KubeObject & { spec: Record<string, unknown> };
+    expect(restored.spec['volumeName']).toBeUndefined();
+    expect(restored.spec['storageClassName']).toBe('scratch');
+    expect(restored.metadata.annotations?.['volume.kubernetes.io/selected-node']).toBeUndefined();
+    expect(items.find((i) => i.type.resource === 'persistentvolumeclaims')!.notes).toContain('gets a new volume instead of pv-data (a drill\'s copy)');
+  });
+
+  it('labels every object of the copy, keeping its own labels', () => {
+    const labelled = obj(T.deploy, 'web', 'shop', { metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } } });
+    const items = planRestore([labelled, obj(T.cm, 'settings', 'shop')], copyOptions).steps.flatMap((s) => s.items);
+    for (const item of items) expect(item.object.metadata.labels?.['strata.io/drill']).toBe('d1');
+    expect(items.find((i) => i.key.startsWith('deployments'))!.object.metadata.labels?.['app']).toBe('web');
+  });
+
+  it('without copy, a claim keeps its volume and the volume comes along', () => {
+    const plan = planRestore([claim, volume], { ...copyOptions, copy: undefined } as RestoreOptions);
+    expect(plan.steps.flatMap((s) => s.items).map((i) => i.key).sort()).toEqual(['persistentvolumeclaims/shop-restore/data', 'persistentvolumes/pv-data']);
+  });
+});

@@ -1,0 +1,47 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { measuredRto, renderReport, rtoLine, rtoMet, type DrillReport } from './report.ts';
+import { drillId, scratchNamespace } from './scratch.ts';
+
+const report = (over: Partial<DrillReport> = {}): DrillReport => ({
+  version: 1, id: 'd1', plan: 'nightly', snapshot: 'a'.repeat(64), snapshotTime: '2026-12-01T01:00:00Z', host: 'h', mode: 'scratch',
+  startedAt: '2026-12-01T02:00:00.000Z', finishedAt: '2026-12-01T02:01:00.000Z', result: 'passed', rtoMs: 42_100, targetRtoMs: 3_600_000,
+  layers: [{ layer: 'etcd', result: 'passed', detail: 'revision 9', startedMs: 0, durationMs: 5_000, readyMs: 5_000, steps: [{ name: 'start', result: 'passed', detail: 'PID 1', durationMs: 900 }] }],
+  failures: [], cleanUp: { kept: false, removed: ['namespace shop-restore'], problems: [] }, ...over,
+});
+
+describe('drill reports', () => {
+  it('the RTO is the latest layer ready; layers not drilled do not count', () => {
+    fc.assert(fc.property(fc.array(fc.nat(1_000_000), { minLength: 1 }), (ready) => {
+      const layers = ready.map((readyMs) => ({ readyMs, result: 'passed' as const }));
+      expect(measuredRto([...layers, { readyMs: 2_000_000, result: 'not drilled' }])).toBe(Math.max(...ready));
+    }));
+  });
+
+  it('an RTO is met only by a passed drill within the target', () => {
+    expect(rtoMet(report())).toBe(true);
+    expect(rtoMet(report({ rtoMs: 3_600_001 }))).toBe(false);
+    expect(rtoMet(report({ result: 'failed' }))).toBe(false);
+    expect(rtoMet({ result: 'passed', rtoMs: 9e9 })).toBe(true);
+    expect(rtoLine(report())).toBe('RTO 42.1s, target 1h: met');
+    expect(rtoLine(report({ rtoMs: 3_700_000 }))).toMatch(/target 1h: MISSED$/);
+    expect(rtoLine({ result: 'passed', rtoMs: 1000 })).toBe('RTO 1.0s, no target (rto: in the plan): met');
+  });
+
+  it('renders each layer and step with its time, the failures and the clean-up', () => {
+    const lines = renderReport(report({ result: 'failed', failures: ['objects: wait: Deployment x/y: not Available'], cleanUp: { kept: false, removed: [], problems: ['namespace x still terminating'] } }));
+    expect(lines[0]).toBe('drill d1 of plan nightly: snapshot aaaaaaaa of 2026-12-01T01:00:00Z, restored into scratch targets: FAILED');
+    expect(lines).toContain('    ok   start (0.9s): PID 1');
+    expect(lines).toContain('  failed: objects: wait: Deployment x/y: not Available');
+    expect(lines).toContain('  cleaned up: nothing was left');
+    expect(lines).toContain('  clean-up problem: namespace x still terminating');
+  });
+
+  it('scratch names: a namespace too long with its suffix is refused, IDs are label values', () => {
+    expect(scratchNamespace('shop', '-restore')).toBe('shop-restore');
+    expect(() => scratchNamespace('a'.repeat(60), '-restore')).toThrow(/longer than 63 characters/);
+    const id = drillId(new Date('2026-12-05T20:59:01.123Z'), 'ab12cd');
+    expect(id).toBe('20261205t205901z-ab12cd');
+    expect(id).toMatch(/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/);
+  });
+});
