@@ -215,4 +215,38 @@ spec:
     expect(leftoverDirs()).toEqual([]);
     expect(etcdProcesses()).toEqual([]);
   }, 600_000);
+
+  it('shows in strata status, and strata serve drills on drill.schedule with the figures on /metrics', async () => {
+    const status = await s.run(['status', '--config', config, '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const [plan] = JSON.parse(status.stdout) as { plan: string; drill: { lastResult: string; lastRtoMs: number; targetRtoMs: number; violated: boolean } }[];
+    expect(plan!.drill).toMatchObject({ lastResult: 'passed', targetRtoMs: 3_600_000, violated: false });
+
+    const before = (JSON.parse((await s.ok(['drills', 'nightly', '--config', config, '--json'])).stdout) as { drills: Report[] }).drills.length;
+    writeConfig();
+    writeFileSync(config, readFileSync(config, 'utf8').replace('      workDir:', '      schedule: { cron: "*/15 * * * * *" }\n      workDir:'));
+    const child = spawn(process.execPath, [main, 'serve', '--config', config, '--listen', '127.0.0.1:0'], { env: { ...process.env, STRATA_PASSWORD_FILE: s.passwordFile }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
+    try {
+      await eventually('serve to listen', () => /serving on http:\/\/127\.0\.0\.1:\d+/.test(log), 30_000);
+      const base = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(log)![1]!;
+      let drills: Report[] = [];
+      await eventually('a scheduled drill', async () => {
+        drills = (await (await fetch(`${base}/api/drills?plan=nightly`)).json()) as Report[];
+        return drills.length > before;
+      }, 240_000);
+      expect(drills.at(-1)!.result, log).toBe('passed');
+      expect(log).toContain('plan nightly: drill passed');
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/strata_drill_last_rto_seconds\{plan="nightly"\} \d/);
+      expect(metrics).toContain('strata_plan_rto_seconds{plan="nightly"} 3600');
+      expect(metrics).toContain('strata_drill_compliant{plan="nightly"} 1');
+      expect(metrics).toMatch(/strata_drill_layer_ready_seconds\{plan="nightly",layer="objects"\} \d/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('close', resolve));
+    }
+    expect(scratchNamespaces()).toBe('');
+  }, 600_000);
 });

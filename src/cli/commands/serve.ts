@@ -40,7 +40,7 @@ function listenAddress(value: string): { host: string; port: number } {
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('run the plans of strata.yaml on their schedules; /metrics, /healthz, /api/runs, /api/snapshots, /api/status')
+    .description('run the plans of strata.yaml on their schedules, and their drills on drill.schedule; /metrics, /healthz, /api/runs, /api/snapshots, /api/status, /api/drills')
     .option('--plan <name>', 'only this plan (repeatable; default: every plan with a schedule)', repeated, [])
     .option('--listen <host:port>', 'HTTP address', '127.0.0.1:9464')
     .option('--host <name>', 'host name recorded in snapshots; give a stable one when replicas come and go (default: this host)')
@@ -58,6 +58,11 @@ to its jitter. A run is \`strata run PLAN\`: hooks, backup, retention (forget an
 replication. A plan never overlaps itself: fire times that pass during a long run are
 skipped and logged. Runs that share a repository go one at a time.
 
+Each plan with drill.schedule: is drilled at its cron times as \`strata drill PLAN\` does:
+drills of one cluster go one at a time, after the runs queued on their repository, and a
+drill waits (retried with the backoff) while a restore holds the repository. A failed
+drill is a finding, kept in its report and on /metrics, and not retried.
+
 With --lease, replicas campaign for the Lease (renewed every third of --lease-duration);
 only the holder runs schedules. When it dies, another takes over after --lease-duration.
 A replica stopped with SIGTERM gives the Lease up at once.
@@ -65,11 +70,14 @@ A replica stopped with SIGTERM gives the Lease up at once.
 Endpoints (GET):
   /metrics        Prometheus: per plan last success, last duration, runs by result, bytes
                   added, RPO, last good snapshot age, RPO compliance; per plan and source
-                  last success; per repository size, snapshots, dedup ratio; leader
+                  last success; per repository size, snapshots, dedup ratio; leader;
+                  per plan with drills: RTO target, last drill's RTO, success time,
+                  passed, failed checks, compliance, and each layer's ready time
   /healthz        200 with leader, lease holder and next fire times
   /api/runs       run history, newest first (?plan=NAME, ?limit=N)
   /api/snapshots  snapshots of the plans' repositories (?plan=NAME)
-  /api/status     each plan against its RPO, as \`strata status --json\`
+  /api/status     each plan against its RPO and RTO, as \`strata status --json\`
+  /api/drills     drill reports, oldest first (?plan=NAME), as \`strata drills --json\`
 
 Examples:
   strata serve --config /etc/strata/strata.yaml --listen 0.0.0.0:9464 --history /var/lib/strata/runs.jsonl

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { Duration } from '../../core/duration.ts';
 import { OperationError } from '../../core/errors.ts';
+import type { DrillStatus } from '../../core/drill/status.ts';
 import { plansStatus, type PlanHistoryStatus } from '../../engine/plan/status.ts';
 import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import { loadConfig, type GlobalOptions } from '../global-options.ts';
@@ -16,6 +17,17 @@ function age(ms: number | undefined): string {
   return hours < 72 ? `${hours}h${String(minutes % 60).padStart(2, '0')}m ago` : `${Math.floor(hours / 24)}d${hours % 24}h ago`;
 }
 
+function drillAge(drill: DrillStatus | undefined): string {
+  if (drill === undefined) return '-';
+  return drill.lastDrill === undefined ? 'never' : `${age(Date.now() - Date.parse(drill.lastDrill))} (${drill.lastResult ?? '?'})`;
+}
+
+function drillRto(drill: DrillStatus | undefined): string {
+  if (drill?.lastRtoMs === undefined) return drill?.targetRtoMs === undefined ? '-' : `- of ${Duration.milliseconds(drill.targetRtoMs).toString()}`;
+  const measured = `${Math.round(drill.lastRtoMs / 1000)}s`;
+  return drill.targetRtoMs === undefined ? measured : `${measured} of ${Duration.milliseconds(drill.targetRtoMs).toString()}`;
+}
+
 function historyLine(plan: string, h: PlanHistoryStatus): string {
   if (h.error !== undefined) return `${plan} history ${h.path}: ${h.error}`;
   const last = h.lastTag === undefined ? 'no tag yet' : `last tag ${h.lastTag} (snapshot ${h.lastSnapshot?.slice(0, 8) ?? '?'}, ${h.lastTime ?? '?'})`;
@@ -25,13 +37,16 @@ function historyLine(plan: string, h: PlanHistoryStatus): string {
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description("each plan's newest good snapshot against its RPO (exit 1 when one is violated: cron-style alerting)")
+    .description("each plan's newest good snapshot against its RPO, and its last drill against its RTO (exit 1 when one is violated: cron-style alerting)")
     .option('--plan <name>', 'only this plan (repeatable)', repeated, [])
     .addHelpText('after', `
 A snapshot is good when it completed; a partially failed one does not count. A plan with
 rpo: 24h is violated when its newest good snapshot is older than 24 hours, or when it
 has none, or when its repository cannot be read. Plans without rpo: are shown, never
-violated. A plan with history: gets a line with its newest tag and, with a remote, the
+violated. A plan with drill: or rto: (or drills on record) shows its last drill and RTO;
+it is violated when that drill failed, took longer than rto:, or is older than the
+drill.schedule allows (one interval plus an hour), or with a schedule and no drill yet.
+A plan with history: gets a line with its newest tag and, with a remote, the
 commits not pushed yet (read from its git repository).
 
 Examples:
@@ -44,18 +59,25 @@ ${EXIT_STATUS_HELP}`)
       const statuses = await plansStatus(config, options.plan);
       if (global.json) printJson(statuses);
       else {
-        printLine(['PLAN', 'REPOSITORY', 'SNAPSHOTS', 'LAST GOOD', 'RPO', 'STATE'].join('\t'));
+        printLine(['PLAN', 'REPOSITORY', 'SNAPSHOTS', 'LAST GOOD', 'RPO', 'LAST DRILL', 'RTO', 'STATE'].join('\t'));
         for (const s of statuses) {
           // In its own unit: an RPO of 2m reads 2m, not 0h.
           const rpo = s.rpoMs === undefined ? '-' : Duration.milliseconds(s.rpoMs).toString();
-          const state = s.error !== undefined ? `error: ${s.error}` : s.violated ? 'RPO VIOLATED' : s.rpoMs === undefined ? 'no rpo' : 'ok';
-          printLine([s.plan, s.repository, String(s.snapshots), age(s.ageMs), rpo, state].join('\t'));
+          const states = [s.error !== undefined ? `error: ${s.error}` : s.violated ? 'RPO VIOLATED' : s.rpoMs === undefined ? 'no rpo' : 'ok'];
+          if (s.drill?.violated === true) states.push(s.drill.overdue && s.drill.lastResult === 'passed' ? 'DRILL OVERDUE' : s.drill.lastResult === 'passed' ? 'RTO MISSED' : s.drill.lastResult === 'failed' ? 'DRILL FAILED' : 'NEVER DRILLED');
+          printLine([s.plan, s.repository, String(s.snapshots), age(s.ageMs), rpo, drillAge(s.drill), drillRto(s.drill), states.join(', ')].join('\t'));
         }
         for (const s of statuses) if (s.history !== undefined) printLine(historyLine(s.plan, s.history));
+        for (const s of statuses) if (s.drill?.reason !== undefined) printLine(`${s.plan} drill: ${s.drill.reason}`);
       }
       const violated = statuses.filter((s) => s.violated);
-      if (violated.length > 0) {
-        throw new OperationError(`RPO violated for ${violated.map((s) => s.plan).join(', ')}`, { hint: 'see `strata run PLAN` or the serve run history for why backups are missing' });
+      const undrilled = statuses.filter((s) => s.drill?.violated === true);
+      const problems = [
+        ...(violated.length > 0 ? [`RPO violated for ${violated.map((s) => s.plan).join(', ')}`] : []),
+        ...(undrilled.length > 0 ? [`RTO not proven for ${undrilled.map((s) => `${s.plan} (${s.drill!.reason!})`).join(', ')}`] : []),
+      ];
+      if (problems.length > 0) {
+        throw new OperationError(problems.join('; '), { hint: violated.length > 0 ? 'see `strata run PLAN` or the serve run history for why backups are missing' : 'see `strata drills PLAN`, and drill again with `strata drill PLAN`' });
       }
     });
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { measuredRto, renderReport, rtoLine, rtoMet, type DrillReport } from './report.ts';
 import { drillId, scratchNamespace } from './scratch.ts';
+import { drillStatus } from './status.ts';
 
 const report = (over: Partial<DrillReport> = {}): DrillReport => ({
   version: 1, id: 'd1', plan: 'nightly', snapshot: 'a'.repeat(64), snapshotTime: '2026-12-01T01:00:00Z', host: 'h', mode: 'scratch',
@@ -43,5 +44,28 @@ describe('drill reports', () => {
     const id = drillId(new Date('2026-12-05T20:59:01.123Z'), 'ab12cd');
     expect(id).toBe('20261205t205901z-ab12cd');
     expect(id).toMatch(/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/);
+  });
+});
+
+describe('a plan\'s drill status', () => {
+  const now = Date.parse('2026-12-05T12:00:00Z');
+  const monthly = { cron: '0 3 1 * *', timeZone: 'UTC' };
+  const at = (startedAt: string, over: Partial<DrillReport> = {}) => report({ startedAt, ...over });
+
+  it('is fine with a recent passed drill within the target, and names the last one', () => {
+    const status = drillStatus([at('2026-11-01T03:00:00Z', { result: 'failed', failures: ['x'] }), at('2026-12-01T03:00:00Z')], 3_600_000, monthly, now);
+    expect(status).toMatchObject({ lastDrill: '2026-12-01T03:00:00Z', lastResult: 'passed', lastRtoMs: 42_100, targetRtoMs: 3_600_000, violated: false, overdue: false });
+  });
+
+  it('is violated by a failed last drill, a missed RTO, or a schedule the drills fell behind', () => {
+    expect(drillStatus([at('2026-12-01T03:00:00Z', { result: 'failed', failures: ['objects: wait: not ready'] })], undefined, monthly, now).reason).toBe('the last drill failed: objects: wait: not ready');
+    expect(drillStatus([at('2026-12-01T03:00:00Z', { rtoMs: 7_200_000 })], 3_600_000, monthly, now).reason).toBe('the last drill\'s RTO 7200s is over the target 3600s');
+    const weekly = drillStatus([at('2026-11-20T03:00:00Z')], undefined, { cron: '0 3 * * 1', timeZone: 'UTC' }, now);
+    expect(weekly).toMatchObject({ overdue: true, violated: true, allowedAgeMs: 7 * 86_400_000 + 3_600_000 });
+    expect(drillStatus([], undefined, monthly, now)).toMatchObject({ overdue: true, violated: true, reason: 'never drilled' });
+  });
+
+  it('without a schedule, no drill yet is not a violation', () => {
+    expect(drillStatus([], 3_600_000, undefined, now)).toEqual({ targetRtoMs: 3_600_000, overdue: false, violated: false });
   });
 });

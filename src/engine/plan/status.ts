@@ -1,7 +1,10 @@
 /** `strata status`: per plan, the newest good snapshot against the plan's RPO. */
 import { existsSync } from 'node:fs';
 import type { HistoryConfig } from '../../core/config/history.ts';
-import type { Config } from '../../core/config/schema.ts';
+import type { Config, PlanConfig } from '../../core/config/schema.ts';
+import type { DrillReport } from '../../core/drill/report.ts';
+import { drillStatus, type DrillStatus } from '../../core/drill/status.ts';
+import { listDrillReports } from '../../repository/drills.ts';
 import { Duration } from '../../core/duration.ts';
 import { UsageError } from '../../core/errors.ts';
 import { rpoStatus, type RpoStatus } from '../../core/rpo.ts';
@@ -22,6 +25,8 @@ export interface PlanStatus extends RpoStatus {
   readonly error?: string;
   /** With history: in the plan, its newest tag and what is not pushed yet, read from its git repository. */
   readonly history?: PlanHistoryStatus;
+  /** With drills, drill: or rto: in the plan: the last drill against the RTO and the drill schedule. */
+  readonly drill?: DrillStatus;
 }
 
 export interface PlanHistoryStatus {
@@ -51,16 +56,20 @@ async function historyStatus(history: HistoryConfig): Promise<PlanHistoryStatus>
   }
 }
 
-export function statusOf(plan: string, repository: string, rpo: string | undefined, snapshots: readonly StoredSnapshot[], now: number): PlanStatus {
+/** A plan's RPO from its snapshots and, when it has drills (or drill:, or rto:), their standing. */
+export function statusOf(plan: string, config: PlanConfig, snapshots: readonly StoredSnapshot[], reports: readonly DrillReport[], now: number): PlanStatus {
   const mine = snapshots.filter((s) => s.plan === plan);
-  const rpoMs = rpo === undefined ? undefined : Duration.parse(rpo)?.milliseconds;
-  return { plan, repository, snapshots: mine.length, ...(mine.length > 0 && { lastResult: mine.at(-1)!.result }), ...rpoStatus(mine, rpoMs, now) };
+  const rpoMs = config.rpo === undefined ? undefined : Duration.parse(config.rpo)?.milliseconds;
+  const drills = reports.filter((r) => r.plan === plan);
+  const drilled = drills.length > 0 || config.drill !== undefined || config.rto !== undefined;
+  const drill = drilled ? drillStatus(drills, config.rto === undefined ? undefined : Duration.parse(config.rto)?.milliseconds, config.drill?.schedule, now) : undefined;
+  return { plan, repository: config.repository, snapshots: mine.length, ...(mine.length > 0 && { lastResult: mine.at(-1)!.result }), ...rpoStatus(mine, rpoMs, now), ...(drill !== undefined && { drill }) };
 }
 
 export async function plansStatus(config: Config, names: readonly string[], now = Date.now()): Promise<PlanStatus[]> {
   const chosen = names.length > 0 ? names : Object.keys(config.plans);
   for (const name of chosen) if (!(name in config.plans)) throw new UsageError(`--plan ${name}: not under plans: in strata.yaml (have: ${Object.keys(config.plans).join(', ') || 'none'})`);
-  const byRepository = new Map<string, Promise<readonly StoredSnapshot[]>>();
+  const byRepository = new Map<string, Promise<{ snapshots: readonly StoredSnapshot[]; reports: readonly DrillReport[] }>>();
   const statuses: PlanStatus[] = [];
   for (const name of chosen) {
     const plan = config.plans[name]!;
@@ -70,7 +79,7 @@ export async function plansStatus(config: Config, names: readonly string[], now 
         const choice = configuredRepository(config, plan.repository);
         const repository = await openRepository(choice.address, choice.credentials);
         try {
-          return (await listSnapshots(repository)).snapshots;
+          return { snapshots: (await listSnapshots(repository)).snapshots, reports: (await listDrillReports(repository)).reports };
         } finally {
           await repository.backend.close?.();
         }
@@ -80,7 +89,8 @@ export async function plansStatus(config: Config, names: readonly string[], now 
     const history = plan.history === undefined ? undefined : await historyStatus(plan.history);
     const extra = history === undefined ? {} : { history };
     try {
-      statuses.push({ ...statusOf(name, plan.repository, plan.rpo, await listing, now), ...extra });
+      const { snapshots, reports } = await listing;
+      statuses.push({ ...statusOf(name, plan, snapshots, reports, now), ...extra });
     } catch (error) {
       statuses.push({ plan: name, repository: plan.repository, snapshots: 0, violated: plan.rpo !== undefined, error: (error as Error).message, ...extra });
     }

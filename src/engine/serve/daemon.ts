@@ -16,6 +16,10 @@ import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { listSnapshots } from '../../repository/snapshots.ts';
 import { collect } from '../../storage/backend.ts';
 import { runPlan, type RunResult, type RunTrigger } from '../plan/run.ts';
+import { runDrill } from '../drill/run.ts';
+import type { DrillReport } from '../../core/drill/report.ts';
+import { listDrillReports } from '../../repository/drills.ts';
+import { listLocks } from '../../repository/lock.ts';
 import { checkRunnable } from '../plan/sources.ts';
 import { statusOf, type PlanStatus } from '../plan/status.ts';
 import { configuredRepository } from '../repository/choose.ts';
@@ -52,16 +56,26 @@ const REFRESH_MS = 5 * 60_000;
  */
 const LISTING_FRESH_MS = 1_000;
 
+/** The scheduler's name of a plan's drill schedule (a plan name has no space). */
+const DRILL = 'drill ';
+
 export function scheduledPlans(config: Config, names: readonly string[] | undefined): ScheduledPlan[] {
-  const chosen = names !== undefined && names.length > 0 ? names : Object.keys(config.plans).filter((n) => config.plans[n]!.schedule !== undefined);
-  if (chosen.length === 0) throw new UsageError('no plan has a schedule: nothing to serve', { hint: 'add schedule: { cron: "0 1 * * *" } to a plan in strata.yaml' });
-  return chosen.map((name) => {
+  const given = names !== undefined && names.length > 0;
+  const chosen = given ? names : Object.keys(config.plans).filter((n) => config.plans[n]!.schedule !== undefined || config.plans[n]!.drill?.schedule !== undefined);
+  if (chosen.length === 0) throw new UsageError('no plan has a schedule: nothing to serve', { hint: 'add schedule: { cron: "0 1 * * *" } (backups) or drill: { schedule: { cron: "0 3 1 * *" } } (drills) to a plan in strata.yaml' });
+  return chosen.flatMap((name) => {
     const plan = config.plans[name];
     if (plan === undefined) throw new UsageError(`--plan ${name}: not under plans: in strata.yaml`);
-    if (plan.schedule === undefined) throw new UsageError(`--plan ${name}: plans.${name} has no schedule:`, { hint: 'add schedule: { cron: "0 1 * * *" }' });
+    if (plan.schedule === undefined && plan.drill?.schedule === undefined) throw new UsageError(`--plan ${name}: plans.${name} has no schedule:`, { hint: 'add schedule: { cron: "0 1 * * *" }' });
     checkRunnable(name, plan);
-    const jitter = plan.schedule.jitter === undefined ? undefined : Duration.parse(plan.schedule.jitter);
-    return { name, cron: plan.schedule.cron, timeZone: plan.schedule.timeZone, jitterMs: jitter?.milliseconds ?? 0 };
+    const schedules: ScheduledPlan[] = [];
+    if (plan.schedule !== undefined) {
+      const jitter = plan.schedule.jitter === undefined ? undefined : Duration.parse(plan.schedule.jitter);
+      schedules.push({ name, cron: plan.schedule.cron, timeZone: plan.schedule.timeZone, jitterMs: jitter?.milliseconds ?? 0 });
+    }
+    const drill = plan.drill?.schedule;
+    if (drill !== undefined) schedules.push({ name: `${DRILL}${name}`, cron: drill.cron, timeZone: drill.timeZone, jitterMs: drill.jitter === undefined ? 0 : (Duration.parse(drill.jitter)?.milliseconds ?? 0) });
+    return schedules;
   });
 }
 
@@ -74,6 +88,9 @@ export class Serve {
   private readonly elector: LeaseElector | undefined;
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly snapshots = new Map<string, readonly StoredSnapshot[]>();
+  private readonly drills = new Map<string, readonly DrillReport[]>();
+  /** Drills of one cluster go one at a time. */
+  private readonly drillQueues = new Map<string, Promise<unknown>>();
   /** Repositories stay open between listings: a key is unwrapped (scrypt) once, not per scrape. */
   private readonly opened = new Map<string, Promise<Repository>>();
   private readonly listed = new Map<string, { at: number; listing: Promise<void> }>();
@@ -95,11 +112,11 @@ export class Serve {
     });
     this.metrics.setLeader(this.elector === undefined, this.elector !== undefined);
     this.metrics.setStatusSource(() => this.statuses());
-    this.metrics.declarePlans(this.plans.map((p) => p.name));
+    this.metrics.declarePlans(this.plans.filter((p) => !p.name.startsWith(DRILL)).map((p) => p.name));
     this.scheduler = new Scheduler(this.plans, {
       clock: options.clock ?? systemClock,
       isLeader: () => this.elector?.isLeader() ?? true,
-      run: (plan, trigger, attempt, signal) => this.run(plan, trigger, attempt, signal),
+      run: (plan, trigger, attempt, signal) => (plan.startsWith(DRILL) ? this.drill(plan.slice(DRILL.length), signal) : this.run(plan, trigger, attempt, signal)),
       ...(options.retries !== undefined && { retries: options.retries }),
       ...(options.retryBackoffMs !== undefined && { retryBackoffMs: options.retryBackoffMs }),
       onEvent: (event) => this.logEvent(event),
@@ -114,7 +131,7 @@ export class Serve {
       this.server!.listen(this.options.listenPort, this.options.listenHost, resolve);
     });
     const port = (this.server.address() as AddressInfo).port;
-    this.options.log(`serving on http://${this.options.listenHost}:${port} (/metrics, /healthz, /api/runs, /api/snapshots, /api/status); plans: ${this.plans.map((p) => `${p.name} "${p.cron}" ${p.timeZone}`).join(', ')}`);
+    this.options.log(`serving on http://${this.options.listenHost}:${port} (/metrics, /healthz, /api/runs, /api/snapshots, /api/status, /api/drills); plans: ${this.plans.map((p) => `${p.name} "${p.cron}" ${p.timeZone}`).join(', ')}`);
     await Promise.all(this.repositories().map((r) => this.refresh(r).catch((e: unknown) => this.options.log(`repository ${r}: ${(e as Error).message}`))));
     this.refresher = setInterval(() => {
       for (const r of this.repositories()) void this.refresh(r).catch(() => undefined);
@@ -158,13 +175,20 @@ export class Serve {
   }
 
   private async listSnapshots(name: string): Promise<void> {
-    const { snapshots } = await listSnapshots(await this.repository(name));
+    const repository = await this.repository(name);
+    const { snapshots } = await listSnapshots(repository);
     this.snapshots.set(name, snapshots);
+    this.drills.set(name, (await listDrillReports(repository)).reports);
     this.metrics.recordSnapshots(name, snapshots, (plan) => this.sourcesOf(plan));
   }
 
   private repositories(): string[] {
-    return [...new Set(this.plans.map((p) => this.options.config.plans[p.name]!.repository))];
+    return [...new Set(this.planNames().map((p) => this.options.config.plans[p]!.repository))];
+  }
+
+  /** The plans served, whether for backups, drills or both. */
+  private planNames(): string[] {
+    return [...new Set(this.plans.map((p) => (p.name.startsWith(DRILL) ? p.name.slice(DRILL.length) : p.name)))];
   }
 
   private sourcesOf(plan: string): string[] {
@@ -173,9 +197,9 @@ export class Serve {
 
   private statuses(): PlanStatus[] {
     const now = Date.now();
-    return this.plans.map((p) => {
-      const plan = this.options.config.plans[p.name]!;
-      return statusOf(p.name, plan.repository, plan.rpo, this.snapshots.get(plan.repository) ?? [], now);
+    return this.planNames().map((name) => {
+      const plan = this.options.config.plans[name]!;
+      return statusOf(name, plan, this.snapshots.get(plan.repository) ?? [], this.drills.get(plan.repository) ?? [], now);
     });
   }
 
@@ -201,6 +225,35 @@ export class Serve {
     });
     this.queues.set(repository, turn.catch(() => undefined));
     return turn;
+  }
+
+  /**
+   * A scheduled drill: one at a time per cluster, after the runs queued on its repository,
+   * and never while a restore holds the repository (it is tried again later). A drill that
+   * ran and failed is a finding, not a fault: it is not retried.
+   */
+  private async drill(plan: string, signal: AbortSignal): Promise<RunResult> {
+    const config = this.options.config.plans[plan]!;
+    const cluster = config.cluster ?? '(default)';
+    const previous = Promise.all([this.drillQueues.get(cluster), this.queues.get(config.repository)]);
+    const turn = previous.then(async (): Promise<RunResult> => {
+      if (signal.aborted) return 'failed';
+      const restores = (await listLocks(await this.repository(config.repository))).filter((l) => l.operation === 'restore' && !l.stale);
+      if (restores.length > 0) {
+        this.options.log(`plan ${plan}: drill postponed: a restore holds the repository (pid ${restores[0]!.pid} on ${restores[0]!.host})`);
+        return 'failed';
+      }
+      this.options.log(`plan ${plan}: drill starts`);
+      const report = await runDrill(this.options.config, plan, { signal, host: this.options.host, log: this.options.log });
+      this.options.log(`plan ${plan}: drill ${report.result}, RTO ${(report.rtoMs / 1000).toFixed(1)}s${report.failures.length === 0 ? '' : `: ${report.failures[0]}`}`);
+      void this.refresh(config.repository).catch((e: unknown) => this.options.log(`repository ${config.repository}: ${(e as Error).message}`));
+      return report.result === 'passed' ? 'succeeded' : 'partially-failed';
+    });
+    this.drillQueues.set(cluster, turn.catch(() => undefined));
+    return turn.catch((error: unknown) => {
+      this.options.log(`plan ${plan}: drill could not run: ${(error as Error).message}`);
+      return 'failed' as const;
+    });
   }
 
   private async refresh(name: string): Promise<void> {
@@ -229,7 +282,7 @@ export class Serve {
     try {
       if (req.method !== 'GET') return send(405, { error: 'only GET' });
       const plan = url.searchParams.get('plan') ?? undefined;
-      if (url.pathname === '/metrics' || url.pathname.startsWith('/api/status') || url.pathname.startsWith('/api/snapshots')) await this.freshListings();
+      if (url.pathname === '/metrics' || url.pathname.startsWith('/api/status') || url.pathname.startsWith('/api/snapshots') || url.pathname.startsWith('/api/drills')) await this.freshListings();
       switch (url.pathname) {
         case '/healthz':
           return send(200, {
@@ -244,12 +297,16 @@ export class Serve {
           return send(200, this.history.list(plan, Number(url.searchParams.get('limit') ?? 100) || 100));
         case '/api/status':
           return send(200, this.statuses());
+        case '/api/drills': {
+          const reports = [...this.drills.values()].flat().sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+          return send(200, reports.filter((r) => plan === undefined || r.plan === plan));
+        }
         case '/api/snapshots': {
           const all = [...this.snapshots].flatMap(([repository, list]) => list.map((s) => ({ repository, ...s })));
           return send(200, all.filter((s) => plan === undefined || s.plan === plan).map((s) => ({ id: s.id, repository: s.repository, plan: s.plan ?? null, time: s.time, host: s.host, result: s.result, tags: s.tags, sources: s.sources.map((x) => x.type), summary: s.summary })));
         }
         default:
-          return send(404, { error: `no such endpoint: ${url.pathname}`, endpoints: ['/healthz', '/metrics', '/api/runs', '/api/snapshots', '/api/status'] });
+          return send(404, { error: `no such endpoint: ${url.pathname}`, endpoints: ['/healthz', '/metrics', '/api/runs', '/api/snapshots', '/api/status', '/api/drills'] });
       }
     } catch (error) {
       send(500, { error: (error as Error).message });

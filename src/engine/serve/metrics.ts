@@ -78,6 +78,36 @@ export class ServeMetrics {
         for (const s of statuses()) if (s.rpoMs !== undefined) this.set({ plan: s.plan }, s.violated ? 0 : 1);
       },
     });
+    this.declareDrillGauges();
+  }
+
+  /** The drill figures, from the statuses (the last drill of each plan, read from its repository). */
+  private declareDrillGauges(): void {
+    const registers = [this.registry];
+    const drilled = () => this.statuses().filter((s) => s.drill !== undefined).map((s) => ({ plan: s.plan, drill: s.drill! }));
+    const perPlan = (name: string, help: string, value: (d: NonNullable<PlanStatus['drill']>) => number | undefined) => new Gauge({
+      name, help, labelNames: ['plan'], registers,
+      collect() {
+        this.reset();
+        for (const { plan, drill } of drilled()) {
+          const v = value(drill);
+          if (v !== undefined) this.set({ plan }, v);
+        }
+      },
+    });
+    perPlan('strata_plan_rto_seconds', 'The RTO the plan declares', (d) => (d.targetRtoMs === undefined ? undefined : d.targetRtoMs / 1000));
+    perPlan('strata_drill_last_success_timestamp_seconds', 'When the last passed drill of the plan started', (d) => (d.lastPassed === undefined ? undefined : Date.parse(d.lastPassed) / 1000));
+    perPlan('strata_drill_last_rto_seconds', 'The RTO the last drill of the plan measured', (d) => (d.lastRtoMs === undefined ? undefined : d.lastRtoMs / 1000));
+    perPlan('strata_drill_last_passed', '1 when the last drill of the plan passed, 0 when it failed', (d) => (d.lastResult === undefined ? undefined : d.lastResult === 'passed' ? 1 : 0));
+    perPlan('strata_drill_checks_failed', 'Steps and checks that failed in the last drill of the plan', (d) => d.lastFailedSteps);
+    perPlan('strata_drill_compliant', '1 when the last drill passed within the RTO and is as recent as the drill schedule asks, 0 when not', (d) => (d.violated ? 0 : 1));
+    new Gauge({
+      name: 'strata_drill_layer_ready_seconds', help: 'When each layer of the last drill was restored and checked, from the drill\'s start', labelNames: ['plan', 'layer'], registers,
+      collect() {
+        this.reset();
+        for (const { plan, drill } of drilled()) for (const l of drill.lastLayers ?? []) this.set({ plan, layer: l.layer }, l.readyMs / 1000);
+      },
+    });
   }
 
   /** Where the RPO figures come from at scrape time (they change as time passes). */
