@@ -249,4 +249,35 @@ spec:
     }
     expect(scratchNamespaces()).toBe('');
   }, 600_000);
+
+  it('the chaos day deletes a Deployment and restores it in place, refused without --confirm or on a production plan', async () => {
+    writeConfig();
+    const web = getJson(kc, ['deployment', 'web', '-n', ns]).metadata.uid;
+    const args = ['drill', 'nightly', '--config', config, '--in-place', '--workload', `${ns}/Deployment/web`];
+    const unconfirmed = await s.run(args);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain('add --confirm');
+    const production = await s.run([...args, '--confirm']);
+    expect(production.code).toBe(4);
+    expect(production.stderr).toContain('is not marked non-production');
+    expect(getJson(kc, ['deployment', 'web', '-n', ns]).metadata.uid).toBe(web);
+
+    writeConfig('      nonProduction: true\n');
+    const missing = await s.run(['drill', 'nightly', '--config', config, '--json', '--in-place', '--workload', `${ns}/Deployment/nothing`, '--confirm']);
+    expect(missing.code).toBe(1);
+    expect((JSON.parse(missing.stdout) as Report).failures.join('\n')).toContain('does not hold Deployment');
+    expect(getJson(kc, ['deployment', 'web', '-n', ns]).metadata.uid).toBe(web);
+
+    const { code, report, stderr } = await drill(['--in-place', '--workload', `${ns}/deploy/web`, '--confirm']);
+    expect(code, stderr).toBe(0);
+    expect((report as Report & { mode: string }).mode).toBe('in-place');
+    expect(report.layers.map((l) => [l.layer, l.result])).toEqual([['etcd', 'not drilled'], ['objects', 'passed'], ['files', 'not drilled'], ['checks', 'passed']]);
+    const objects = report.layers.find((l) => l.layer === 'objects')!;
+    expect(objects.steps.map((st) => st.name)).toEqual([`find Deployment ${ns}/web in the snapshot`, `delete Deployment ${ns}/web`, `restore Deployment ${ns}/web from snapshot ${report.snapshot.slice(0, 8)}`, 'wait until it serves']);
+    expect(objects.steps[3]!.detail).toMatch(/^1 Deployments, 0 StatefulSets, 2 pods, 1 Services, 0 claims ready/);
+    expect(report.rtoMs).toBeGreaterThan(0);
+    const restored = getJson<{ metadata: { uid: string }; status: { availableReplicas?: number } }>(kc, ['deployment', 'web', '-n', ns]);
+    expect(restored.metadata.uid).not.toBe(web);
+    expect(restored.status.availableReplicas).toBe(2);
+  }, 600_000);
 });

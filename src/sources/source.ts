@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import type { DrillConfig } from '../core/config/drill.ts';
 import type { ClusterConfig } from '../core/config/schema.ts';
 import type { DrillStep } from '../core/drill/report.ts';
+import type { WorkloadRef } from '../core/drill/workload.ts';
 import type { KubeHttp } from '../kube/http.ts';
 import type { BlobWriter } from '../repository/blob-writer.ts';
 import type { Id } from '../repository/hash.ts';
@@ -240,6 +241,11 @@ export interface Source<Entry extends SourceEntry = any, Base = any, RestoreOpti
    * (`strata drill`); everything it makes goes through `context.scratch`.
    */
   drill?(context: DrillContext): Promise<DrillOutcome>;
+  /**
+   * The chaos day (`strata drill --in-place`): deletes the workload where it runs, restores
+   * it from the snapshot in its own namespace and waits until it serves again.
+   */
+  drillInPlace?(context: DrillContext, workload: WorkloadRef): Promise<DrillOutcome>;
   /**
    * Things outside the repository that live as long as the snapshots recording them (CSI
    * VolumeSnapshots): what forgetting these snapshots leaves behind, and its release.

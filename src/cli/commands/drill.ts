@@ -4,7 +4,8 @@
  */
 import { Command } from 'commander';
 import { historyLine, renderReport, rtoMet } from '../../core/drill/report.ts';
-import { OperationError, PartialFailure } from '../../core/errors.ts';
+import { parseWorkload } from '../../core/drill/workload.ts';
+import { OperationError, PartialFailure, UsageError } from '../../core/errors.ts';
 import { drillHistory } from '../../engine/drill/history.ts';
 import { runDrill } from '../../engine/drill/run.ts';
 import { interruption } from '../../programs/interruption.ts';
@@ -21,6 +22,9 @@ export function drillCommand(): Command {
     .option('--snapshot <id>', 'drill this snapshot (ID or unique prefix) instead of the plan\'s newest completed one')
     .option('--keep', 'leave the scratch namespaces, directories and etcd data for a look (the plan\'s next drill removes them)', false)
     .option('--host <name>', 'host name to record in the report (default: this host)')
+    .option('--in-place', 'the chaos day: delete --workload where it runs, restore it from the snapshot in its own namespace, wait until it serves (needs --confirm and drill.nonProduction: true)', false)
+    .option('--workload <ns/kind/name>', 'with --in-place: the Deployment or StatefulSet to delete and restore, e.g. shop/Deployment/web')
+    .option('--confirm', 'with --in-place: yes, delete the workload', false)
     .addHelpText('after', `
 Each source of the snapshot is restored by its own drill, in the order a restore takes
 them, and timed from the drill's start:
@@ -45,17 +49,27 @@ interruption; the plan's next drill removes what a killed one left. A namespace 
 NAMESPACE<suffix> that no drill of the plan made is never touched: the drill fails naming it.
 The report is stored in the repository beside the snapshot: \`strata drills\` lists them.
 
+The chaos day (seed 004): --in-place --workload NS/KIND/NAME --confirm finds the workload
+in the snapshot (nothing is deleted when it is not there), deletes it where it runs with
+its pods, restores it alone from the snapshot into its own namespace, and waits until it
+and the Services selecting it serve; the RTO is that time. Refused without --confirm (exit
+2), and on a plan whose drill: does not say nonProduction: true (exit 4).
+
 Exit status 1 when the drill failed; 3 when it passed but took longer than the plan's rto:.
 
 Examples:
   strata drill nightly --config /etc/strata/strata.yaml
   strata drill nightly --snapshot 4f2a9c1e --keep --json
+  strata drill preprod --in-place --workload shop/Deployment/web --confirm
   strata drills nightly
 ${EXIT_STATUS_HELP}`)
-    .action(async (plan: string, options: { snapshot?: string; keep: boolean; host?: string }, command: Command) => {
+    .action(async (plan: string, options: { snapshot?: string; keep: boolean; host?: string; inPlace: boolean; workload?: string; confirm: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
+      if (options.inPlace && options.workload === undefined) throw new UsageError('--in-place needs --workload NAMESPACE/KIND/NAME: the workload to delete and restore');
+      if (!options.inPlace && (options.workload !== undefined || options.confirm)) throw new UsageError('--workload and --confirm belong to an in-place drill: add --in-place');
       const { config } = loadConfig(global);
       const report = await runDrill(config, plan, {
+        ...(options.inPlace && { inPlace: parseWorkload(options.workload!), confirm: options.confirm }),
         keep: options.keep,
         signal: interruption,
         ...(options.snapshot !== undefined && { snapshot: options.snapshot }),

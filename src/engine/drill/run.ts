@@ -13,9 +13,10 @@ import { resolve } from 'node:path';
 import { drillSchema, type DrillConfig } from '../../core/config/drill.ts';
 import type { Config } from '../../core/config/schema.ts';
 import { measuredRto, type DrillCleanUp, type DrillLayer, type DrillReport } from '../../core/drill/report.ts';
-import { drillId } from '../../core/drill/scratch.ts';
+import { drillId, scratchNamespace } from '../../core/drill/scratch.ts';
 import { Duration } from '../../core/duration.ts';
-import { UsageError } from '../../core/errors.ts';
+import { Refused, UsageError } from '../../core/errors.ts';
+import type { WorkloadRef } from '../../core/drill/workload.ts';
 import { connect } from '../../kube/connection.ts';
 import { KubeHttp } from '../../kube/http.ts';
 import { holdExit } from '../../programs/interruption.ts';
@@ -39,6 +40,9 @@ export interface DrillOptions {
   readonly host?: string;
   readonly signal?: AbortSignal;
   readonly log?: (message: string) => void;
+  /** The chaos day: delete this workload where it runs and restore it in place (needs `confirm` and drill.nonProduction). */
+  readonly inPlace?: WorkloadRef;
+  readonly confirm?: boolean;
 }
 
 /** How long an interrupted drill waits for its scratch namespaces to be gone (the exit is held meanwhile). */
@@ -54,6 +58,13 @@ export function drillSettings(config: Config, planName: string): DrillConfig {
 export async function runDrill(config: Config, planName: string, options: DrillOptions = {}): Promise<DrillReport> {
   const settings = drillSettings(config, planName);
   const plan = config.plans[planName]!;
+  if (options.inPlace !== undefined) {
+    const { namespace, kind, name } = options.inPlace;
+    if (options.confirm !== true) throw new UsageError(`--in-place deletes ${kind} ${namespace}/${name} where it runs and restores it from the backup: add --confirm`);
+    if (!settings.nonProduction) {
+      throw new Refused(`plan ${planName}'s cluster is not marked non-production: an in-place drill deletes a live workload`, { hint: `set plans.${planName}.drill.nonProduction: true for a pre-production cluster (never on production), or drill into scratch targets without --in-place` });
+    }
+  }
   const choice = configuredRepository(config, plan.repository);
   const repository = await openRepository(choice.address, choice.credentials);
   const cluster = plan.cluster === undefined ? undefined : config.clusters[plan.cluster];
@@ -93,80 +104,87 @@ async function drill(repository: Repository, snapshot: StoredSnapshot, plan: str
     leftovers.removed.push(...removal.removed);
     leftovers.problems.push(...removal.problems);
   };
-  gather(await removeLocalScratch(plan, workDir, { except: id }));
+  const earlier = await removeLocalScratch(plan, workDir, { except: id });
+  for (const what of earlier.removed) log(`removed the leftover ${what} of an earlier drill`);
+  gather(earlier);
   // The cluster's leftovers go when a layer first needs the cluster: before it makes anything.
   let kube: KubeHttp | undefined;
   const kubeOnce = async () => {
     if (kube === undefined) {
       kube = await openKube();
-      gather(await removeClusterScratch(kube, plan, { except: id }));
+      const removal = await removeClusterScratch(kube, plan, { except: id });
+      for (const what of removal.removed) log(`removed the leftover ${what} of an earlier drill`);
+      gather(removal);
     }
     return kube;
   };
-  for (const what of leftovers.removed) log(`removed the leftover ${what} of an earlier drill`);
   const release = holdExit({ what: `removing drill ${scratch.id}'s scratch things`, byHand: [`kubectl delete namespace,crd -l strata.io/drill=${scratch.id}`, `rm -rf ${scratch.root}`] });
-  const layers: DrillLayer[] = [];
-  let cleanUp: DrillCleanUp;
+  // Held until the report is saved too: an interrupted CLI exits once this is released.
   try {
-    const lock = await Lock.acquire(repository, 'drill', 'shared');
+    const layers: DrillLayer[] = [];
+    let cleanUp: DrillCleanUp;
     try {
-      await repository.loadIndex();
-      const context: DrillContext = { repository, snapshot, fileTrees: services.fileTrees, progress: () => undefined, plan, settings, timeoutMs, scratch, kube: kubeOnce, signal };
-      const stored = [...snapshot.sources].sort((a, b) => (knownSource(a.type)?.order ?? 1000) - (knownSource(b.type)?.order ?? 1000));
-      for (const { type } of stored) {
-        const source = knownSource(type);
-        const startedMs = elapsed();
-        if (source?.drill === undefined) {
-          layers.push({ layer: type, result: 'not drilled', detail: 'no drill for this source yet: its restore runbook says how to test it', startedMs, durationMs: 0, readyMs: startedMs, steps: [] });
-          continue;
+      const lock = await Lock.acquire(repository, 'drill', 'shared');
+      try {
+        await repository.loadIndex();
+        const context: DrillContext = { repository, snapshot, fileTrees: services.fileTrees, progress: () => undefined, plan, settings, timeoutMs, scratch, kube: kubeOnce, signal };
+        const stored = [...snapshot.sources].sort((a, b) => (knownSource(a.type)?.order ?? 1000) - (knownSource(b.type)?.order ?? 1000));
+        for (const { type } of stored) {
+          const source = knownSource(type);
+          const startedMs = elapsed();
+          if (source?.drill === undefined) {
+            layers.push({ layer: type, result: 'not drilled', detail: 'no drill for this source yet: its restore runbook says how to test it', startedMs, durationMs: 0, readyMs: startedMs, steps: [] });
+            continue;
+          }
+          log(`drilling ${type}`);
+          layers.push(layerOf(type, await outcomeOf(() => source.drill!(context), signal), startedMs, elapsed()));
         }
-        log(`drilling ${type}`);
-        layers.push(layerOf(type, await outcomeOf(() => source.drill!(context), signal), startedMs, elapsed()));
-      }
-      if (settings.checks.length > 0 && !signal.aborted) {
-        const startedMs = elapsed();
-        log('running the plan\'s checks');
-        const where = (namespace: string) => `${namespace}${settings.suffix}`;
-        const steps = await runChecks(settings.checks, { where, env: { STRATA_PLAN: plan, STRATA_DRILL: scratch.id, STRATA_DRILL_SUFFIX: settings.suffix }, kube: kubeOnce, signal });
-        layers.push(layerOf('checks', { detail: `${steps.filter((s) => s.result === 'passed').length} of ${steps.length} passed`, steps }, startedMs, elapsed()));
+        if (settings.checks.length > 0 && !signal.aborted) {
+          const startedMs = elapsed();
+          log('running the plan\'s checks');
+          const where = (namespace: string) => (options.inPlace === undefined ? scratchNamespace(namespace, settings.suffix) : namespace);
+          const steps = await runChecks(settings.checks, { where, env: { STRATA_PLAN: plan, STRATA_DRILL: scratch.id, STRATA_DRILL_SUFFIX: settings.suffix }, kube: kubeOnce, signal });
+          layers.push(layerOf('checks', { detail: `${steps.filter((s) => s.result === 'passed').length} of ${steps.length} passed`, steps }, startedMs, elapsed()));
+        }
+      } finally {
+        await lock.release();
       }
     } finally {
-      await lock.release();
+      if (options.keep === true) {
+        cleanUp = { kept: true, removed: [scratch.root, ...scratch.namespaces.map((ns) => `namespace ${ns}`)], problems: [] };
+      } else {
+        log('removing the scratch things');
+        const local = await removeLocalScratch(plan, workDir, { only: id });
+        const objects = kube === undefined ? { removed: [], problems: [] } : await removeClusterScratch(kube, plan, { only: id }, signal.aborted ? INTERRUPTED_WAIT_MS : undefined);
+        cleanUp = { kept: false, removed: [...objects.removed, ...local.removed], problems: [...objects.problems, ...local.problems] };
+      }
     }
+    const failures = layers.flatMap((l) => l.steps.filter((s) => s.result === 'failed').map((s) => `${l.layer}: ${s.name}: ${s.detail}`));
+    if (signal.aborted) failures.push(`interrupted: ${(signal.reason as Error | undefined)?.message ?? 'stopped'}`);
+    const targetRtoMs = rto === undefined ? undefined : Duration.parse(rto)?.milliseconds;
+    const report: DrillReport = {
+      version: 1,
+      id: scratch.id,
+      plan,
+      ...(cluster !== undefined && { cluster }),
+      snapshot: snapshot.id,
+      snapshotTime: snapshot.time,
+      host: options.host ?? hostname(),
+      mode: options.inPlace === undefined ? 'scratch' : 'in-place',
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      result: failures.length === 0 ? 'passed' : 'failed',
+      rtoMs: measuredRto(layers),
+      ...(targetRtoMs !== undefined && { targetRtoMs }),
+      layers,
+      failures,
+      cleanUp: { ...cleanUp, removed: [...leftovers.removed.map((r) => `${r} (left by an earlier drill)`), ...cleanUp.removed], problems: [...leftovers.problems, ...cleanUp.problems] },
+    };
+    await saveDrillReport(repository, report);
+    return report;
   } finally {
-    if (options.keep === true) {
-      cleanUp = { kept: true, removed: [scratch.root, ...scratch.namespaces.map((ns) => `namespace ${ns}`)], problems: [] };
-    } else {
-      log('removing the scratch things');
-      const local = await removeLocalScratch(plan, workDir, { only: id });
-      const objects = kube === undefined ? { removed: [], problems: [] } : await removeClusterScratch(kube, plan, { only: id }, signal.aborted ? INTERRUPTED_WAIT_MS : undefined);
-      cleanUp = { kept: false, removed: [...objects.removed, ...local.removed], problems: [...objects.problems, ...local.problems] };
-    }
     release();
   }
-  const failures = layers.flatMap((l) => l.steps.filter((s) => s.result === 'failed').map((s) => `${l.layer}: ${s.name}: ${s.detail}`));
-  if (signal.aborted) failures.push(`interrupted: ${(signal.reason as Error | undefined)?.message ?? 'stopped'}`);
-  const targetRtoMs = rto === undefined ? undefined : Duration.parse(rto)?.milliseconds;
-  const report: DrillReport = {
-    version: 1,
-    id: scratch.id,
-    plan,
-    ...(cluster !== undefined && { cluster }),
-    snapshot: snapshot.id,
-    snapshotTime: snapshot.time,
-    host: options.host ?? hostname(),
-    mode: 'scratch',
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    result: failures.length === 0 ? 'passed' : 'failed',
-    rtoMs: measuredRto(layers),
-    ...(targetRtoMs !== undefined && { targetRtoMs }),
-    layers,
-    failures,
-    cleanUp: { ...cleanUp, removed: [...leftovers.removed.map((r) => `${r} (left by an earlier drill)`), ...cleanUp.removed], problems: [...leftovers.problems, ...cleanUp.problems] },
-  };
-  await saveDrillReport(repository, report);
-  return report;
 }
 
 /** A source's drill that throws (our bug, or a refusal) is a failed layer, not a lost report. */

@@ -6,7 +6,7 @@
 import { formatSeconds, perSecond } from '../../core/format.ts';
 import { typeName } from '../../core/objects/types.ts';
 import type { Source } from '../source.ts';
-import { drillObjects } from './drill.ts';
+import { drillObjects, drillObjectsInPlace } from './drill.ts';
 import { ObjectsBackup } from './backup.ts';
 import { objectsEntry, type ObjectsEntry } from './entry.ts';
 import { objectsManifest } from './manifest.ts';
@@ -68,4 +68,5 @@ export const objectsSource: Source<ObjectsEntry, undefined, ObjectsRestoreOption
 
   restore: planObjectsRestore,
   drill: drillObjects,
+  drillInPlace: drillObjectsInPlace,
 };
