@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { binary } from '../testbed/binaries.ts';
 import { scratch } from './helpers/repo.ts';
 import { useCluster } from './helpers/testbed.ts';
-import { eventually, getJson, hostPathVolume, kubectl } from './helpers/workloads.ts';
+import { claim, eventually, getJson, hostPathVolume, kubectl } from './helpers/workloads.ts';
 
 interface Layer { layer: string; result: string; readyMs: number; durationMs: number; steps: { name: string; result: string; detail: string }[] }
 interface Report { id: string; plan: string; snapshot: string; result: string; rtoMs: number; targetRtoMs?: number; layers: Layer[]; failures: string[]; cleanUp: { kept: boolean; removed: string[]; problems: string[] } }
@@ -48,11 +48,12 @@ plans:
     sources:
       - { type: etcd }
       - { type: objects, includeNamespaces: [${ns}] }
+      - { type: volumes, namespaces: [${ns}] }
       - { type: files, paths: [${files}] }
     drill:
       workDir: ${work}
       timeout: 90s
-      storageClassMapping: { drill-hostpath: testbed-csi }
+      storageClassMapping: { drill-hostpath: drill-scratch }
       etcd: { etcd: ${binary('etcd', 'etcd')}, etcdutl: ${binary('etcd', 'etcdutl')}, sampleKeys: 50 }
       checks:
         - name: the database answers
@@ -80,8 +81,20 @@ ${extra}`);
     writeFileSync(join(files, 'etc', 'settings.conf'), 'answer = 42\n'.repeat(1000));
     writeFileSync(join(files, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
     const volumeDir = join(s.dir, 'pv');
-    mkdirSync(volumeDir);
-    kubectl(kc, ['apply', '-f', '-'], `${hostPathVolume({ name: `${ns}-db`, namespace: ns, claim: 'data-db-0', path: volumeDir, storageClass: 'drill-hostpath' })}
+    mkdirSync(join(volumeDir, 'base'), { recursive: true });
+    writeFileSync(join(volumeDir, 'PG_VERSION'), '17\n');
+    writeFileSync(join(volumeDir, 'base', '16384'), randomBytes(2 * 1024 * 1024));
+    // Scratch claims of the database get directories on this machine (kube-controller-manager's hostPath provisioner).
+    kubectl(kc, ['apply', '-f', '-'], `
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: { name: drill-scratch }
+provisioner: kubernetes.io/host-path
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+---
+${hostPathVolume({ name: `${ns}-db`, namespace: ns, claim: 'data-db-0', path: volumeDir, storageClass: 'drill-hostpath' })}
+${claim({ name: 'cache', namespace: ns, storageClass: 'testbed-csi' })}
 apiVersion: v1
 kind: ConfigMap
 metadata: { name: settings, namespace: ${ns} }
@@ -124,7 +137,8 @@ spec:
     await eventually('the original to run', () => {
       const deployment = getJson<{ status?: { availableReplicas?: number } }>(kc, ['deployment', 'web', '-n', ns]);
       const db = getJson<{ status?: { readyReplicas?: number } }>(kc, ['statefulset', 'db', '-n', ns]);
-      return deployment.status?.availableReplicas === 2 && db.status?.readyReplicas === 1;
+      const cache = getJson<{ status?: { phase?: string } }>(kc, ['pvc', 'cache', '-n', ns]);
+      return deployment.status?.availableReplicas === 2 && db.status?.readyReplicas === 1 && cache.status?.phase === 'Bound';
     });
     writeConfig();
     await s.ok(['init', '--repo', repo]);
@@ -134,14 +148,17 @@ spec:
     const { code, report, stderr } = await drill();
     expect(code, stderr).toBe(0);
     expect(report.result).toBe('passed');
-    expect(report.layers.map((l) => [l.layer, l.result])).toEqual([['etcd', 'passed'], ['objects', 'passed'], ['files', 'passed'], ['checks', 'passed']]);
+    expect(report.layers.map((l) => [l.layer, l.result])).toEqual([['etcd', 'passed'], ['objects', 'passed'], ['volumes', 'passed'], ['files', 'passed'], ['checks', 'passed']]);
     for (const layer of report.layers) expect(layer.readyMs).toBeGreaterThan(0);
     expect(report.rtoMs).toBe(Math.max(...report.layers.map((l) => l.readyMs)));
     expect(report.targetRtoMs).toBe(3_600_000);
     const steps = Object.fromEntries(report.layers.flatMap((l) => l.steps.map((st) => [`${l.layer}: ${st.name}`, st.detail])));
     expect(steps['etcd: revision and key count']).toMatch(/as recorded/);
     expect(steps['etcd: HashKV against the backed-up member']).toMatch(/as member .* answered at backup/);
-    expect(steps['objects: wait until the copy serves']).toMatch(/1 Deployments, 1 StatefulSets, 3 pods, 1 Services, 1 claims ready/);
+    expect(steps['objects: wait until the copy serves']).toMatch(/1 Deployments, 1 StatefulSets, 3 pods, 1 Services, 2 claims ready/);
+    // The database's files are written into its scratch claim and read back; the CSI volume comes back as a new claim.
+    expect(steps[`volumes: ${ns}/data-db-0`]).toMatch(new RegExp(`→ claim ${ns}-restore/data-db-0 \\(/tmp/hostpath_pv/[^)]+\\): 2 files, 2\\.0 MiB match the snapshot`));
+    expect(steps[`volumes: ${ns}/cache`]).toMatch(new RegExp(`^VolumeSnapshot ${ns}/strata-cache-\\S+ → claim ${ns}-restore/cache-from-snapshot, Bound to pvc-`));
     expect(steps['files: verify sizes and chunk hashes']).toMatch(/^2 files .* match the snapshot/);
     expect(steps['checks: the database answers']).toContain(`in pod ${ns}-restore/db-0`);
     // Nothing is left, and the original was never touched.
@@ -152,6 +169,11 @@ spec:
     expect(etcdProcesses()).toEqual([]);
     expect(getJson(kc, ['deployment', 'web', '-n', ns]).metadata.uid).toBe(webBefore);
     expect(getJson<{ spec: { claimRef: { namespace: string } }; status: { phase: string } }>(kc, ['pv', `${ns}-db`]).spec.claimRef.namespace).toBe(ns);
+    // The copy of the VolumeSnapshot is gone; the driver's snapshot, which the original holds, is not.
+    expect(kubectl(kc, ['get', 'volumesnapshotcontents', '-l', 'strata.io/drill-plan=nightly', '-o', 'name']).trim()).toBe('');
+    const original = getJson<{ items: { status?: { readyToUse?: boolean } }[] }>(kc, ['volumesnapshots', '-n', ns]);
+    expect(original.items.map((v) => v.status?.readyToUse)).toEqual([true]);
+    await eventually('the scratch volumes to be deleted', () => !kubectl(kc, ['get', 'pv', '-o', 'jsonpath={.items[*].spec.claimRef.namespace}']).split(' ').includes(`${ns}-restore`));
 
     const history = JSON.parse((await s.ok(['drills', 'nightly', '--config', config, '--json'])).stdout) as { drills: Report[] };
     expect(history.drills.map((d) => [d.id, d.snapshot, d.result])).toEqual([[report.id, report.snapshot, 'passed']]);
@@ -271,7 +293,7 @@ spec:
     const { code, report, stderr } = await drill(['--in-place', '--workload', `${ns}/deploy/web`, '--confirm']);
     expect(code, stderr).toBe(0);
     expect((report as Report & { mode: string }).mode).toBe('in-place');
-    expect(report.layers.map((l) => [l.layer, l.result])).toEqual([['etcd', 'not drilled'], ['objects', 'passed'], ['files', 'not drilled'], ['checks', 'passed']]);
+    expect(report.layers.map((l) => [l.layer, l.result])).toEqual([['etcd', 'not drilled'], ['objects', 'passed'], ['volumes', 'not drilled'], ['files', 'not drilled'], ['checks', 'passed']]);
     const objects = report.layers.find((l) => l.layer === 'objects')!;
     expect(objects.steps.map((st) => st.name)).toEqual([`find Deployment ${ns}/web in the snapshot`, `delete Deployment ${ns}/web`, `restore Deployment ${ns}/web from snapshot ${report.snapshot.slice(0, 8)}`, 'wait until it serves']);
     expect(objects.steps[3]!.detail).toMatch(/^1 Deployments, 0 StatefulSets, 2 pods, 1 Services, 0 claims ready/);
@@ -279,5 +301,55 @@ spec:
     const restored = getJson<{ metadata: { uid: string }; status: { availableReplicas?: number } }>(kc, ['deployment', 'web', '-n', ns]);
     expect(restored.metadata.uid).not.toBe(web);
     expect(restored.status.availableReplicas).toBe(2);
+  }, 600_000);
+
+  it('the chaos day --with-data deletes a Deployment with its claims and brings both back with the data, refused when the snapshot does not hold the data', async () => {
+    writeConfig('      nonProduction: true\n');
+    kubectl(kc, ['apply', '-f', '-'], `${claim({ name: 'uploads', namespace: ns, storageClass: 'drill-scratch' })}
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: app, namespace: ${ns} }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: app } }
+  template:
+    metadata: { labels: { app: app } }
+    spec: { containers: [{ name: app, image: nginx }], volumes: [{ name: uploads, persistentVolumeClaim: { claimName: uploads } }, { name: cache, persistentVolumeClaim: { claimName: cache } }] }
+`);
+    await eventually('the uploads claim to bind and the app to run', () => getJson<{ status?: { phase?: string } }>(kc, ['pvc', 'uploads', '-n', ns]).status?.phase === 'Bound'
+      && getJson<{ status?: { availableReplicas?: number } }>(kc, ['deployment', 'app', '-n', ns]).status?.availableReplicas === 1);
+    const directory = (claimName: string) => getJson<{ spec: { hostPath: { path: string } } }>(kc, ['pv', getJson<{ spec: { volumeName: string } }>(kc, ['pvc', claimName, '-n', ns]).spec.volumeName]).spec.hostPath.path;
+    const photo = randomBytes(1024 * 1024);
+    writeFileSync(join(directory('uploads'), 'photo.jpg'), photo);
+    writeFileSync(join(directory('uploads'), 'index.txt'), 'photo.jpg\n');
+    const before = { app: getJson(kc, ['deployment', 'app', '-n', ns]).metadata.uid, uploads: getJson(kc, ['pvc', 'uploads', '-n', ns]).metadata.uid };
+    // A snapshot without the volumes source: nothing could bring the claims' data back, so nothing is deleted.
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/^.*type: volumes.*\n/m, ''));
+    await s.ok(['run', 'nightly', '--config', config]);
+    const refused = await drill(['--in-place', '--workload', `${ns}/Deployment/app`, '--with-data', '--confirm']);
+    expect(refused.code).toBe(1);
+    expect(refused.report.failures.join('\n')).toContain(`does not hold the claim and data of ${ns}/cache, ${ns}/uploads: nothing was deleted`);
+    expect(getJson(kc, ['deployment', 'app', '-n', ns]).metadata.uid).toBe(before.app);
+    expect(getJson(kc, ['pvc', 'uploads', '-n', ns]).metadata.uid).toBe(before.uploads);
+
+    writeConfig('      nonProduction: true\n');
+    await s.ok(['run', 'nightly', '--config', config]);
+
+    const { code, report, stderr } = await drill(['--in-place', '--workload', `${ns}/Deployment/app`, '--with-data', '--confirm']);
+    expect(code, stderr).toBe(0);
+    expect(report.layers.map((l) => [l.layer, l.result])).toEqual([['etcd', 'not drilled'], ['objects', 'passed'], ['volumes', 'passed'], ['files', 'not drilled'], ['checks', 'passed']]);
+    const objects = report.layers.find((l) => l.layer === 'objects')!;
+    expect(objects.steps.map((st) => st.name)).toEqual([`find Deployment ${ns}/app in the snapshot`, `delete Deployment ${ns}/app`, 'delete its claims', `restore Deployment ${ns}/app from snapshot ${report.snapshot.slice(0, 8)}`, 'wait until it serves']);
+    expect(objects.steps[2]!.detail).toBe('cache, uploads');
+    const volumes = Object.fromEntries(report.layers.find((l) => l.layer === 'volumes')!.steps.map((st) => [st.name, st.detail]));
+    expect(volumes[`${ns}/uploads`]).toMatch(/^2 files, 1\.0 MiB written into \/tmp\/hostpath_pv\/\S+ and read back$/);
+    expect(volumes[`${ns}/cache`]).toMatch(new RegExp(`^claim made again from VolumeSnapshot ${ns}/strata-cache-\\S+, Bound to pvc-`));
+    expect(volumes['wait until it serves']).toMatch(/^1 Deployments, 0 StatefulSets, 1 pods/);
+    // Both are new objects, and the new claim's new directory holds the data.
+    expect(getJson(kc, ['deployment', 'app', '-n', ns]).metadata.uid).not.toBe(before.app);
+    expect(getJson(kc, ['pvc', 'uploads', '-n', ns]).metadata.uid).not.toBe(before.uploads);
+    expect(readFileSync(join(directory('uploads'), 'photo.jpg')).equals(photo)).toBe(true);
+    expect(getJson<{ spec: { dataSource?: { kind: string } } }>(kc, ['pvc', 'cache', '-n', ns]).spec.dataSource?.kind).toBe('VolumeSnapshot');
+    expect(getJson<{ status?: { availableReplicas?: number } }>(kc, ['deployment', 'app', '-n', ns]).status?.availableReplicas).toBe(1);
   }, 600_000);
 });

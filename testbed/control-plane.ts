@@ -73,6 +73,8 @@ export async function startControlPlane(dir: string, pki: Pki, etcd: TestbedStat
       `--service-account-private-key-file=${pki.serviceAccount.key}`, `--root-ca-file=${pki.ca.cert}`,
       `--cluster-signing-cert-file=${pki.ca.cert}`, `--cluster-signing-key-file=${pki.ca.key}`,
       '--use-service-account-credentials=true', '--cluster-name=strata-testbed', '--controllers=*',
+      // Claims of a class whose provisioner is kubernetes.io/host-path get a directory under /tmp/hostpath_pv on this machine.
+      '--enable-hostpath-provisioner',
     ]),
     component('kube-scheduler', 'system:kube-scheduler', []),
   ]);

@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import type { DrillConfig } from '../core/config/drill.ts';
 import type { ClusterConfig } from '../core/config/schema.ts';
 import type { DrillStep } from '../core/drill/report.ts';
-import type { WorkloadRef } from '../core/drill/workload.ts';
+import type { InPlaceTarget } from '../core/drill/workload.ts';
 import type { KubeHttp } from '../kube/http.ts';
 import type { BlobWriter } from '../repository/blob-writer.ts';
 import type { Id } from '../repository/hash.ts';
@@ -70,6 +70,8 @@ export interface FileTrees {
   backupDirectory(repository: Repository, writer: BlobWriter, dir: string, name: string, parentTree: Id | undefined, signal?: AbortSignal): Promise<DirectoryBackup>;
   /** Writes the tree `tree` into the directory `dir` (created), keeping what `include` selects. */
   restoreTree(repository: Repository, tree: Id, dir: string, include: readonly string[]): Promise<RestoreResult>;
+  /** Reads `dir` back against the tree: sizes and chunk hashes; `problem` says what differs. */
+  verifyTree(repository: Repository, tree: Id, dir: string): Promise<{ readonly files: number; readonly bytes: number; readonly problem?: string }>;
 }
 
 export interface DirectoryBackup {
@@ -194,10 +196,18 @@ export interface DrillScratch {
    * of that name exists that no drill of this plan made.
    */
   namespace(http: KubeHttp, name: string): Promise<void>;
+  /**
+   * Something only its source can remove (an RBD image), removed at clean-up with the rest
+   * unless --keep. Its name must carry the drill's mark, so that the plan's next drill finds
+   * it after a crash: the source removes those leftovers itself.
+   */
+  made(what: string, remove: () => Promise<void>): void;
 }
 
 export interface DrillContext extends RestoreContext {
   readonly plan: string;
+  /** The plan's entry of the source drilled (its connection settings), when the plan has one. */
+  readonly entry?: SourceEntry;
   /** The plan's `drill:` (defaults when it has none). */
   readonly settings: DrillConfig;
   /** How long restored things may take to become ready. */
@@ -212,6 +222,8 @@ export interface DrillContext extends RestoreContext {
 export interface DrillOutcome {
   readonly detail: string;
   readonly steps: readonly DrillStep[];
+  /** Nothing of this layer was drilled, and why (the layer reads "not drilled"). */
+  readonly notDrilled?: boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds sources of every entry type
@@ -242,10 +254,16 @@ export interface Source<Entry extends SourceEntry = any, Base = any, RestoreOpti
    */
   drill?(context: DrillContext): Promise<DrillOutcome>;
   /**
-   * The chaos day (`strata drill --in-place`): deletes the workload where it runs, restores
-   * it from the snapshot in its own namespace and waits until it serves again.
+   * The chaos day (`strata drill --in-place`): deletes the workload where it runs (with
+   * --with-data its claims too), restores it from the snapshot in its own namespace and
+   * waits until it serves again.
    */
-  drillInPlace?(context: DrillContext, workload: WorkloadRef): Promise<DrillOutcome>;
+  drillInPlace?(context: DrillContext, target: InPlaceTarget): Promise<DrillOutcome>;
+  /**
+   * The claims ("NS/NAME") whose data the source's record holds: a chaos day --with-data
+   * deletes no claim outside them, since nothing could bring its data back.
+   */
+  claimData?(source: SnapshotSource): readonly string[];
   /**
    * Things outside the repository that live as long as the snapshots recording them (CSI
    * VolumeSnapshots): what forgetting these snapshots leaves behind, and its release.

@@ -24,6 +24,7 @@ export function drillCommand(): Command {
     .option('--host <name>', 'host name to record in the report (default: this host)')
     .option('--in-place', 'the chaos day: delete --workload where it runs, restore it from the snapshot in its own namespace, wait until it serves (needs --confirm and drill.nonProduction: true)', false)
     .option('--workload <ns/kind/name>', 'with --in-place: the Deployment or StatefulSet to delete and restore, e.g. shop/Deployment/web')
+    .option('--with-data', 'with --in-place: delete its claims too, and restore them with their data from the snapshot', false)
     .option('--confirm', 'with --in-place: yes, delete the workload', false)
     .addHelpText('after', `
 Each source of the snapshot is restored by its own drill, in the order a restore takes
@@ -37,6 +38,11 @@ them, and timed from the drill's start:
            volumes, only the cluster-scoped objects the namespaces need; then a wait (up to
            drill.timeout) until Deployments are Available, StatefulSets ready, pods Running,
            Services have a ready endpoint and claims are Bound; what is not is named
+  volumes  an RBD image into a scratch image beside it (IMAGE-strata-drill-PLAN-ID), read
+           back from Ceph and matched by SHA-256; a node directory into the claim the
+           objects layer restored (its files' sizes and chunk hashes checked); a CSI
+           VolumeSnapshot into a new claim CLAIM-from-snapshot in the scratch namespace,
+           made from a copy of the snapshot there, waited on until Bound
   files    restored into a scratch directory, every file's size and chunk hashes checked
 Sources without a drill yet are listed as "not drilled". Then drill.checks run against the
 copy: an HTTP GET through the API server's service proxy, a command in a restored pod, a
@@ -52,8 +58,11 @@ The report is stored in the repository beside the snapshot: \`strata drills\` li
 The chaos day (seed 004): --in-place --workload NS/KIND/NAME --confirm finds the workload
 in the snapshot (nothing is deleted when it is not there), deletes it where it runs with
 its pods, restores it alone from the snapshot into its own namespace, and waits until it
-and the Services selecting it serve; the RTO is that time. Refused without --confirm (exit
-2), and on a plan whose drill: does not say nonProduction: true (exit 4).
+and the Services selecting it serve; the RTO is that time. With --with-data its claims are
+deleted too (only when the snapshot holds the data of each, else nothing is deleted),
+restored with new volumes, filled from the snapshot while the workload is stopped, and the
+RTO runs until it serves again with its data. Refused without --confirm (exit 2), and on a
+plan whose drill: does not say nonProduction: true (exit 4).
 
 Exit status 1 when the drill failed; 3 when it passed but took longer than the plan's rto:.
 
@@ -61,15 +70,16 @@ Examples:
   strata drill nightly --config /etc/strata/strata.yaml
   strata drill nightly --snapshot 4f2a9c1e --keep --json
   strata drill preprod --in-place --workload shop/Deployment/web --confirm
+  strata drill preprod --in-place --workload shop/StatefulSet/db --with-data --confirm
   strata drills nightly
 ${EXIT_STATUS_HELP}`)
-    .action(async (plan: string, options: { snapshot?: string; keep: boolean; host?: string; inPlace: boolean; workload?: string; confirm: boolean }, command: Command) => {
+    .action(async (plan: string, options: { snapshot?: string; keep: boolean; host?: string; inPlace: boolean; workload?: string; withData: boolean; confirm: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       if (options.inPlace && options.workload === undefined) throw new UsageError('--in-place needs --workload NAMESPACE/KIND/NAME: the workload to delete and restore');
-      if (!options.inPlace && (options.workload !== undefined || options.confirm)) throw new UsageError('--workload and --confirm belong to an in-place drill: add --in-place');
+      if (!options.inPlace && (options.workload !== undefined || options.confirm || options.withData)) throw new UsageError('--workload, --with-data and --confirm belong to an in-place drill: add --in-place');
       const { config } = loadConfig(global);
       const report = await runDrill(config, plan, {
-        ...(options.inPlace && { inPlace: parseWorkload(options.workload!), confirm: options.confirm }),
+        ...(options.inPlace && { inPlace: parseWorkload(options.workload!), withData: options.withData, confirm: options.confirm }),
         keep: options.keep,
         signal: interruption,
         ...(options.snapshot !== undefined && { snapshot: options.snapshot }),

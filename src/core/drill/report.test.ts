@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { measuredRto, renderReport, rtoLine, rtoMet, type DrillReport } from './report.ts';
-import { drillId, scratchNamespace } from './scratch.ts';
+import { drillId, isScratchImage, scratchImageSuffix, scratchNamespace } from './scratch.ts';
 import { drillStatus } from './status.ts';
 
 const report = (over: Partial<DrillReport> = {}): DrillReport => ({
@@ -44,6 +44,23 @@ describe('drill reports', () => {
     const id = drillId(new Date('2026-12-05T20:59:01.123Z'), 'ab12cd');
     expect(id).toBe('20261205t205901z-ab12cd');
     expect(id).toMatch(/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/);
+  });
+
+  it('scratch images: only a drill-marked name of this plan, of another drill, is ever removed', () => {
+    const id = drillId(new Date('2026-12-05T20:59:01Z'), 'ab12cd');
+    const other = drillId(new Date('2026-12-06T20:59:01Z'), '00ff00');
+    const name = `db-data${scratchImageSuffix('nightly', other)}`;
+    expect(name).toBe('db-data-strata-drill-nightly-20261206t205901z-00ff00');
+    expect(isScratchImage(name, 'nightly', id)).toBe(true);
+    expect(isScratchImage(name, 'nightly', other)).toBe(false);
+    expect(isScratchImage(name, 'weekly', id)).toBe(false);
+    for (const kept of ['db-data', 'db-data-strata-drill-nightly-', 'db-data-strata-drill-nightly-latest', '-strata-drill-nightly-20261206t205901z-00ff00', `db${scratchImageSuffix('nightly', other)}-copy`]) {
+      expect(isScratchImage(kept, 'nightly', id), kept).toBe(false);
+    }
+    fc.assert(fc.property(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,30}$/), (image) => {
+      expect(isScratchImage(`${image}${scratchImageSuffix('nightly', other)}`, 'nightly', id)).toBe(true);
+      if (!image.includes('-strata-drill-')) expect(isScratchImage(image, 'nightly', id)).toBe(false);
+    }));
   });
 });
 

@@ -35,3 +35,17 @@ export function scratchNamespace(namespace: string, suffix: string): string {
 export function scratchDirectoryPrefix(plan: string): string {
   return `strata-drill-${plan}-`;
 }
+
+/** The part of a scratch image's name after the image it copies: the plan and the drill. */
+export function scratchImageSuffix(plan: string, id: string): string {
+  return `-strata-drill-${plan}-${id}`;
+}
+
+/** Whether `name` is a scratch image of one of the plan's drills other than `except`: only those are ever removed. */
+export function isScratchImage(name: string, plan: string, except: string): boolean {
+  const marker = scratchImageSuffix(plan, '');
+  const at = name.lastIndexOf(marker);
+  if (at <= 0) return false;
+  const id = name.slice(at + marker.length);
+  return /^\d{8}t\d{6}z-[0-9a-f]+$/.test(id) && id !== except;
+}

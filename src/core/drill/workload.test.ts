@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../objects/types.ts';
-import { parseWorkload, workloadObjects } from './workload.ts';
+import { parseWorkload, workloadClaims, workloadObjects } from './workload.ts';
 
 const o = (kind: string, name: string, rest: Record<string, unknown> = {}, labels?: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind, metadata: { name, namespace: 'shop', ...(labels && { labels }) }, ...rest }) as KubeObject;
 
@@ -32,5 +32,15 @@ describe('the chaos day\'s workload', () => {
   it('a workload that is gone selects nothing else', () => {
     const picked = workloadObjects({ deployments: [], statefulSets: [], pods: [o('Pod', 'x', {}, { app: 'web' })], services: [o('Service', 'web', { spec: { selector: { app: 'web' } } })], endpointSlices: [], claims: [] }, { namespace: 'shop', kind: 'Deployment', name: 'web' });
     expect([picked.deployments, picked.pods, picked.services]).toEqual([[], [], []]);
+  });
+
+  it('finds the claims a workload uses: its pod template\'s, and one per replica of each StatefulSet template', () => {
+    const template = (claims: string[]) => ({ spec: { volumes: [...claims.map((c) => ({ name: c, persistentVolumeClaim: { claimName: c } })), { name: 'tmp', emptyDir: {} }] } });
+    expect(workloadClaims(o('Deployment', 'web', { spec: { template: template(['uploads', 'cache']) } }))).toEqual(['cache', 'uploads']);
+    expect(workloadClaims(o('Deployment', 'web', { spec: { template: { spec: {} } } }))).toEqual([]);
+    const db = o('StatefulSet', 'db', { spec: { replicas: 2, template: template(['shared']), volumeClaimTemplates: [{ metadata: { name: 'data' } }, { metadata: { name: 'wal' } }] } });
+    expect(workloadClaims(db)).toEqual(['data-db-0', 'data-db-1', 'shared', 'wal-db-0', 'wal-db-1']);
+    // Without replicas a StatefulSet has one.
+    expect(workloadClaims(o('StatefulSet', 'db', { spec: { volumeClaimTemplates: [{ metadata: { name: 'data' } }] } }))).toEqual(['data-db-0']);
   });
 });

@@ -51,3 +51,25 @@ export function workloadObjects(objects: NamespaceObjects, workload: WorkloadRef
     claims: [],
   };
 }
+
+/** The chaos day's target as the layers see it. */
+export interface InPlaceTarget {
+  readonly workload: WorkloadRef;
+  /** --with-data: its claims go too, and come back with their data; only claims ("NS/NAME") whose data the snapshot holds. */
+  readonly withData?: { readonly claims: ReadonlySet<string> };
+}
+
+/** The claims a stored workload uses: its pod template's, and a StatefulSet's from its templates, one per replica. */
+export function workloadClaims(workload: KubeObject): string[] {
+  const spec = at(workload, 'spec');
+  const claims = new Set<string>();
+  const volumes = (at(workload, 'spec', 'template', 'spec')?.['volumes'] ?? []) as { persistentVolumeClaim?: { claimName?: string } }[];
+  for (const v of volumes) if (v.persistentVolumeClaim?.claimName !== undefined) claims.add(v.persistentVolumeClaim.claimName);
+  if (workload.kind === 'StatefulSet') {
+    const replicas = typeof spec?.['replicas'] === 'number' ? spec['replicas'] : 1;
+    for (const template of (spec?.['volumeClaimTemplates'] ?? []) as KubeObject[]) {
+      for (let i = 0; i < replicas; i++) claims.add(`${template.metadata.name}-${workload.metadata.name}-${i}`);
+    }
+  }
+  return [...claims].sort();
+}

@@ -16,7 +16,7 @@ import { measuredRto, type DrillCleanUp, type DrillLayer, type DrillReport } fro
 import { drillId, scratchNamespace } from '../../core/drill/scratch.ts';
 import { Duration } from '../../core/duration.ts';
 import { Refused, UsageError } from '../../core/errors.ts';
-import type { WorkloadRef } from '../../core/drill/workload.ts';
+import type { InPlaceTarget, WorkloadRef } from '../../core/drill/workload.ts';
 import { connect } from '../../kube/connection.ts';
 import { KubeHttp } from '../../kube/http.ts';
 import { holdExit } from '../../programs/interruption.ts';
@@ -26,7 +26,7 @@ import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { findSnapshot, listSnapshots } from '../../repository/snapshots.ts';
 import { knownSource, services } from '../../sources/registry.ts';
-import type { DrillContext, DrillOutcome } from '../../sources/source.ts';
+import type { SourceEntry, DrillContext, DrillOutcome } from '../../sources/source.ts';
 import { configuredRepository } from '../repository/choose.ts';
 import { openRepository } from '../repository/open.ts';
 import { runChecks } from './checks.ts';
@@ -42,6 +42,8 @@ export interface DrillOptions {
   readonly log?: (message: string) => void;
   /** The chaos day: delete this workload where it runs and restore it in place (needs `confirm` and drill.nonProduction). */
   readonly inPlace?: WorkloadRef;
+  /** With `inPlace`: its claims are deleted too and come back with their data. */
+  readonly withData?: boolean;
   readonly confirm?: boolean;
 }
 
@@ -60,7 +62,7 @@ export async function runDrill(config: Config, planName: string, options: DrillO
   const plan = config.plans[planName]!;
   if (options.inPlace !== undefined) {
     const { namespace, kind, name } = options.inPlace;
-    if (options.confirm !== true) throw new UsageError(`--in-place deletes ${kind} ${namespace}/${name} where it runs and restores it from the backup: add --confirm`);
+    if (options.confirm !== true) throw new UsageError(`--in-place deletes ${kind} ${namespace}/${name}${options.withData === true ? ' and its claims' : ''} where it runs and restores it from the backup: add --confirm`);
     if (!settings.nonProduction) {
       throw new Refused(`plan ${planName}'s cluster is not marked non-production: an in-place drill deletes a live workload`, { hint: `set plans.${planName}.drill.nonProduction: true for a pre-production cluster (never on production), or drill into scratch targets without --in-place` });
     }
@@ -71,7 +73,7 @@ export async function runDrill(config: Config, planName: string, options: DrillO
   let http: KubeHttp | undefined;
   try {
     const snapshot = await chosenSnapshot(repository, planName, options.snapshot);
-    return await drill(repository, snapshot, planName, settings, plan.rto, options, async () => {
+    return await drill(repository, snapshot, planName, plan.sources, settings, plan.rto, options, async () => {
       http ??= new KubeHttp(await connect({ kubeconfig: cluster?.kubeconfig, context: cluster?.context }));
       return http;
     }, plan.cluster);
@@ -89,7 +91,7 @@ async function chosenSnapshot(repository: Repository, plan: string, ref: string 
   return newest;
 }
 
-async function drill(repository: Repository, snapshot: StoredSnapshot, plan: string, settings: DrillConfig, rto: string | undefined, options: DrillOptions, openKube: () => Promise<KubeHttp>, cluster: string | undefined): Promise<DrillReport> {
+async function drill(repository: Repository, snapshot: StoredSnapshot, plan: string, entries: readonly SourceEntry[], settings: DrillConfig, rto: string | undefined, options: DrillOptions, openKube: () => Promise<KubeHttp>, cluster: string | undefined): Promise<DrillReport> {
   const log = options.log ?? (() => undefined);
   const signal = options.signal ?? new AbortController().signal;
   const timeoutMs = Duration.parse(settings.timeout)!.milliseconds;
@@ -129,15 +131,20 @@ async function drill(repository: Repository, snapshot: StoredSnapshot, plan: str
         await repository.loadIndex();
         const context: DrillContext = { repository, snapshot, fileTrees: services.fileTrees, progress: () => undefined, plan, settings, timeoutMs, scratch, kube: kubeOnce, signal };
         const stored = [...snapshot.sources].sort((a, b) => (knownSource(a.type)?.order ?? 1000) - (knownSource(b.type)?.order ?? 1000));
+        const target = options.inPlace === undefined ? undefined : inPlaceTarget(snapshot, options.inPlace, options.withData === true);
         for (const { type } of stored) {
           const source = knownSource(type);
           const startedMs = elapsed();
-          if (source?.drill === undefined) {
-            layers.push({ layer: type, result: 'not drilled', detail: 'no drill for this source yet: its restore runbook says how to test it', startedMs, durationMs: 0, readyMs: startedMs, steps: [] });
+          const run = target === undefined ? source?.drill?.bind(source) : source?.drillInPlace?.bind(source);
+          if (run === undefined) {
+            const why = target === undefined ? 'no drill for this source yet: its restore runbook says how to test it' : 'in place, only the layers that hold the workload are drilled';
+            layers.push({ layer: type, result: 'not drilled', detail: why, startedMs, durationMs: 0, readyMs: startedMs, steps: [] });
             continue;
           }
           log(`drilling ${type}`);
-          layers.push(layerOf(type, await outcomeOf(() => source.drill!(context), signal), startedMs, elapsed()));
+          const entry = entries.find((e) => e.type === type);
+          const sourceContext: DrillContext = { ...context, ...(entry !== undefined && { entry }) };
+          layers.push(layerOf(type, await outcomeOf(() => run(sourceContext, target!), signal), startedMs, elapsed()));
         }
         if (settings.checks.length > 0 && !signal.aborted) {
           const startedMs = elapsed();
@@ -151,12 +158,13 @@ async function drill(repository: Repository, snapshot: StoredSnapshot, plan: str
       }
     } finally {
       if (options.keep === true) {
-        cleanUp = { kept: true, removed: [scratch.root, ...scratch.namespaces.map((ns) => `namespace ${ns}`)], problems: [] };
+        cleanUp = { kept: true, removed: [scratch.root, ...scratch.namespaces.map((ns) => `namespace ${ns}`), ...scratch.others.map((o) => o.what)], problems: [] };
       } else {
         log('removing the scratch things');
+        const others = await scratch.removeOthers();
         const local = await removeLocalScratch(plan, workDir, { only: id });
         const objects = kube === undefined ? { removed: [], problems: [] } : await removeClusterScratch(kube, plan, { only: id }, signal.aborted ? INTERRUPTED_WAIT_MS : undefined);
-        cleanUp = { kept: false, removed: [...objects.removed, ...local.removed], problems: [...objects.problems, ...local.problems] };
+        cleanUp = { kept: false, removed: [...others.removed, ...objects.removed, ...local.removed], problems: [...others.problems, ...objects.problems, ...local.problems] };
       }
     }
     const failures = layers.flatMap((l) => l.steps.filter((s) => s.result === 'failed').map((s) => `${l.layer}: ${s.name}: ${s.detail}`));
@@ -187,6 +195,13 @@ async function drill(repository: Repository, snapshot: StoredSnapshot, plan: str
   }
 }
 
+/** The chaos day's target; with data, the claims whose data some source of the snapshot holds. */
+function inPlaceTarget(snapshot: StoredSnapshot, workload: WorkloadRef, withData: boolean): InPlaceTarget {
+  if (!withData) return { workload };
+  const claims = new Set(snapshot.sources.flatMap((s) => knownSource(s.type)?.claimData?.(s) ?? []));
+  return { workload, withData: { claims } };
+}
+
 /** A source's drill that throws (our bug, or a refusal) is a failed layer, not a lost report. */
 async function outcomeOf(run: () => Promise<DrillOutcome>, signal: AbortSignal): Promise<DrillOutcome> {
   try {
@@ -199,5 +214,5 @@ async function outcomeOf(run: () => Promise<DrillOutcome>, signal: AbortSignal):
 
 function layerOf(layer: string, outcome: DrillOutcome, startedMs: number, readyMs: number): DrillLayer {
   const failed = outcome.steps.some((s) => s.result === 'failed');
-  return { layer, result: failed ? 'failed' : 'passed', detail: outcome.detail, startedMs, durationMs: readyMs - startedMs, readyMs, steps: outcome.steps };
+  return { layer, result: failed ? 'failed' : outcome.notDrilled === true ? 'not drilled' : 'passed', detail: outcome.detail, startedMs, durationMs: readyMs - startedMs, readyMs, steps: outcome.steps };
 }

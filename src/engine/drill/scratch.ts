@@ -36,6 +36,8 @@ export class Scratch implements DrillScratch {
   readonly root: string;
   /** Namespaces this drill made, in order. */
   readonly namespaces: string[] = [];
+  /** What sources made and remove themselves (RBD images), in order. */
+  readonly others: { readonly what: string; readonly remove: () => Promise<void> }[] = [];
   private readonly plan: string;
 
   constructor(id: string, plan: string, workDir: string) {
@@ -56,7 +58,27 @@ export class Scratch implements DrillScratch {
     await writeFile(join(this.root, `${pid}.pid`), directory, { mode: 0o600 });
   }
 
+  made(what: string, remove: () => Promise<void>): void {
+    this.others.push({ what, remove });
+  }
+
+  /** Removes what the sources made, newest first. */
+  async removeOthers(): Promise<Removal> {
+    const removal: Removal = { removed: [], problems: [] };
+    for (const { what, remove } of [...this.others].reverse()) {
+      try {
+        await remove();
+        removal.removed.push(what);
+      } catch (error) {
+        removal.problems.push(`${what}: ${(error as Error).message}`);
+      }
+    }
+    return removal;
+  }
+
   async namespace(http: KubeHttp, name: string): Promise<void> {
+    // A second layer's things go into the namespace a first one made.
+    if (this.namespaces.includes(name)) return;
     const response = await http.request('/api/v1/namespaces', { method: 'POST', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: this.labels } } });
     if (response.status === 201 || response.status === 200) {
       this.namespaces.push(name);

@@ -15,6 +15,7 @@ import type { DirectoryBackup, FileTrees } from '../source.ts';
 import { FilesBackup } from './backup.ts';
 import { metadataNode } from './node.ts';
 import { FilesRestore, type RestoreResult } from './restore.ts';
+import { verificationProblems, verifyRestoredTree } from './verify.ts';
 
 async function backupDirectory(repository: Repository, writer: BlobWriter, dir: string, name: string, parentTree: Id | undefined, signal?: AbortSignal): Promise<DirectoryBackup> {
   const stats = lstatSync(dir, { bigint: true });
@@ -34,4 +35,9 @@ async function restoreTree(repository: Repository, tree: Id, dir: string, includ
   return new FilesRestore(repository, pathMatcher(include)).run(tree, '/', dir);
 }
 
-export const fileTrees: FileTrees = { backupDirectory, restoreTree };
+async function verifyTree(repository: Repository, tree: Id, dir: string): Promise<{ files: number; bytes: number; problem?: string }> {
+  const result = await verifyRestoredTree(repository, tree, dir);
+  return { files: result.files, bytes: result.bytes, ...(result.problems.length > 0 && { problem: verificationProblems(result) }) };
+}
+
+export const fileTrees: FileTrees = { backupDirectory, restoreTree, verifyTree };

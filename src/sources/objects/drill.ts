@@ -6,24 +6,22 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DrillStep } from '../../core/drill/report.ts';
-import { workloadObjects, type WorkloadRef } from '../../core/drill/workload.ts';
+import { workloadClaims, workloadObjects, type InPlaceTarget } from '../../core/drill/workload.ts';
 import { NO_MAPPINGS } from '../../core/objects/mapping.ts';
 import { apiError } from '../../kube/errors.ts';
 import { objectPath } from '../../kube/resource-path.ts';
-import { readiness, type NamespaceObjects, type Readiness } from '../../core/drill/readiness.ts';
 import { scratchNamespace } from '../../core/drill/scratch.ts';
 import { globMatches } from '../../core/objects/filters.ts';
 import { planRestore, type PlanInput } from '../../core/objects/plan.ts';
-import { SYSTEM_NAMESPACES, type KubeObject, type ResourceType } from '../../core/objects/types.ts';
+import { SYSTEM_NAMESPACES } from '../../core/objects/types.ts';
 import type { KubeHttp } from '../../kube/http.ts';
-import { listPages } from '../../kube/list.ts';
 import { drillStep } from '../drill-step.ts';
+import { serving } from '../drill-serving.ts';
 import type { DrillContext, DrillOutcome } from '../source.ts';
 import { PlanApplier } from './apply.ts';
 import { loadPlanInputs } from './restore.ts';
 
-const POLL_MS = 1_000;
-/** Waiting objects named in a failure; the rest are counted. */
+/** Failed objects named in a failure; the rest are counted. */
 const NAMED = 8;
 
 /** The namespaces of the snapshot a drill restores: those the plan names (globs), else all but the system ones. */
@@ -72,44 +70,50 @@ export async function drillObjects(context: DrillContext): Promise<DrillOutcome>
   return { detail, steps };
 }
 
-/** Waits until what `pick` keeps of the namespaces serves; what does not is named. */
-async function serving(http: KubeHttp, namespaces: readonly string[], timeoutMs: number, signal: AbortSignal, pick?: (o: NamespaceObjects) => NamespaceObjects): Promise<string> {
-  const state = await waitReady(http, namespaces, timeoutMs, signal, pick);
-  const c = state.counts;
-  const counted = `${c['deployments']} Deployments, ${c['statefulSets']} StatefulSets, ${c['pods']} pods, ${c['services']} Services, ${c['claims']} claims`;
-  if (state.waiting.length > 0) {
-    const named = state.waiting.slice(0, NAMED).map((w) => `${w.object}: ${w.reason}`).join('; ');
-    throw new Error(`not ready after ${timeoutMs / 1000}s: ${named}${state.waiting.length > NAMED ? `; and ${state.waiting.length - NAMED} more` : ''} (of ${counted})`);
-  }
-  return `${counted} ready`;
-}
-
 /**
  * The chaos day: the workload is found in the snapshot first (nothing is deleted when it is
- * not there), deleted with its dependents (foreground: its pods are gone before it is),
- * restored alone from the snapshot into its own namespace, and waited on until it and the
- * Services selecting it serve again.
+ * not there), deleted with its dependents (foreground: its pods are gone before it is) and,
+ * with data, its claims after it — only when the snapshot holds the data of each, else
+ * nothing is deleted; then restored from the snapshot into its own namespace (claims with new
+ * volumes, which the volumes layer fills) and waited on until it and the Services selecting
+ * it serve again.
  */
-export async function drillObjectsInPlace(context: DrillContext, workload: WorkloadRef): Promise<DrillOutcome> {
+export async function drillObjectsInPlace(context: DrillContext, target: InPlaceTarget): Promise<DrillOutcome> {
   const { repository, snapshot, signal, timeoutMs } = context;
+  const { workload, withData } = target;
   const http = await context.kube();
   const steps: DrillStep[] = [];
   const name = `${workload.kind} ${workload.namespace}/${workload.name}`;
   let stored: PlanInput | undefined;
+  let claims: PlanInput[] = [];
   const done = await drillStep(steps, `find ${name} in the snapshot`, async () => {
-    stored = (await loadPlanInputs(repository, snapshot)).find((i) => i.type.group === 'apps' && i.type.kind === workload.kind && i.object.metadata.namespace === workload.namespace && i.object.metadata.name === workload.name);
+    const inputs = await loadPlanInputs(repository, snapshot);
+    stored = inputs.find((i) => i.type.group === 'apps' && i.type.kind === workload.kind && i.object.metadata.namespace === workload.namespace && i.object.metadata.name === workload.name);
     if (stored === undefined) throw new Error(`snapshot ${snapshot.id.slice(0, 8)} does not hold ${name}: nothing was deleted`);
-    return `${stored.type.group}/${stored.type.version}`;
+    if (withData === undefined) return `${stored.type.group}/${stored.type.version}`;
+    const names = workloadClaims(stored.object);
+    claims = inputs.filter((i) => i.type.group === '' && i.type.resource === 'persistentvolumeclaims' && i.object.metadata.namespace === workload.namespace && names.includes(i.object.metadata.name))
+      .sort((a, b) => (a.object.metadata.name < b.object.metadata.name ? -1 : 1));
+    const unsafe = names.filter((c) => !claims.some((i) => i.object.metadata.name === c) || !withData.claims.has(`${workload.namespace}/${c}`));
+    if (unsafe.length > 0) throw new Error(`snapshot ${snapshot.id.slice(0, 8)} does not hold the claim and data of ${unsafe.map((c) => `${workload.namespace}/${c}`).join(', ')}: nothing was deleted (back them up with a volumes source, or drill without --with-data)`);
+    return `${stored.type.group}/${stored.type.version}, with claims ${names.join(', ') || 'none'}`;
   })
     && await drillStep(steps, `delete ${name}`, () => deleteAndWait(http, objectPath(stored!.type, workload.namespace, workload.name), timeoutMs, signal))
+    && (claims.length === 0 || await drillStep(steps, `delete its claims`, async () => {
+      for (const claim of claims) await deleteAndWait(http, objectPath(claim.type, workload.namespace, claim.object.metadata.name), timeoutMs, signal);
+      return claims.map((c) => c.object.metadata.name).join(', ');
+    }))
     && await drillStep(steps, `restore ${name} from snapshot ${snapshot.id.slice(0, 8)}`, async () => {
-      const plan = planRestore([stored!], {
+      const plan = planRestore([...claims, stored!], {
         filters: { includeNamespaces: [workload.namespace], excludeNamespaces: [], includeResources: [], excludeResources: [], clusterScoped: false },
         mappings: NO_MAPPINGS, keepStatus: false, preserveClusterIps: false, restoreNodeMetadata: false,
+        // Claims get new volumes: the old ones went with them.
+        ...(claims.length > 0 && { copy: { labels: {} } }),
       });
-      const [result] = await new PlanApplier(http, { existing: 'fail', serverDryRun: false, signal }).apply(plan);
-      if (result?.action !== 'created') throw new Error(`${result?.key ?? name}: ${result?.action ?? 'not in the plan'}${result?.reason === undefined ? '' : `: ${result.reason}`}`);
-      return `${result.key} created`;
+      const results = await new PlanApplier(http, { existing: 'fail', serverDryRun: false, signal }).apply(plan);
+      const failed = results.filter((r) => r.action !== 'created');
+      if (failed.length > 0 || results.length === 0) throw new Error(failed.map((r) => `${r.key}: ${r.action}${r.reason === undefined ? '' : `: ${r.reason}`}`).join('; ') || `${name}: not in the plan`);
+      return `${results.map((r) => r.key).join(', ')} created`;
     });
   if (done) await drillStep(steps, 'wait until it serves', () => serving(http, [workload.namespace], timeoutMs, signal, (o) => workloadObjects(o, workload)));
   return { detail: name, steps };
@@ -127,29 +131,3 @@ async function deleteAndWait(http: KubeHttp, path: string, timeoutMs: number, si
   return `gone with its pods in ${((Date.now() - started) / 1000).toFixed(1)}s`;
 }
 
-const type = (group: string, resource: string, kind: string): ResourceType => ({ group, version: 'v1', resource, kind, namespaced: true, verbs: ['list'] });
-const TYPES = {
-  deployments: type('apps', 'deployments', 'Deployment'),
-  statefulSets: type('apps', 'statefulsets', 'StatefulSet'),
-  pods: type('', 'pods', 'Pod'),
-  services: type('', 'services', 'Service'),
-  endpointSlices: type('discovery.k8s.io', 'endpointslices', 'EndpointSlice'),
-  claims: type('', 'persistentvolumeclaims', 'PersistentVolumeClaim'),
-} as const;
-
-async function listAll(http: KubeHttp, resource: ResourceType, namespaces: readonly string[], signal: AbortSignal): Promise<KubeObject[]> {
-  const items: KubeObject[] = [];
-  for (const namespace of namespaces) for await (const page of listPages(http, resource, { namespace, signal })) items.push(...page);
-  return items;
-}
-
-/** Lists the namespaces' workloads (those `pick` keeps) until none is waiting or the time is up; returns the last look. */
-async function waitReady(http: KubeHttp, namespaces: readonly string[], timeoutMs: number, signal: AbortSignal, pick = (o: NamespaceObjects) => o): Promise<Readiness> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const objects = Object.fromEntries(await Promise.all(Object.entries(TYPES).map(async ([key, t]) => [key, await listAll(http, t, namespaces, signal)] as const))) as unknown as NamespaceObjects;
-    const state = readiness(pick(objects));
-    if (state.waiting.length === 0 || Date.now() >= deadline) return state;
-    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), undefined, { signal });
-  }
-}

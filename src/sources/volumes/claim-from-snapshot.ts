@@ -9,16 +9,18 @@ import { quantityBytes, volumeSnapshotExists } from './csi/volume-snapshot.ts';
 import type { VolumeEntry } from './record.ts';
 import { claimsPath, createObject, waitBound, type RestoredClaim } from './claims.ts';
 
-export async function claimFromSnapshot(http: KubeHttp, entry: VolumeEntry, name: string, labels: Readonly<Record<string, string>>, timeoutMs = 300_000): Promise<RestoredClaim> {
-  const snapshot = entry.csi!;
+/** The claim `name` made from the entry's VolumeSnapshot, in its namespace; or, with `copy`, from that copy of it in another. */
+export async function claimFromSnapshot(http: KubeHttp, entry: VolumeEntry, name: string, labels: Readonly<Record<string, string>>, timeoutMs = 300_000, copy?: { readonly namespace: string; readonly name: string }): Promise<RestoredClaim> {
+  const snapshot = copy ?? entry.csi!;
+  const namespace = copy?.namespace ?? entry.namespace;
   if (!(await volumeSnapshotExists(http, snapshot.namespace, snapshot.name))) {
     throw new UsageError(`VolumeSnapshot ${snapshot.namespace}/${snapshot.name} no longer exists in this cluster`, { hint: 'it was deleted (by retention or by hand); restore from a newer snapshot, or check --kubeconfig points at the cluster it was taken in' });
   }
   const capacity = quantityBytes(entry.pv?.capacity?.['storage']) ?? 0;
-  const bytes = Math.max(capacity, snapshot.restoreSize ?? 0);
-  await createObject(http, claimsPath(entry.namespace), {
+  const bytes = Math.max(capacity, entry.csi!.restoreSize ?? 0);
+  await createObject(http, claimsPath(namespace), {
     apiVersion: 'v1', kind: 'PersistentVolumeClaim',
-    metadata: { name, namespace: entry.namespace, labels },
+    metadata: { name, namespace, labels },
     spec: {
       accessModes: entry.pv?.accessModes ?? ['ReadWriteOnce'],
       ...(entry.storageClass !== undefined && { storageClassName: entry.storageClass }),
@@ -26,6 +28,6 @@ export async function claimFromSnapshot(http: KubeHttp, entry: VolumeEntry, name
       dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: snapshot.name },
       resources: { requests: { storage: String(bytes) } },
     },
-  }, `PersistentVolumeClaim ${entry.namespace}/${name}`);
-  return waitBound(http, entry.namespace, name, timeoutMs);
+  }, `PersistentVolumeClaim ${namespace}/${name}`);
+  return waitBound(http, namespace, name, timeoutMs);
 }

@@ -6,7 +6,6 @@
  * bases; VolumeSnapshots live as long as the snapshots that recorded them.
  */
 import { join } from 'node:path';
-import { Duration } from '../../core/duration.ts';
 import { UsageError } from '../../core/errors.ts';
 import { formatBytes } from '../../core/format.ts';
 import { keepPolicy } from '../../core/config/keep.ts';
@@ -21,29 +20,17 @@ import { narrowByLabels } from './inventory.ts';
 import { volumeNode } from './layout.ts';
 import { volumesManifest } from './manifest.ts';
 import { pruneLiveSnapshots, type ImageBase } from './rbd/image-backup.ts';
-import { LocalRbd, type RbdRunner } from './rbd/runner.ts';
-import { ToolboxRbd } from './rbd/toolbox.ts';
+import { rbdFor } from './rbd/connect.ts';
+import { drillVolumes } from './drill.ts';
+import { drillVolumesInPlace } from './drill-in-place.ts';
 import { imageKey, type VolumeEntry, type VolumesRecord } from './record.ts';
 import { planVolumesRestore, type VolumesRestoreOptions } from './restore.ts';
-import type { KubeHttp } from '../../kube/http.ts';
 
 interface Bases {
   /** The newest stored backup of each RBD image (by imageKey): its next diff base. */
   readonly images: ReadonlyMap<string, ImageBase>;
   /** The newest file-level backup of each claim ("namespace/claim"): its tree. */
   readonly directories: ReadonlyMap<string, Id>;
-}
-
-/** rbd with the entry's Ceph settings: in the Rook toolbox when `ceph.toolbox` is set, else on this machine. */
-async function rbdFor(ceph: VolumesEntry['ceph'], http: () => Promise<KubeHttp>): Promise<RbdRunner> {
-  const connection = {
-    ...(ceph?.confFile !== undefined && { confFile: ceph.confFile }),
-    ...(ceph?.keyringFile !== undefined && { keyringFile: ceph.keyringFile }),
-    ...(ceph?.id !== undefined && { id: ceph.id }),
-    ...(ceph?.timeout !== undefined && { timeoutMs: Duration.parse(ceph.timeout)!.milliseconds }),
-  };
-  const toolbox = ceph?.toolbox;
-  return toolbox === undefined ? new LocalRbd(connection) : new ToolboxRbd(await http(), toolbox, connection);
 }
 
 function volumeLine(v: VolumeEntry): string {
@@ -161,6 +148,9 @@ export const volumesSource: Source<VolumesEntry, Bases, VolumesRestoreOptions> =
   },
 
   restore: planVolumesRestore,
+  drill: drillVolumes,
+  drillInPlace: drillVolumesInPlace,
+  claimData: (source) => (source.record as VolumesRecord).volumes.filter((v) => v.rbd !== undefined || v.files !== undefined || v.csi !== undefined).map((v) => `${v.namespace}/${v.claim}`),
 
   outside: {
     held: (snapshots) => recordedVolumeSnapshots(snapshots).map((v) => `VolumeSnapshot ${v.name}`),
