@@ -170,7 +170,7 @@ spec:
     expect(getJson(kc, ['deployment', 'web', '-n', ns]).metadata.uid).toBe(webBefore);
     expect(getJson<{ spec: { claimRef: { namespace: string } }; status: { phase: string } }>(kc, ['pv', `${ns}-db`]).spec.claimRef.namespace).toBe(ns);
     // The copy of the VolumeSnapshot is gone; the driver's snapshot, which the original holds, is not.
-    expect(kubectl(kc, ['get', 'volumesnapshotcontents', '-l', 'strata.io/drill-plan=nightly', '-o', 'name']).trim()).toBe('');
+    await eventually('the copy\'s VolumeSnapshotContent to be deleted', () => kubectl(kc, ['get', 'volumesnapshotcontents', '-l', 'strata.io/drill-plan=nightly', '-o', 'name']).trim() === '');
     const original = getJson<{ items: { status?: { readyToUse?: boolean } }[] }>(kc, ['volumesnapshots', '-n', ns]);
     expect(original.items.map((v) => v.status?.readyToUse)).toEqual([true]);
     await eventually('the scratch volumes to be deleted', () => !kubectl(kc, ['get', 'pv', '-o', 'jsonpath={.items[*].spec.claimRef.namespace}']).split(' ').includes(`${ns}-restore`));
