@@ -218,9 +218,26 @@ spec:
     kubectl(kc, ['delete', 'deployment', 'broken', '-n', ns]);
   }, 600_000);
 
-  it('leaves nothing behind a drill killed midway once the next drill has run', async () => {
+  it('cleans up after SIGTERM before it exits, and leaves nothing behind a drill killed midway once the next drill has run', async () => {
     writeConfig();
     await s.ok(['run', 'nightly', '--config', config]);
+    const reports = async () => (JSON.parse((await s.ok(['drills', 'nightly', '--config', config, '--json'])).stdout) as { drills: Report[] }).drills;
+    const before = (await reports()).length;
+    const stopped = spawn(process.execPath, [main, 'drill', 'nightly', '--config', config], { env: { ...process.env, STRATA_PASSWORD_FILE: s.passwordFile }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    stopped.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    await eventually('the drill to make its scratch namespace', () => scratchNamespaces() !== '', 120_000);
+    stopped.kill('SIGTERM');
+    const [code] = await new Promise<[number | null]>((resolve) => stopped.once('exit', (c) => resolve([c])));
+    expect(code, stderr).toBe(130);
+    // Everything was removed before the exit (namespaces deleted, maybe still terminating), and the interrupted drill is on record.
+    expect(leftoverDirs()).toEqual([]);
+    await eventually('the scratch namespaces to be gone', () => scratchNamespaces() === '', 60_000);
+    expect(etcdProcesses()).toEqual([]);
+    const interrupted = (await reports()).slice(before);
+    expect(interrupted.map((r) => r.result)).toEqual(['failed']);
+    expect(interrupted[0]!.failures.join('\n')).toContain('interrupted by SIGTERM');
+
     const child = spawn(process.execPath, [main, 'drill', 'nightly', '--config', config], { env: { ...process.env, STRATA_PASSWORD_FILE: s.passwordFile }, stdio: 'ignore' });
     await eventually('the drill to make its scratch namespace', () => scratchNamespaces() !== '', 120_000);
     child.kill('SIGKILL');

@@ -154,7 +154,27 @@ components=("$@")
 [ ${#components[@]} -gt 0 ] || components=(etcd kubernetes kwok minio restic helm csi registry)
 for c in "${components[@]}"; do
   case $c in
-    kubernetes|etcd|kwok|minio|restic|helm|csi|registry) "build_$c" ;;
+    kubernetes|etcd|kwok|minio|restic|helm|csi|registry) ;;
     *) log "unknown component '$c' (expected kubernetes, etcd, kwok, minio, restic, helm, csi or registry)"; exit 2 ;;
   esac
 done
+
+# Two lanes at once: while one waits on the module proxy or links (one core), the other
+# compiles. Kubernetes, the longest, has a lane to itself with the CSI sidecars after it.
+lane() {
+  local c
+  for c in "$@"; do "build_$c" || return 1; done
+}
+first=() second=()
+for c in "${components[@]}"; do
+  case $c in
+    kubernetes|csi) first+=("$c") ;;
+    *) second+=("$c") ;;
+  esac
+done
+lane "${first[@]}" &
+first_lane=$!
+status=0
+lane "${second[@]}" || status=$?
+wait "$first_lane" || status=$?
+exit "$status"
