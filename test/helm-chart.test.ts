@@ -73,6 +73,19 @@ describe('Helm chart', () => {
     expect(etcd.containers[0].securityContext.privileged).toBe(false);
     expect(text).not.toMatch(/privileged: true/);
 
+    // The dashboard: the token from a Secret mounted read-only, never a value; an Ingress on the serve Service when asked for.
+    expect(container.args.some((a: string) => a.startsWith('--dashboard-token-file'))).toBe(false);
+    expect(docs.some((d) => d.kind === 'Ingress')).toBe(false);
+    const dashboard = render('strata', ns, ['dashboard.tokenSecret.name=strata-dashboard', 'dashboard.ingress.enabled=true', 'dashboard.ingress.host=strata.bed.example']);
+    expect(kubectl(cluster().bed.kubeconfig, ['apply', '--dry-run=server', '-n', ns, '-f', '-'], dashboard.text)).toMatch(/ingress\.networking\.k8s\.io\/strata-dashboard created \(server dry run\)/);
+    const withToken = find(dashboard.docs, 'Deployment', '-serve').spec.template.spec;
+    expect(withToken.containers[0].args).toContain('--dashboard-token-file=/etc/strata/dashboard/token');
+    expect(withToken.containers[0].volumeMounts).toContainEqual({ name: 'dashboard-token', mountPath: '/etc/strata/dashboard', readOnly: true });
+    expect(withToken.volumes.find((v: { name: string }) => v.name === 'dashboard-token')).toMatchObject({ secret: { secretName: 'strata-dashboard', items: [{ key: 'token', path: 'token' }] } });
+    expect(dashboard.text).toMatch(/secretName: strata-dashboard\n\s+defaultMode: 0400\n/);
+    const ingress = find(dashboard.docs, 'Ingress', '-dashboard');
+    expect(ingress.spec.rules[0]).toMatchObject({ host: 'strata.bed.example', http: { paths: [{ path: '/', backend: { service: { name: 'strata-serve', port: { name: 'metrics' } } } }] } });
+
     // Alert rules, when asked for, aggregate across replicas so that they cannot flap.
     expect(docs.some((d) => d.kind === 'PrometheusRule')).toBe(false);
     const rule = find(render('strata', ns, ['alerts.prometheusRule=true']).docs, 'PrometheusRule', 'strata');

@@ -1,6 +1,7 @@
 /** `strata status`: each plan's newest good snapshot against its RPO; non-zero when one is violated. */
 import { Command } from 'commander';
 import { Duration } from '../../core/duration.ts';
+import { formatAge as age } from '../../core/format.ts';
 import { OperationError } from '../../core/errors.ts';
 import type { DrillStatus } from '../../core/drill/status.ts';
 import { plansStatus, type PlanHistoryStatus } from '../../engine/plan/status.ts';
@@ -8,14 +9,6 @@ import { EXIT_STATUS_HELP } from '../exit-codes.ts';
 import { loadConfig, type GlobalOptions } from '../global-options.ts';
 import { printJson, printLine } from '../output.ts';
 import { repeated } from '../option-values.ts';
-
-function age(ms: number | undefined): string {
-  if (ms === undefined) return 'never';
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 120) return `${minutes}m ago`;
-  const hours = Math.floor(minutes / 60);
-  return hours < 72 ? `${hours}h${String(minutes % 60).padStart(2, '0')}m ago` : `${Math.floor(hours / 24)}d${hours % 24}h ago`;
-}
 
 function drillAge(drill: DrillStatus | undefined): string {
   if (drill === undefined) return '-';

@@ -5,6 +5,7 @@
  * the replica that holds it runs anything; the others keep serving their HTTP endpoints.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../../core/config/schema.ts';
 import { Duration } from '../../core/duration.ts';
@@ -26,8 +27,12 @@ import { configuredRepository } from '../repository/choose.ts';
 import { openRepository } from '../repository/open.ts';
 import { systemClock, type Clock } from '../schedule/clock.ts';
 import { Scheduler, type ScheduledPlan, type SchedulerEvent } from '../schedule/scheduler.ts';
+import { keepPolicy } from '../../core/config/keep.ts';
+import { forget } from '../forget.ts';
 import { RunHistory } from './history.ts';
 import { ServeMetrics } from './metrics.ts';
+import { listHolds, placeHold, releaseHold } from '../../repository/holds.ts';
+import type { PageRequest, Pages, RepositoryFigures, Running, ServeView } from './view.ts';
 
 export interface ServeOptions {
   readonly config: Config;
@@ -45,7 +50,14 @@ export interface ServeOptions {
   readonly retryBackoffMs?: number;
   readonly clock?: Clock;
   readonly log: (message: string) => void;
+  /** The dashboard: pages for every GET that is not an API endpoint, and its actions (POST). */
+  readonly pages?: Pages;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
+
+/** What the API serves; every other GET is a page of the dashboard, when there is one. */
+const ENDPOINTS = ['/healthz', '/metrics', '/api/runs', '/api/snapshots', '/api/status', '/api/drills'];
 
 /** How often the repository figures (size, dedup) are re-read between runs. */
 const REFRESH_MS = 5 * 60_000;
@@ -94,6 +106,11 @@ export class Serve {
   /** Repositories stay open between listings: a key is unwrapped (scrypt) once, not per scrape. */
   private readonly opened = new Map<string, Promise<Repository>>();
   private readonly listed = new Map<string, { at: number; listing: Promise<void> }>();
+  private readonly figures = new Map<string, RepositoryFigures>();
+  /** Backups and drills running now. */
+  private readonly active = new Set<Running>();
+  /** Stops what an operator started from the dashboard when serve stops. */
+  private readonly manual = new AbortController();
   private server: Server | undefined;
   private refresher: NodeJS.Timeout | undefined;
 
@@ -125,13 +142,14 @@ export class Serve {
 
   /** Starts HTTP, the election and the schedules; resolves with the port listened on. */
   async start(): Promise<number> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = this.options.tls === undefined ? createServer(handler) : createHttpsServer({ cert: this.options.tls.cert, key: this.options.tls.key }, handler);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.options.listenPort, this.options.listenHost, resolve);
     });
     const port = (this.server.address() as AddressInfo).port;
-    this.options.log(`serving on http://${this.options.listenHost}:${port} (/metrics, /healthz, /api/runs, /api/snapshots, /api/status, /api/drills); plans: ${this.plans.map((p) => `${p.name} "${p.cron}" ${p.timeZone}`).join(', ')}`);
+    this.options.log(`serving on ${this.options.tls === undefined ? 'http' : 'https'}://${this.options.listenHost}:${port} (${this.options.pages === undefined ? '' : 'the dashboard at /, '}/metrics, /healthz, /api/runs, /api/snapshots, /api/status, /api/drills); plans: ${this.plans.map((p) => `${p.name} "${p.cron}" ${p.timeZone}`).join(', ')}`);
     await Promise.all(this.repositories().map((r) => this.refresh(r).catch((e: unknown) => this.options.log(`repository ${r}: ${(e as Error).message}`))));
     this.refresher = setInterval(() => {
       for (const r of this.repositories()) void this.refresh(r).catch(() => undefined);
@@ -144,6 +162,7 @@ export class Serve {
 
   async stop(): Promise<void> {
     if (this.refresher !== undefined) clearInterval(this.refresher);
+    this.manual.abort(new Error('strata serve is stopping'));
     await this.scheduler.stop();
     await this.elector?.stop();
     await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
@@ -209,12 +228,14 @@ export class Serve {
     const turn = previous.then(async () => {
       if (signal.aborted) return 'failed' as const;
       this.options.log(`plan ${plan}: run starts (${trigger}${attempt > 1 ? `, attempt ${attempt}` : ''})`);
+      const running: Running = { plan, kind: 'backup', startedAt: new Date().toISOString(), trigger };
+      this.active.add(running);
       const record = await runPlan(this.options.config, plan, {
         trigger, attempt, signal, host: this.options.host,
         ...(this.options.hostRoot !== undefined && { hostRoot: this.options.hostRoot }),
         ...(this.options.node !== undefined && { node: this.options.node }),
         log: this.options.log,
-      });
+      }).finally(() => this.active.delete(running));
       this.history.add(record);
       this.metrics.recordRun(record, this.sourcesOf(plan));
       this.options.log(`plan ${plan}: ${record.result}${record.error === undefined ? '' : `: ${record.error}`}`);
@@ -244,7 +265,9 @@ export class Serve {
         return 'failed';
       }
       this.options.log(`plan ${plan}: drill starts`);
-      const report = await runDrill(this.options.config, plan, { signal, host: this.options.host, log: this.options.log });
+      const running: Running = { plan, kind: 'drill', startedAt: new Date().toISOString(), trigger: 'schedule' };
+      this.active.add(running);
+      const report = await runDrill(this.options.config, plan, { signal, host: this.options.host, log: this.options.log }).finally(() => this.active.delete(running));
       this.options.log(`plan ${plan}: drill ${report.result}, RTO ${(report.rtoMs / 1000).toFixed(1)}s${report.failures.length === 0 ? '' : `: ${report.failures[0]}`}`);
       void this.refresh(config.repository).catch((e: unknown) => this.options.log(`repository ${config.repository}: ${(e as Error).message}`));
       return report.result === 'passed' ? 'succeeded' : 'partially-failed';
@@ -261,10 +284,70 @@ export class Serve {
     const [packs] = await Promise.all([collect(repository.backend.list('data/')), this.listSnapshots(name)]);
     this.listed.set(name, { at: Date.now(), listing: Promise.resolve() });
     const snapshots = this.snapshots.get(name) ?? [];
-    this.metrics.recordRepository(name, {
-      storedBytes: packs.reduce((sum, p) => sum + p.size, 0),
-      logicalBytes: snapshots.reduce((sum, s) => sum + s.summary.bytes, 0),
-    });
+    const figures = { storedBytes: packs.reduce((sum, p) => sum + p.size, 0), logicalBytes: snapshots.reduce((sum, s) => sum + s.summary.bytes, 0) };
+    this.figures.set(name, figures);
+    this.metrics.recordRepository(name, figures);
+  }
+
+  /** The daemon's state for the dashboard's pages. */
+  private view(): ServeView {
+    const config = this.options.config;
+    return {
+      config,
+      plans: () => this.planNames(),
+      statuses: async () => {
+        await this.freshListings();
+        return this.statuses();
+      },
+      snapshots: async () => {
+        await this.freshListings();
+        return [...this.snapshots].flatMap(([repository, list]) => list.map((s) => ({ ...s, repository }))).sort((a, b) => a.time.localeCompare(b.time));
+      },
+      drills: async () => {
+        await this.freshListings();
+        return [...this.drills.values()].flat().sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+      },
+      runs: (plan) => this.history.list(plan, 1000),
+      repository: (name) => this.figures.get(name),
+      nextRuns: () => this.scheduler.nextRuns(),
+      holds: async (name) => listHolds(await this.repository(name)),
+      running: () => [...this.active],
+      actions: {
+        runNow: (plan, by) => {
+          this.served(plan);
+          this.options.log(`plan ${plan}: run requested by ${by}`);
+          void this.run(plan, 'manual', 1, this.manual.signal);
+        },
+        drillNow: (plan, by) => {
+          this.served(plan);
+          this.options.log(`plan ${plan}: drill requested by ${by}`);
+          void this.drill(plan, this.manual.signal);
+        },
+        hold: async (name, snapshot, reason, by) => {
+          await placeHold(await this.servedRepository(name, snapshot), { snapshot, time: new Date().toISOString(), reason, host: this.options.host, username: by });
+          this.options.log(`snapshot ${snapshot.slice(0, 8)} held by ${by}: ${reason}`);
+        },
+        release: async (name, snapshot) => releaseHold(await this.servedRepository(name, snapshot), snapshot),
+      },
+      retention: async (plan) => {
+        const retention = config.plans[plan]?.retention;
+        if (retention === undefined) return undefined;
+        const repository = await this.repository(config.plans[plan]!.repository);
+        return (await forget(repository, { policy: keepPolicy(retention), groupBy: retention.groupBy, dryRun: true, plan })).groups;
+      },
+    };
+  }
+
+  private served(plan: string): void {
+    if (!this.planNames().includes(plan)) throw new UsageError(`plan ${plan} is not served here`, { hint: `served: ${this.planNames().join(', ')}` });
+  }
+
+  /** The repository of a snapshot this server lists: actions touch nothing else. */
+  private async servedRepository(name: string, snapshot: string): Promise<Repository> {
+    if (!this.repositories().includes(name) || !(this.snapshots.get(name) ?? []).some((s) => s.id === snapshot)) {
+      throw new UsageError(`snapshot ${snapshot} is not in repository ${name} as served here`);
+    }
+    return this.repository(name);
   }
 
   private logEvent(event: SchedulerEvent): void {
@@ -280,6 +363,14 @@ export class Serve {
       res.end(typeof body === 'string' ? body : `${JSON.stringify(body, null, 2)}\n`);
     };
     try {
+      if (!ENDPOINTS.includes(url.pathname) && this.options.pages !== undefined) {
+        const page = await this.options.pages(await pageRequest(req, url), this.view());
+        if (page !== undefined) {
+          res.writeHead(page.status, { 'Content-Type': page.type, 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'same-origin', 'Cache-Control': 'no-store', ...page.headers });
+          res.end(page.body);
+          return;
+        }
+      }
       if (req.method !== 'GET') return send(405, { error: 'only GET' });
       const plan = url.searchParams.get('plan') ?? undefined;
       if (url.pathname === '/metrics' || url.pathname.startsWith('/api/status') || url.pathname.startsWith('/api/snapshots') || url.pathname.startsWith('/api/drills')) await this.freshListings();
@@ -306,10 +397,25 @@ export class Serve {
           return send(200, all.filter((s) => plan === undefined || s.plan === plan).map((s) => ({ id: s.id, repository: s.repository, plan: s.plan ?? null, time: s.time, host: s.host, result: s.result, tags: s.tags, sources: s.sources.map((x) => x.type), summary: s.summary })));
         }
         default:
-          return send(404, { error: `no such endpoint: ${url.pathname}`, endpoints: ['/healthz', '/metrics', '/api/runs', '/api/snapshots', '/api/status', '/api/drills'] });
+          return send(404, { error: `no such endpoint: ${url.pathname}`, endpoints: ENDPOINTS });
       }
     } catch (error) {
       send(500, { error: (error as Error).message });
     }
   }
+}
+
+/** Forms are small: a body larger than this is refused. */
+const FORM_LIMIT = 64 * 1024;
+
+async function pageRequest(req: IncomingMessage, url: URL): Promise<PageRequest> {
+  let body = '';
+  if (req.method === 'POST') {
+    for await (const chunk of req) {
+      body += (chunk as Buffer).toString('utf8');
+      if (body.length > FORM_LIMIT) throw new UsageError(`request body over ${FORM_LIMIT} bytes`);
+    }
+  }
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+  return { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, form: new URLSearchParams(body), secure: 'encrypted' in req.socket };
 }
