@@ -115,6 +115,15 @@ describe('the dashboard', () => {
     expect((await page('/growth')).body).toContain('20 snapshots added 20.5 KiB to main.');
   });
 
+  it('shows what runs now with its progress, and reloads the runs page meanwhile', async () => {
+    const busy = view({ running: () => [{ plan: 'nightly', kind: 'backup', startedAt: '2026-12-07T04:00:00.000Z', trigger: 'manual', progress: 'files 1200 files, 3.1 GiB, 210 MiB/s' }] });
+    const runs = (await page('/runs', busy)).body;
+    expect(runs).toContain('backup of nightly since 2026-12-07T04:00:00.000Z (manual): <code>files 1200 files, 3.1 GiB, 210 MiB/s</code>');
+    expect(runs).toContain('<meta http-equiv="refresh" content="5">');
+    expect((await page('/runs')).body).not.toContain('http-equiv="refresh"');
+    expect((await page('/', busy)).body).toContain('Running now:');
+  });
+
   it('leaves the API its own 404 and answers unknown pages with one', async () => {
     expect(await dashboard(request('/api/nope'), view())).toBeUndefined();
     expect((await page('/nope')).status).toBe(404);

@@ -46,8 +46,9 @@ svg text { font: 11px system-ui, sans-serif; fill: #1f2328; }
 
 const NAV: readonly (readonly [string, string])[] = [['/', 'Overview'], ['/snapshots', 'Snapshots'], ['/drills', 'Drills'], ['/growth', 'Growth'], ['/runs', 'Runs']];
 
-export function layout(title: string, here: string, body: Html, actor: Actor = READER): string {
-  return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · Strata</title><style>${new Html(STYLE)}</style></head>
+/** `refresh`: seconds after which the browser loads the page again (live progress without a script). */
+export function layout(title: string, here: string, body: Html, actor: Actor = READER, refresh?: number): string {
+  return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${refresh === undefined ? '' : html`<meta http-equiv="refresh" content="${refresh}">`}<title>${title} · Strata</title><style>${new Html(STYLE)}</style></head>
 <body><header><strong>Strata</strong>${NAV.map(([path, name]) => html`<a href="${path}" class="${path === here ? 'here' : ''}">${name}</a>`)}${whoAmI(actor)}</header>
 <main><h1>${title}</h1>${body}</main></body></html>`.text}`;
 }

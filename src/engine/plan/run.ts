@@ -85,6 +85,8 @@ export interface RunOptions {
   readonly node?: string;
   readonly signal?: AbortSignal;
   readonly log?: (message: string) => void;
+  /** The backup's progress, one line about four times a second (serve's dashboard shows it). */
+  readonly onProgress?: (line: string) => void;
 }
 
 function describe(error: unknown): string {
@@ -146,6 +148,7 @@ export async function runPlan(config: Config, planName: string, options: RunOpti
           plan: planName,
           host: options.host ?? hostname(),
           ...(options.signal && { signal: options.signal }),
+          ...(options.onProgress && { onProgress: options.onProgress }),
         }).finally(() => sources.close());
         snapshot = outcome.id;
         leftToOthers.push(...outcome.leftToOthers);

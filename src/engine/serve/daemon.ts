@@ -229,12 +229,14 @@ export class Serve {
       if (signal.aborted) return 'failed' as const;
       this.options.log(`plan ${plan}: run starts (${trigger}${attempt > 1 ? `, attempt ${attempt}` : ''})`);
       const running: Running = { plan, kind: 'backup', startedAt: new Date().toISOString(), trigger };
+      // Mutable on purpose: the dashboard reads the newest progress line.
       this.active.add(running);
       const record = await runPlan(this.options.config, plan, {
         trigger, attempt, signal, host: this.options.host,
         ...(this.options.hostRoot !== undefined && { hostRoot: this.options.hostRoot }),
         ...(this.options.node !== undefined && { node: this.options.node }),
         log: this.options.log,
+        onProgress: (line) => (running.progress = line),
       }).finally(() => this.active.delete(running));
       this.history.add(record);
       this.metrics.recordRun(record, this.sourcesOf(plan));

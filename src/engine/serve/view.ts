@@ -46,6 +46,8 @@ export interface Running {
   readonly kind: 'backup' | 'drill';
   readonly startedAt: string;
   readonly trigger: string;
+  /** A backup's latest progress line (source, items, bytes, rate). */
+  progress?: string;
 }
 
 /** What an operator may do from the dashboard; each is refused (UsageError) for a plan or snapshot not served. */

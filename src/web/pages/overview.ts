@@ -77,6 +77,6 @@ ${actor.act ? html`<p>${actionForm(actor, '/actions/run', { plan: status.plan },
   });
   const body = statuses.length === 0 ? html`<p class="muted">No plan is served.</p>` : html`<div class="cards">${cards}</div>`;
   const running = view.running();
-  const now = running.length === 0 ? html`` : html`<p><strong>Running now:</strong> ${running.map((r) => `${r.kind} of ${r.plan} since ${r.startedAt} (${r.trigger})`).join('; ')}</p>`;
+  const now = running.length === 0 ? html`` : html`<p><strong>Running now:</strong> ${running.map((r) => `${r.kind} of ${r.plan} since ${r.startedAt} (${r.trigger})${r.progress === undefined ? '' : `: ${r.progress}`}`).join('; ')} — <a href="/runs">follow it</a></p>`;
   return layout('Are we covered?', '/', html`${now}${body}`, actor);
 }
