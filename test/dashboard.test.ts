@@ -127,6 +127,17 @@ plans:
     expect(await overview.locator('#plan-control-plane h2').textContent()).toContain('AT RISK');
     expect(await overview.locator('#plan-control-plane').textContent()).toMatch(/older than the RPO 1s/);
 
+    // On a phone the overview reflows to one column: nothing wider than the screen.
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    for (const path of ['/', '/plans/nightly/calendar', '/snapshots', '/drills']) {
+      await phone.goto(`${base}${path}`);
+      // Evaluated in the page, where `document` exists (the tests' lib has no DOM types).
+      expect(await phone.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(390);
+    }
+    await phone.goto(`${base}/`);
+    await phone.screenshot({ path: join(artifacts, 'overview-phone.png'), fullPage: true });
+    await phone.close();
+
     // The calendar is forget's decisions: every kept snapshot with its rules, the rest dropped.
     await page.click('#plan-nightly >> text=GFS calendar');
     await page.screenshot({ path: join(artifacts, 'calendar.png'), fullPage: true });
