@@ -40,6 +40,7 @@ th { background: var(--bg); font-weight: 600; }
 code, pre { font: .85rem ui-monospace, SFMono-Regular, Menlo, monospace; }
 pre { background: var(--bg); padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
 form.inline { display: inline; }
+svg { max-width: 46rem; display: block; }
 svg text { font: 11px system-ui, sans-serif; fill: #1f2328; }
 @media (max-width: 40rem) { main { padding: .6rem; } th, td { padding: .3rem; } .cards { grid-template-columns: 1fr; } }
 `;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RunResult, RunTrigger } from '../plan/run.ts';
-import type { Clock } from './clock.ts';
+import { MAX_TIMER_MS, sleepInChunks, type Clock } from './clock.ts';
 import { Scheduler, type SchedulerEvent, type SchedulerOptions } from './scheduler.ts';
 
 class FakeClock implements Clock {
@@ -138,5 +138,40 @@ describe('scheduler', () => {
     await h.clock.advanceTo(t('2026-11-24T13:30:00Z'));
     await h.scheduler.stop();
     expect(h.runs.map((r) => r.at)).toEqual(['2026-11-24T13:00:00.000Z']);
+  });
+});
+
+describe('the system clock', () => {
+  it('sleeps past Node\'s 24.8-day timer limit in chunks, instead of waking at once', async () => {
+    const waits: number[] = [];
+    const month = 31 * 24 * 3_600_000;
+    await sleepInChunks(month, new AbortController().signal, async (ms) => void waits.push(ms));
+    expect(waits).toEqual([MAX_TIMER_MS, month - MAX_TIMER_MS]);
+    expect(waits.every((ms) => ms <= MAX_TIMER_MS)).toBe(true);
+    const stopped = new AbortController();
+    const cut: number[] = [];
+    await sleepInChunks(3 * MAX_TIMER_MS, stopped.signal, async (ms) => {
+      cut.push(ms);
+      stopped.abort();
+    });
+    expect(cut).toEqual([MAX_TIMER_MS]);
+  });
+
+  it('a yearly plan does not fire at start, and fires on its day', async () => {
+    const start = Date.parse('2026-12-07T04:00:00Z');
+    const clock = new FakeClock(start);
+    const runs: number[] = [];
+    const scheduler = new Scheduler([{ name: 'yearly', cron: '0 3 1 1 *', timeZone: 'UTC', jitterMs: 0 }], {
+      clock, isLeader: () => true, run: async () => {
+        runs.push(clock.now());
+        return 'succeeded';
+      },
+    });
+    scheduler.start();
+    await clock.advanceTo(start + 24 * 3_600_000);
+    expect(runs).toEqual([]);
+    await clock.advanceTo(Date.parse('2027-01-01T03:00:01Z'));
+    expect(runs).toEqual([Date.parse('2027-01-01T03:00:00Z')]);
+    await scheduler.stop();
   });
 });

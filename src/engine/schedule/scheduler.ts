@@ -75,7 +75,8 @@ export class Scheduler {
       if (fire === undefined) return;
       const at = fire.getTime() + Math.floor(random() * plan.jitterMs);
       this.upcoming.set(plan.name, at);
-      await clock.sleep(Math.max(0, at - clock.now()), signal);
+      // Until the fire time, however the sleep ended (a suspended machine, a clock set back).
+      for (let naps = 0; clock.now() < at && !signal.aborted && naps < 1000; naps++) await clock.sleep(at - clock.now(), signal);
       if (signal.aborted) return;
       after = fire;
       if (!this.options.isLeader()) {
