@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
@@ -79,7 +79,6 @@ plans:
     rpo: 24h
     rto: 1h
     schedule: { cron: "0 3 1 1 *" }
-    retention: { last: 2, daily: 7 }
     sources:
       - { type: objects, includeNamespaces: [${ns}] }
       - { type: files, paths: [${data}] }
@@ -99,6 +98,8 @@ plans:
     // This plan's only path is gone: no good snapshot, its RPO violated.
     expect((await s.run(['run', 'control-plane', '--config', config])).code).not.toBe(0);
     await s.ok(['drill', 'nightly', '--config', config]);
+    // Retention from now on: the next forget keeps the two newest and drops the rest.
+    writeFileSync(config, readFileSync(config, 'utf8').replace('    rto: 1h\n', '    rto: 1h\n    retention: { last: 2, daily: 1 }\n'));
     const forget = JSON.parse((await s.ok(['forget', '--plan', 'nightly', '--config', config, '--dry-run', '--json'])).stdout) as { groups: { decisions: Decision[] }[] };
     const decisions = forget.groups.flatMap((g) => g.decisions);
 
@@ -144,12 +145,17 @@ plans:
     await page.screenshot({ path: join(artifacts, 'calendar.png'), fullPage: true });
     const calendar = page.locator('main');
     const kept = decisions.filter((d) => d.keep);
-    expect(kept.length).toBeGreaterThan(0);
-    expect(await calendar.textContent()).toContain(`${kept.length} kept, ${decisions.length - kept.length} dropped by the next forget.`);
-    for (const d of kept) {
-      const title = await calendar.locator(`[title^="${d.id.slice(0, 8)} "]`).getAttribute('title');
-      expect(title).toContain(d.reasons.join(', '));
-    }
+    const dropped = decisions.filter((d) => !d.keep);
+    expect([kept.length, dropped.length]).toEqual([2, 2]);
+    expect(await calendar.textContent()).toContain('2 kept, 2 dropped by the next forget.');
+    const titleOf = (id: string) => calendar.locator(`[title^="${id.slice(0, 8)} "]`).getAttribute('title');
+    for (const d of kept) expect(await titleOf(d.id)).toContain(d.reasons.join(', '));
+    for (const d of dropped) expect(await titleOf(d.id)).toContain('dropped by the next forget');
+    // The forget itself: the calendar then holds what it kept, and nothing to drop.
+    await s.ok(['forget', '--plan', 'nightly', '--config', config]);
+    await page.reload();
+    expect(await calendar.textContent()).toContain('2 kept, 0 dropped by the next forget.');
+    for (const d of dropped) expect(await calendar.textContent()).not.toContain(d.id.slice(0, 8));
 
     // A snapshot: its sources and its restore commands.
     const newest = kept[0]!.id;

@@ -32,9 +32,9 @@ th { background: var(--bg); font-weight: 600; }
 .card dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .8rem; margin: 0; }
 .card dt { color: var(--muted); }
 .card dd { margin: 0; }
-.months { display: grid; grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr)); gap: 1rem; }
+.months { display: grid; grid-template-columns: repeat(auto-fill, minmax(21rem, 1fr)); gap: 1rem; }
 .month table { table-layout: fixed; }
-.month td { height: 3.2rem; font-size: .75rem; border: 1px solid var(--line); padding: .15rem; }
+.month td { height: 3.2rem; font-size: .75rem; border: 1px solid var(--line); padding: .15rem; overflow-wrap: anywhere; }
 .month td.kept { background: #dafbe1; } .month td.dropped { background: #ffebe9; }
 .month .day { color: var(--muted); }
 code, pre { font: .85rem ui-monospace, SFMono-Regular, Menlo, monospace; }
