@@ -112,7 +112,12 @@ describe('the dashboard', () => {
     const drills = await page('/drills');
     expect(drills.body).toContain('Deployment shop-restore/&lt;web&gt;: 0 of 2 replicas available');
     expect(drills.body).toContain('<svg');
-    expect((await page('/growth')).body).toContain('20 snapshots added 20.5 KiB to main.');
+    const growth = (await page('/growth')).body;
+    expect(growth).toContain('20 snapshots added 20.5 KiB to main.');
+    // The repository's growth: each snapshot's point is the sum of what it and the ones before added.
+    expect(growth).toContain('main: growth over time');
+    expect(growth).toContain(`${(await view().snapshots())[19]!.id.slice(0, 8)} ${(await view().snapshots())[19]!.time}: 20.5 KiB added so far`);
+    expect(growth).toContain(`${(await view().snapshots())[1]!.id.slice(0, 8)} ${(await view().snapshots())[1]!.time}: 300 B added so far`);
   });
 
   it('shows what runs now with its progress, and reloads the runs page meanwhile', async () => {

@@ -65,7 +65,7 @@ export async function overviewPage(view: ServeView, actor: Actor): Promise<strin
 <dl>
 <dt>RPO</dt><dd class="${rpo.level}">${rpo.why}</dd>
 <dt>Drills</dt><dd class="${drill.level}">${drill.why}</dd>
-<dt>Last run</dt><dd>${lastRun === undefined ? html`<span class="muted">none by this server</span>` : html`${lastRun.result}, ${formatAge(Date.now() - Date.parse(lastRun.finishedAt))}${lastRun.error === undefined ? '' : html` — <span class="bad">${lastRun.error}</span>`}`}</dd>
+<dt>Last run</dt><dd>${lastRun === undefined ? html`<span class="muted">none by this server${status.lastResult === undefined ? '' : `; the newest snapshot ${status.lastResult}`}</span>` : html`${lastRun.result}, ${formatAge(Date.now() - Date.parse(lastRun.finishedAt))}${lastRun.error === undefined ? '' : html` — <span class="bad">${lastRun.error}</span>`}`}</dd>
 <dt>Next run</dt><dd>${nextRun === undefined ? html`<span class="muted">not scheduled here</span>` : new Date(nextRun).toISOString()}</dd>
 ${nextDrill === undefined ? '' : html`<dt>Next drill</dt><dd>${new Date(nextDrill).toISOString()}</dd>`}
 <dt>Snapshots</dt><dd>${status.snapshots} in ${status.repository}</dd>
