@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratch } from './helpers/repo.ts';
 import { useCluster } from './helpers/testbed.ts';
-import { eventually, getJson, kubectl } from './helpers/workloads.ts';
+import { eventually, getJson, hostPathProvisionedClass, kubectl } from './helpers/workloads.ts';
 
 const MiB = 1024 * 1024;
 
@@ -35,14 +35,7 @@ describe('strata drill with an RBD-backed claim', () => {
     // Named like a scratch image, but no drill's: never removed.
     const lookalike = `${image}-strata-drill-nightly-keep`;
     rbd(['create', '--size', '1M', `${pool}/${lookalike}`]);
-    kubectl(kc, ['apply', '-f', '-'], `
-apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata: { name: drill-scratch }
-provisioner: kubernetes.io/host-path
-reclaimPolicy: Delete
-volumeBindingMode: Immediate
----
+    kubectl(kc, ['apply', '-f', '-'], `${hostPathProvisionedClass('drill-scratch')}
 apiVersion: v1
 kind: PersistentVolume
 metadata: { name: ${ns}-db }

@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { binary } from '../testbed/binaries.ts';
 import { scratch } from './helpers/repo.ts';
 import { useCluster } from './helpers/testbed.ts';
-import { claim, eventually, getJson, hostPathVolume, kubectl } from './helpers/workloads.ts';
+import { claim, eventually, getJson, hostPathProvisionedClass, hostPathVolume, kubectl } from './helpers/workloads.ts';
 
 interface Layer { layer: string; result: string; readyMs: number; durationMs: number; steps: { name: string; result: string; detail: string }[] }
 interface Report { id: string; plan: string; snapshot: string; result: string; rtoMs: number; targetRtoMs?: number; layers: Layer[]; failures: string[]; cleanUp: { kept: boolean; removed: string[]; problems: string[] } }
@@ -85,14 +85,7 @@ ${extra}`);
     writeFileSync(join(volumeDir, 'PG_VERSION'), '17\n');
     writeFileSync(join(volumeDir, 'base', '16384'), randomBytes(2 * 1024 * 1024));
     // Scratch claims of the database get directories on this machine (kube-controller-manager's hostPath provisioner).
-    kubectl(kc, ['apply', '-f', '-'], `
-apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata: { name: drill-scratch }
-provisioner: kubernetes.io/host-path
-reclaimPolicy: Delete
-volumeBindingMode: Immediate
----
+    kubectl(kc, ['apply', '-f', '-'], `${hostPathProvisionedClass('drill-scratch')}
 ${hostPathVolume({ name: `${ns}-db`, namespace: ns, claim: 'data-db-0', path: volumeDir, storageClass: 'drill-hostpath' })}
 ${claim({ name: 'cache', namespace: ns, storageClass: 'testbed-csi' })}
 apiVersion: v1

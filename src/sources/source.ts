@@ -246,6 +246,11 @@ export interface Source<Entry extends SourceEntry = any, Base = any, RestoreOpti
   describe(source: SnapshotSource): SourceDescription;
   /** What changed between two snapshots' records of this source (objects compare their stored trees instead). */
   diff?(before: SnapshotSource, after: SnapshotSource): SourceDiff;
+  /**
+   * The `strata restore` flags that select this source for snapshot `id` (what the dashboard
+   * offers to copy); without it, `--TYPE`.
+   */
+  restoreFlags?(id: string): string;
   /** Plans a restore of what the snapshot holds of this source (options come from the CLI's restore flags). */
   restore?(context: RestoreContext, options: RestoreOptions): Promise<PlannedRestore>;
   /**

@@ -292,6 +292,21 @@ spec:
 ---`;
 }
 
+/**
+ * A StorageClass whose claims get a new directory on this machine (kube-controller-manager's
+ * hostPath provisioner, docs/testbed.md), deleted with them: scratch claims a drill writes into.
+ */
+export function hostPathProvisionedClass(name: string): string {
+  return `
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: { name: ${name} }
+provisioner: kubernetes.io/host-path
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+---`;
+}
+
 /** A claim of 1Gi in a storage class, bound to `volume` when one is named. */
 export function claim(o: { readonly name: string; readonly namespace: string; readonly storageClass: string; readonly volume?: string }): string {
   return `

@@ -91,5 +91,7 @@ export const commandSource: Source<CommandEntries, undefined, CommandRestoreOpti
     };
   },
 
+  // One item at a time, by the name its entry gave it (strata show lists them).
+  restoreFlags: () => '--command NAME',
   restore: planCommandRestore,
 };

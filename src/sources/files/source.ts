@@ -119,6 +119,8 @@ export const filesSource: Source<FilesEntry, Parent, FilesRestoreOptions> = {
    * metadata-exact; paths keep the source prefix (/files/etc/kubernetes).
    */
   drill: drillFiles,
+  restoreFlags: (id) => `--files --target ./restore-${id}`,
+
   async restore({ repository, snapshot, progress }, options: FilesRestoreOptions) {
     await expectDirectory(options.target);
     const id = snapshot.id.slice(0, 8);

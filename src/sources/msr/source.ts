@@ -59,5 +59,6 @@ export const msrSource: Source<MsrEntry, undefined, MsrRestoreOptions> = {
     };
   },
 
+  restoreFlags: (id) => `--msr-output ./msr-${id}.tar`,
   restore: planMsrRestore,
 };

@@ -21,6 +21,7 @@ import type { DrillContext, DrillOutcome } from '../source.ts';
 import { claimFromSnapshot } from './claim-from-snapshot.ts';
 import { claimsPath, waitBound } from './claims.ts';
 import { claimDirectory } from './directory-restore.ts';
+import { HOST_ROOT, writeAndVerify } from './drill.ts';
 import type { VolumesEntry } from './entry.ts';
 import { readInventory } from './inventory.ts';
 import { volumeNode } from './layout.ts';
@@ -30,7 +31,6 @@ import { restoreImageInPlace } from './rbd/image-restore.ts';
 import { imageSpec } from './rbd/runner.ts';
 import { requireVolumesRecord, type VolumeEntry } from './record.ts';
 
-const HOST_ROOT = '/';
 const POLL_MS = 250;
 
 export async function drillVolumesInPlace(context: DrillContext, target: InPlaceTarget): Promise<DrillOutcome> {
@@ -70,10 +70,7 @@ async function refill(context: DrillContext, http: KubeHttp, volume: VolumeEntry
   if (volume.files !== undefined) {
     if (node?.subtree === undefined) throw new Error('the snapshot\'s tree holds no directory for it');
     const dir = await claimDirectory(http, claim, HOST_ROOT, 'drill --with-data: claim');
-    const restored = await context.fileTrees.restoreTree(context.repository, node.subtree, dir, []);
-    if (restored.errors.length > 0) throw new Error(`${restored.errors.length} item(s) not restored into ${dir}: ${restored.errors.slice(0, 3).join('; ')}`);
-    const checked = await context.fileTrees.verifyTree(context.repository, node.subtree, dir);
-    if (checked.problem !== undefined) throw new Error(`written into ${dir}, but ${checked.problem}`);
+    const checked = await writeAndVerify(context, node.subtree, dir);
     return `${checked.files} files, ${formatBytes(checked.bytes)} written into ${dir} and read back`;
   }
   if (node?.content === undefined) throw new Error('the snapshot\'s tree holds no blocks for it');

@@ -12,12 +12,13 @@
  */
 import { isScratchImage, scratchImageSuffix, scratchNamespace } from '../../core/drill/scratch.ts';
 import type { DrillStep } from '../../core/drill/report.ts';
+import type { Id } from '../../repository/hash.ts';
 import { formatBytes } from '../../core/format.ts';
 import type { KubeHttp } from '../../kube/http.ts';
 import { drillStep } from '../drill-step.ts';
 import type { DrillContext, DrillOutcome } from '../source.ts';
 import { claimFromSnapshot } from './claim-from-snapshot.ts';
-import { waitBound } from './claims.ts';
+import { claimsPath, waitBound } from './claims.ts';
 import { copyVolumeSnapshot } from './csi/snapshot-copy.ts';
 import { volumeSnapshotExists } from './csi/volume-snapshot.ts';
 import { claimDirectory } from './directory-restore.ts';
@@ -29,7 +30,16 @@ import { rbdFor } from './rbd/connect.ts';
 import { requireVolumesRecord, type VolumeEntry } from './record.ts';
 
 /** Where the drill writes node directories: claims' directories are paths on this node. */
-const HOST_ROOT = '/';
+export const HOST_ROOT = '/';
+
+/** Writes a stored directory into `dir` and reads it back against its sizes and chunk hashes; the counts. */
+export async function writeAndVerify(context: DrillContext, tree: Id, dir: string): Promise<{ files: number; bytes: number }> {
+  const restored = await context.fileTrees.restoreTree(context.repository, tree, dir, []);
+  if (restored.errors.length > 0) throw new Error(`${restored.errors.length} item(s) not restored into ${dir}: ${restored.errors.slice(0, 3).join('; ')}`);
+  const checked = await context.fileTrees.verifyTree(context.repository, tree, dir);
+  if (checked.problem !== undefined) throw new Error(`written into ${dir}, but ${checked.problem}`);
+  return checked;
+}
 
 export async function drillVolumes(context: DrillContext): Promise<DrillOutcome> {
   const steps: DrillStep[] = [];
@@ -66,14 +76,11 @@ async function drillDirectory(context: DrillContext, http: KubeHttp, volume: Vol
   const into = { namespace: scratchNamespace(volume.namespace, context.settings.suffix), name: volume.claim };
   const node = await volumeNode(context.repository, context.snapshot.tree, volume.namespace, volume.claim);
   if (node?.subtree === undefined) throw new Error('the snapshot\'s tree holds no directory for it');
-  const exists = (await http.request(`/api/v1/namespaces/${encodeURIComponent(into.namespace)}/persistentvolumeclaims/${encodeURIComponent(into.name)}`)).status === 200;
+  const exists = (await http.request(claimsPath(into.namespace, into.name))).status === 200;
   if (!exists) throw new Error(`the objects layer restored no claim ${into.namespace}/${into.name} to write it into (is ${volume.namespace} among the plan's objects and drill.namespaces?)`);
   await waitBound(http, into.namespace, into.name, context.timeoutMs);
   const dir = await claimDirectory(http, into, HOST_ROOT, 'drill: scratch claim');
-  const restored = await context.fileTrees.restoreTree(context.repository, node.subtree, dir, []);
-  if (restored.errors.length > 0) throw new Error(`${restored.errors.length} item(s) not restored into ${dir}: ${restored.errors.slice(0, 3).join('; ')}`);
-  const checked = await context.fileTrees.verifyTree(context.repository, node.subtree, dir);
-  if (checked.problem !== undefined) throw new Error(`written into ${dir}, but ${checked.problem}`);
+  const checked = await writeAndVerify(context, node.subtree, dir);
   return `${volume.files!.path} → claim ${into.namespace}/${into.name} (${dir}): ${checked.files} files, ${formatBytes(checked.bytes)} match the snapshot`;
 }
 

@@ -6,7 +6,7 @@
 import { formatBytes, formatSeconds } from '../../core/format.ts';
 import type { ServeView } from '../../engine/serve/view.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
-import { describeSource } from '../../sources/registry.ts';
+import { describeSource, knownSource } from '../../sources/registry.ts';
 import { href, html } from '../html.ts';
 import { actionForm, type Actor } from '../forms.ts';
 import { layout } from '../layout.ts';
@@ -36,19 +36,12 @@ ${shown.map((s) => html`<tr><td><a href="/snapshots/${s.id}"><code>${s.id.slice(
   return layout('Snapshots', '/snapshots', body, actor);
 }
 
-/** How `strata restore` selects each source (docs/cli.md); a source not listed is selected by --TYPE. */
-const RESTORE_FLAGS: Readonly<Record<string, (id: string) => string>> = {
-  files: (id) => `--files --target ./restore-${id}`,
-  msr: (id) => `--msr-output ./msr-${id}.tar`,
-  command: () => '--command NAME',
-};
-
 /** The CLI lines that restore this snapshot, source by source, each as a dry run first. */
 export function restoreCommands(snapshot: Listed): string[] {
   const repo = `--repo ${snapshot.repository}`;
   const id = snapshot.id.slice(0, 12);
   const lines = [`# snapshot ${snapshot.id} (${snapshot.time}${snapshot.plan === undefined ? '' : `, plan ${snapshot.plan}`}): the runbooks in docs/runbooks say the order`, `strata show ${id} ${repo}`];
-  for (const { type } of snapshot.sources) lines.push(`strata restore ${id} ${RESTORE_FLAGS[type]?.(id.slice(0, 8)) ?? `--${type}`} --dry-run ${repo}`);
+  for (const { type } of snapshot.sources) lines.push(`strata restore ${id} ${knownSource(type)?.restoreFlags?.(id.slice(0, 8)) ?? `--${type}`} --dry-run ${repo}`);
   return lines;
 }
 
