@@ -62,11 +62,41 @@ export interface Row {
   readonly target?: string;
 }
 
+/** Every row printed so far, by suite table: `npm run bench` ends with all of them in one table. */
+const printed: { readonly title: string; readonly row: Row }[] = [];
+
+/**
+ * Whether a row meets its target: "≤ 1.3" and "≥ 0.9" are read against the ratio, "≤ 500 MB"
+ * and "≥ 1000/s" against Strata's own figure; anything else is information.
+ */
+export function verdict(row: Row): 'met' | 'MISSED' | '' {
+  const target = /^(≤|≥)\s*([\d.,]+)\s*(MB|\/s|s)?(?:\s|$)/.exec(row.target ?? '');
+  if (target === null) return '';
+  const limit = Number(target[2]!.replace(/,/g, ''));
+  const value = target[3] === undefined ? row.ratio : row.strata;
+  return (target[1] === '≤' ? value <= limit : value >= limit) ? 'met' : 'MISSED';
+}
+
 export function printTable(title: string, otherName: string, rows: readonly Row[]): void {
+  for (const row of rows) printed.push({ title, row });
   console.log(`\n${title}`);
   const width = Math.max(44, ...rows.map((r) => r.metric.length));
   console.log(`${'measurement'.padEnd(width)} ${'strata'.padStart(10)} ${otherName.padStart(10)} ${'ratio'.padStart(8)}  target`);
   for (const r of rows) {
     console.log(`${r.metric.padEnd(width)} ${r.strata.toFixed(1).padStart(10)} ${r.other.toFixed(1).padStart(10)} ${r.ratio.toFixed(2).padStart(8)}  ${r.target ?? ''}`);
   }
+}
+
+/** One table of every ratio the run printed, with its target and whether it was met. */
+export function printSummary(): void {
+  if (printed.length === 0) return;
+  console.log('\n== all ratios');
+  const width = Math.max(...printed.map(({ row }) => row.metric.trim().length)) + 2;
+  let title = '';
+  for (const { title: t, row } of printed) {
+    if (t !== title) console.log(`${(title = t)}`);
+    console.log(`  ${row.metric.trim().padEnd(width)} ${row.ratio.toFixed(2).padStart(8)}  ${(row.target ?? '').padEnd(34)} ${verdict(row)}`);
+  }
+  const missed = printed.filter(({ row }) => verdict(row) === 'MISSED').length;
+  console.log(`${printed.filter(({ row }) => verdict(row) !== '').length - missed} targets met, ${missed} missed`);
 }

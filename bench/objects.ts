@@ -7,7 +7,14 @@
  *   objects/s);
  * - backup: `strata backup --objects` of A against the floor of listing every type with
  *   kubectl into JSON files, four types at a time as Strata does (target ≥ 1,000
- *   objects/s and ≤ 1.5× the floor); peak RSS (target ≤ 300 MB at 50,000 objects).
+ *   objects/s and ≤ 1.5× the floor); peak RSS (target ≤ 300 MB at 50,000 objects);
+ * - size: the first backup's repository against `tar czf` of those kubectl lists (target
+ *   ≤ 1.0), and what an unchanged second backup adds (target < 1% of the tarball);
+ * then at scale: 300,000 objects (ConfigMaps, Secrets, Deployments over 1,000 namespaces)
+ * created by parallel requests to the API: backup (target ≥ 5,000 objects/s, peak RSS
+ * ≤ 400 MB), restore into an empty cluster (target ≥ 500 objects/s) and `strata diff` of
+ * two snapshots (target < 20 s). kubectl apply of 300,000 objects would take most of an
+ * hour here, so that step has no peer.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +23,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binary } from '../testbed/binaries.ts';
 import { down, up } from '../testbed/testbed.ts';
-import { ensure, measure, printTable, type Row, strataCommand } from './measure.ts';
+import { connect } from '../src/kube/connection.ts';
+import { KubeHttp } from '../src/kube/http.ts';
+import { du, ensure, measure, printTable, type Row, strataCommand } from './measure.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -75,6 +84,14 @@ export async function runObjectsBench(scale: number): Promise<void> {
       const floor = measure(['bash', '-c', `printf '%s\\n' "$@" | xargs -P 4 -I{} sh -c '"${kubectl}" --kubeconfig "${a.kubeconfig}" get {} -A -o json --chunk-size=500 > "${lists}/{}.json"'`, 'list', ...types]);
       console.log(`backup: strata ${backup.seconds.toFixed(1)}s for ${record.objects} objects (${(record.objects / backup.seconds).toFixed(0)}/s), kubectl lists of ${types.length} types ${floor.seconds.toFixed(1)}s`);
 
+      // Size: the repository after the first backup against one tarball of the same objects.
+      const tarball = join(dir, 'objects.tgz');
+      execFileSync('tar', ['czf', tarball, '-C', lists, '.']);
+      const firstSize = du(join(repo, 'data'));
+      measure(strataCommand(['backup', '--repo', repo, '--kubeconfig', a.kubeconfig, '--objects']), env);
+      const unchangedGrowth = du(join(repo, 'data')) - firstSize;
+      const tgz = du(tarball);
+
       const restore = measure(strataCommand(['restore', saved.id, '--repo', repo, '--kubeconfig', b.kubeconfig, '--objects', '--include-namespaces', 'bench-*', '--json']), env);
       const restored = JSON.parse(restore.stdout) as { counts: Record<string, number> };
       console.log(`restore into B: ${restore.seconds.toFixed(1)}s, ${JSON.stringify(restored.counts)}`);
@@ -87,6 +104,8 @@ export async function runObjectsBench(scale: number): Promise<void> {
         { metric: `restore objects/s (${created} created)`, strata: created / restore.seconds, other: count / apply.seconds, ratio: (created / restore.seconds) / (count / apply.seconds), target: '≥ 300/s' },
         { metric: 'restore time (s), kubectl apply/strata', strata: restore.seconds, other: apply.seconds, ratio: apply.seconds / restore.seconds },
         { metric: 'restore peak RSS (MB)', strata: restore.peakRssMb, other: apply.peakRssMb, ratio: restore.peakRssMb / apply.peakRssMb },
+        { metric: 'first backup size vs tar czf of the lists (KiB)', strata: firstSize / 1024, other: tgz / 1024, ratio: firstSize / tgz, target: '≤ 1.0' },
+        { metric: 'unchanged re-backup adds, vs that tarball (KiB)', strata: unchangedGrowth / 1024, other: tgz / 1024, ratio: unchangedGrowth / tgz, target: '≤ 0.01' },
       ];
       printTable(`objects: ${count} objects, strata vs kubectl`, 'kubectl', rows);
     } finally {
@@ -94,5 +113,88 @@ export async function runObjectsBench(scale: number): Promise<void> {
       await down('bench-objects-b');
       if (process.env['BENCH_KEEP'] !== '1') rmSync(dir, { recursive: true, force: true });
     }
+  }
+  await runAtScale(Math.max(10, Math.round(1_000 * scale)));
+}
+
+/** `perType` objects of each kind in one namespace: a few hundred bytes to a few KiB each. */
+function scaleObjects(namespace: string, perType: number): { path: string; body: unknown }[] {
+  const items: { path: string; body: unknown }[] = [];
+  const labels = { app: 'scale', team: `team-${namespace.length % 7}` };
+  for (let i = 0; i < perType; i++) {
+    items.push({ path: `/api/v1/namespaces/${namespace}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `config-${i}`, namespace, labels }, data: { 'app.properties': `level=info\nworkers=${i % 9}\nshard=${i}\n`.repeat(4) } } });
+    items.push({ path: `/api/v1/namespaces/${namespace}/secrets`, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `secret-${i}`, namespace, labels }, type: 'Opaque', stringData: { token: Math.random().toString(36).slice(2).repeat(3) } } });
+    items.push({
+      path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
+      body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `app-${i}`, namespace, labels }, spec: { replicas: 0, selector: { matchLabels: { app: `app-${i}` } }, template: { metadata: { labels: { app: `app-${i}` } }, spec: { containers: [{ name: 'app', image: `registry.example.com/app:${i % 20}`, resources: { requests: { cpu: '50m', memory: '64Mi' } } }] } } } },
+    });
+  }
+  return items;
+}
+
+/** Creates every object with parallel POSTs (kubectl apply one by one would take an hour); returns objects/s. */
+async function createAll(kubeconfig: string, namespaces: number, perType: number): Promise<number> {
+  const http = new KubeHttp(await connect({ kubeconfig }), { maxSockets: 48 });
+  const started = Date.now();
+  try {
+    for (let n = 0; n < namespaces; n++) await http.json('/api/v1/namespaces', { method: 'POST', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `scale-${n}` } } });
+    let next = 0;
+    let created = 0;
+    const work = async () => {
+      for (let n = next++; n < namespaces; n = next++) {
+        for (const item of scaleObjects(`scale-${n}`, perType)) {
+          // A busy API server may answer 429 or time out: tried again, a bounded number of times.
+          for (let attempt = 1; ; attempt++) {
+            const response = await http.request(item.path, { method: 'POST', body: item.body }).catch((error: unknown) => ({ status: 0, body: error }));
+            if (response.status === 201 || response.status === 409) break;
+            if (attempt === 5) throw new Error(`POST ${item.path}: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
+            await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+          }
+          created++;
+        }
+        if (n % 100 === 0) console.log(`  ${created} objects created, ${(created / ((Date.now() - started) / 1000)).toFixed(0)}/s`);
+      }
+    };
+    await Promise.all(Array.from({ length: 12 }, work));
+    return created / ((Date.now() - started) / 1000);
+  } finally {
+    http.close();
+  }
+}
+
+/** 300 objects in each of `namespaces` namespaces (300,000 at scale 1): Strata alone, against the targets. */
+async function runAtScale(namespaces: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-bench-scale-'));
+  try {
+    const a = await up({ name: 'bench-scale-a', nodes: 1 });
+    const b = await up({ name: 'bench-scale-b', nodes: 1 });
+    const rate = await createAll(a.kubeconfig, namespaces, 100);
+    console.log(`created ${namespaces * 300} objects in ${namespaces} namespaces at ${rate.toFixed(0)}/s`);
+    const env = { STRATA_PASSWORD: 'bench-password' };
+    const repo = join(dir, 'repo');
+    measure(strataCommand(['init', '--repo', repo]), env);
+    const backup = () => measure(strataCommand(['backup', '--repo', repo, '--kubeconfig', a.kubeconfig, '--objects', '--json']), env);
+    const first = backup();
+    const saved = JSON.parse(first.stdout) as { id: string; sources: { type: string; record: { objects: number } }[] };
+    const objects = saved.sources.find((x) => x.type === 'objects')!.record.objects;
+    const second = backup();
+    const again = JSON.parse(second.stdout) as { id: string };
+    const diff = measure(strataCommand(['diff', saved.id, '--repo', repo, '--against', again.id, '--json']), env);
+    const restore = measure(strataCommand(['restore', saved.id, '--repo', repo, '--kubeconfig', b.kubeconfig, '--objects', '--include-namespaces', 'scale-*', '--json']), env);
+    const created = (JSON.parse(restore.stdout) as { counts: Record<string, number> }).counts['created'] ?? 0;
+    console.log(`backup ${first.seconds.toFixed(1)}s (${objects} objects), again ${second.seconds.toFixed(1)}s, diff ${diff.seconds.toFixed(1)}s, restore ${restore.seconds.toFixed(1)}s (${created} created)`);
+    const rows: Row[] = [
+      { metric: `backup objects/s (${objects} objects)`, strata: objects / first.seconds, other: 5_000, ratio: objects / first.seconds / 5_000, target: '≥ 5000/s' },
+      { metric: 'backup peak RSS (MB)', strata: first.peakRssMb, other: 400, ratio: first.peakRssMb / 400, target: '≤ 400 MB' },
+      { metric: 'second backup objects/s', strata: objects / second.seconds, other: 5_000, ratio: objects / second.seconds / 5_000, target: '≥ 5000/s' },
+      { metric: 'strata diff of the two (s)', strata: diff.seconds, other: 20, ratio: diff.seconds / 20, target: '≤ 20 s' },
+      { metric: `restore objects/s into an empty cluster (${created} created)`, strata: created / restore.seconds, other: 500, ratio: created / restore.seconds / 500, target: '≥ 500/s' },
+      { metric: 'restore peak RSS (MB)', strata: restore.peakRssMb, other: 400, ratio: restore.peakRssMb / 400, target: 'information' },
+    ];
+    printTable(`objects at scale: ${namespaces * 300} objects in ${namespaces} namespaces (other = the target)`, 'target', rows);
+  } finally {
+    await down('bench-scale-a');
+    await down('bench-scale-b');
+    if (process.env['BENCH_KEEP'] !== '1') rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -7,7 +7,7 @@
  * suites run the build, as it ships.
  */
 import { runEtcdBench } from './etcd.ts';
-import { buildStrata } from './measure.ts';
+import { buildStrata, printSummary } from './measure.ts';
 import { runObjectsBench } from './objects.ts';
 import { runRegistryBench } from './registry.ts';
 import { runRepositoryBench } from './repository.ts';
@@ -23,3 +23,4 @@ for (const [name, run] of Object.entries(suites)) {
   console.log(`== ${name}`);
   await run(scale);
 }
+printSummary();

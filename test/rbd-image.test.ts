@@ -85,4 +85,40 @@ describe('RBD image backup and restore', () => {
     const last = await restoreImage(repository, runner, full.node, { pool: image.pool, image: `${image.image}-restored-full` });
     expect(last.sha256).toBe(sha(`${image.pool}/${image.image}@${full.record.snapshot}`));
   }, 300_000);
+
+  it('stores scattered small writes as deltas: the repository grows by about what was written, and every day restores exactly', async () => {
+    const conf = cluster().bed.ceph!.conf;
+    const rbd = (args: readonly string[]) => execFileSync('rbd', ['-c', conf, ...args], { maxBuffer: 512 * MiB, stdio: ['ignore', 'pipe', 'pipe'] });
+    const sha = (spec: string) => createHash('sha256').update(rbd(['export', '--no-progress', spec, '-'])).digest('hex');
+    const runner = new LocalRbd({ confFile: conf });
+    const repository = await Repository.init(openBackend(mkdtempSync(join(tmpdir(), 'strata-rbd-delta-'))), { password: 'rbd-test' });
+    const image = { pool: cluster().bed.ceph!.pool, image: `db-${randomBytes(3).toString('hex')}` };
+    const file = join(cluster().bed.dir, 'db.img');
+    writeFileSync(file, randomBytes(32 * MiB));
+    rbd(['import', '--no-progress', file, `${image.pool}/${image.image}`]);
+
+    let base: ImageBase | undefined;
+    const days: { node: TreeNode; snapshot: string; added: number; changed: number; deltas: number; stored: number }[] = [];
+    for (let day = 0; day < 5; day++) {
+      // A database's day: 512 KiB as 16 KiB writes at random places, over all eight 4 MiB blocks.
+      if (day > 0) rbd(['bench', '--io-type', 'write', '--io-size', '16K', '--io-total', '512K', '--io-pattern', 'rand', '--io-threads', '4', image.image, '--pool', image.pool]);
+      const writer = new BlobWriter(repository);
+      const result = await new RbdImageBackup(runner, repository, writer).run(image, 'disk', base, { at: new Date(Date.UTC(2026, 10, 1 + day)) });
+      await writer.flush();
+      days.push({ node: result.node, snapshot: result.record.snapshot, added: writer.stats.bytesAdded, changed: result.record.changedBytes, deltas: result.record.blocksAsDeltas ?? 0, stored: result.record.blocksStored });
+      base = { snapshot: result.record.snapshot, size: result.record.size, blockSize: result.record.blockSize, blocks: result.node.content! };
+    }
+    expect(days[0]!.added).toBeGreaterThan(32 * MiB);
+    for (const day of days.slice(1)) {
+      expect(day.changed).toBeGreaterThan(0);
+      expect(day.changed).toBeLessThanOrEqual(512 * 1024);
+      // Whole 4 MiB blocks would be 32 MiB a day; the deltas are the changed bytes and their headers.
+      expect(day.deltas).toBe(day.stored);
+      expect(day.added).toBeLessThan(1.5 * day.changed);
+    }
+    for (const [i, day] of days.entries()) {
+      const restored = await restoreImage(repository, runner, day.node, { pool: image.pool, image: `${image.image}-day-${i}` });
+      expect(restored.sha256).toBe(sha(`${image.pool}/${image.image}@${day.snapshot}`));
+    }
+  }, 300_000);
 });

@@ -20,7 +20,7 @@ const MiB = 1024 * 1024;
 
 interface Saved {
   id: string;
-  sources: { type: string; record?: { volumes: { claim: string; rbd?: { image: string; snapshot: string } }[] } }[];
+  sources: { type: string; record?: { volumes: { claim: string; rbd?: { image: string; snapshot: string; blocksStored: number; blocksAsDeltas?: number } }[] } }[];
 }
 
 /** An `rbd diff v1` stream writing `data` at `offset`, for `rbd import-diff` (no kernel rbd here). */
@@ -94,16 +94,12 @@ spec:
     const days = [2, 3, 4, 9, 10].map((day) => new Date(2026, 10, day, 12, 0, 0));
     const saved: Saved[] = [];
     const atBackup: string[] = [];
-    /** The packs each backup wrote. */
-    const packsWritten: Set<string>[] = [];
     const packs = () => (existsSync(join(repo, 'data')) ? filesUnder(join(repo, 'data')) : []);
     for (const [round, day] of days.entries()) {
-      const packsBefore = new Set(packs());
       if (round > 0) rbd(['import-diff', '--no-progress', '-', `${pool}/${image}`], writeDiff(round * 512 * 1024, randomBytes(256 * 1024)));
       const time = `2026-11-${String(day.getDate()).padStart(2, '0')} 12:00:00`;
       saved.push(JSON.parse((await s.ok(['backup', '--repo', repo, '--kubeconfig', kc, '--ceph-conf', conf, '--volumes', '--pvc', `${ns}/app-data`, '--time', time, '--keep-live', 'daily=2,weekly=2', '--json'])).stdout) as Saved);
       atBackup.push(sha(`${pool}/${image}`));
-      packsWritten.push(new Set(packs().filter((p) => !packsBefore.has(p))));
     }
     const record = (x: Saved) => x.sources.find((src) => src.type === 'volumes')!.record!.volumes[0]!.rbd!;
     expect(saved.map((x) => record(x).snapshot)).toEqual(days.map((d) => liveSnapshotName(d)));
@@ -151,20 +147,39 @@ spec:
     const check = JSON.parse((await s.ok(['restore', after.id, '--repo', repo, '--ceph-conf', conf, '--volumes', '--image-suffix', '-after', '--json'])).stdout) as { volumes: { sha256: string }[] };
     expect(check.volumes[0]!.sha256).toBe(atBackup[0]);
 
-    // One flipped byte in the pack only the second backup's changed block went to: exactly that backup is damaged.
-    const pack = filesUnder(join(repo, 'data')).filter((p) => packsWritten[1]!.has(p)).sort((x, y) => statSync(y).size - statSync(x).size)[0]!;
+    // Each day's 256 KiB went in as a delta over the day before: the chain of block 0 runs
+    // back to the first backup, and every backup still restores on its own.
+    expect(saved.slice(1).map((x) => record(x).blocksAsDeltas)).toEqual([1, 1, 1, 1]);
+    const deltaRestore = JSON.parse((await s.ok(['restore', saved[3]!.id, '--repo', repo, '--ceph-conf', conf, '--volumes', '--image-suffix', '-day4', '--json'])).stdout) as { volumes: { sha256: string }[] };
+    expect(deltaRestore.volumes[0]!.sha256).toBe(atBackup[3]);
+    expect((await s.ok(['check', '--read-data', '--repo', repo])).code).toBe(0);
+    // Forget the first backup (the oldest of six) and repack everything unused.
+    const forgotten = JSON.parse((await s.ok(['forget', '--repo', repo, '--keep-last', '5', '--prune', '--max-unused', '0%', '--json'])).stdout) as { removed: string[] };
+    expect(forgotten.removed).toEqual([saved[0]!.id]);
+    // The first backup's block 0 is gone from the snapshots but is the base of every delta: prune kept it.
+    expect((await s.ok(['check', '--read-data', '--repo', repo])).code).toBe(0);
+    const afterPrune = JSON.parse((await s.ok(['restore', saved[2]!.id, '--repo', repo, '--ceph-conf', conf, '--volumes', '--image-suffix', '-pruned', '--json'])).stdout) as { volumes: { sha256: string }[] };
+    expect(afterPrune.volumes[0]!.sha256).toBe(atBackup[2]);
+
+    // One more day, then one flipped byte in the pack its changed block went to: that backup
+    // is damaged, the ones before it (which its block may build on) are not.
+    const packsBefore = new Set(packs());
+    rbd(['import-diff', '--no-progress', '-', `${pool}/${image}`], writeDiff(3 * MiB, randomBytes(256 * 1024)));
+    const last = JSON.parse((await s.ok(['backup', '--repo', repo, '--kubeconfig', kc, '--ceph-conf', conf, '--volumes', '--pvc', `${ns}/app-data`, '--json'])).stdout) as Saved;
+    expect(record(last).blocksStored).toBe(1);
+    const pack = packs().filter((p) => !packsBefore.has(p)).sort((x, y) => statSync(y).size - statSync(x).size)[0]!;
     const bytes = readFileSync(pack);
     bytes[Math.floor(bytes.length / 2)]! ^= 0x40;
     writeFileSync(pack, bytes);
     const damaged = await s.run(['check', '--read-data', '--repo', repo, '--json']);
     expect(damaged.code).toBe(1);
     const report = JSON.parse(damaged.stdout) as { damagedSnapshots: string[]; damagedBlobs: { usedBy: { path: string }[] }[] };
-    expect(report.damagedSnapshots).toEqual([saved[1]!.id]);
+    expect(report.damagedSnapshots).toEqual([last.id]);
     expect(report.damagedBlobs.flatMap((d) => d.usedBy.map((u) => u.path))).toContain(`/volumes/${ns}/app-data`);
-    const broken = await s.run(['restore', saved[1]!.id, '--repo', repo, '--ceph-conf', conf, '--volumes', '--image-suffix', '-broken']);
+    const broken = await s.run(['restore', last.id, '--repo', repo, '--ceph-conf', conf, '--volumes', '--image-suffix', '-broken']);
     expect(broken.code).toBe(3);
-    const intact = JSON.parse((await s.ok(['restore', saved[2]!.id, '--repo', repo, '--ceph-conf', conf, '--volumes', '--image-suffix', '-intact', '--json'])).stdout) as { volumes: { sha256: string }[] };
-    expect(intact.volumes[0]!.sha256).toBe(atBackup[2]);
+    const intact = JSON.parse((await s.ok(['restore', saved[4]!.id, '--repo', repo, '--ceph-conf', conf, '--volumes', '--image-suffix', '-intact', '--json'])).stdout) as { volumes: { sha256: string }[] };
+    expect(intact.volumes[0]!.sha256).toBe(atBackup[4]);
   }, 400_000);
 
   it('runs rbd in a Rook toolbox pod through the API server\'s pods/exec, streaming both ways', async () => {

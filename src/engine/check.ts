@@ -156,23 +156,38 @@ async function walk(
   errors: string[],
   clean: Set<Id>,
 ): Promise<void> {
-  const use = (blob: Id, path: string): boolean => {
-    if (!repository.index.has(blob)) {
+  const use = async (blob: Id, path: string): Promise<boolean> => {
+    const location = repository.index.get(blob);
+    if (location === undefined) {
       missing.push({ snapshot: snapshot.id, path, blob });
       damagedSnapshots.add(snapshot.id);
       return true;
     }
-    if (!damaged.has(blob)) return false;
-    let list = usedBy.get(blob);
-    if (list === undefined) usedBy.set(blob, (list = []));
-    list.push({ snapshot: snapshot.id, path });
-    damagedSnapshots.add(snapshot.id);
-    return true;
+    if (damaged.has(blob)) {
+      let list = usedBy.get(blob);
+      if (list === undefined) usedBy.set(blob, (list = []));
+      list.push({ snapshot: snapshot.id, path });
+      damagedSnapshots.add(snapshot.id);
+      return true;
+    }
+    // A delta needs the block below it as much as itself.
+    if (location.type !== 'delta' || clean.has(blob)) return false;
+    let base: Id;
+    try {
+      base = (await repository.loadDelta(blob)).base;
+    } catch (error) {
+      errors.push(`snapshot ${snapshot.id.slice(0, 8)} ${path}: block ${blob.slice(0, 8)} cannot be read: ${(error as Error).message}`);
+      damagedSnapshots.add(snapshot.id);
+      return true;
+    }
+    if (await use(base, path)) return true;
+    clean.add(blob);
+    return false;
   };
   const visit = async (tree: Id, path: string): Promise<boolean> => {
     // Snapshots share most of their trees: a subtree known to be whole is not walked again.
     if (clean.has(tree)) return false;
-    if (use(tree, path || '/')) return true;
+    if (await use(tree, path || '/')) return true;
     let nodes;
     try {
       nodes = (await repository.loadTree(tree)).nodes;
@@ -185,7 +200,7 @@ async function walk(
     for (const node of nodes) {
       const child = `${path}/${node.name}`;
       if (node.type === 'dir' && node.subtree !== undefined) dirty = (await visit(node.subtree, child)) || dirty;
-      for (const blob of node.content ?? []) dirty = use(blob, child) || dirty;
+      for (const blob of node.content ?? []) dirty = (await use(blob, child)) || dirty;
     }
     if (!dirty) clean.add(tree);
     return dirty;

@@ -6,6 +6,7 @@
 import { sealBlob } from '../repository/blob.ts';
 import { BlobWriter } from '../repository/blob-writer.ts';
 import type { Id } from '../repository/hash.ts';
+import { RepositoryDamaged } from '../repository/errors.ts';
 import { Lock } from '../repository/lock.ts';
 import type { BlobType } from '../repository/pack.ts';
 import type { Repository } from '../repository/repository.ts';
@@ -58,12 +59,24 @@ export async function copySnapshots(source: Repository, target: Repository, snap
         copied.push(id);
         return data;
       };
+      /** A content blob; a delta as a delta, after the chain below it (the same ID needs the same plaintext). */
+      const copyContent = async (id: Id): Promise<void> => {
+        if (writer.known(id)) return;
+        if (source.index.get(id)?.type !== 'delta') {
+          await copyBlob(id, 'data');
+          return;
+        }
+        const delta = await source.loadDelta(id);
+        await copyContent(delta.base);
+        if ((await writer.saveDelta(delta)) !== id) throw new RepositoryDamaged(`blob ${id.slice(0, 8)}: the delta does not encode to its ID`);
+        copied.push(id);
+      };
       // An indexed tree at the target implies everything below it is there too: an index
       // is only written after all of its packs, and a tree after its children.
       const visit = async (tree: Id): Promise<void> => {
         if (writer.known(tree)) return;
         for (const node of decodeTree(await copyBlob(tree, 'tree')).nodes) {
-          for (const blob of node.content ?? []) if (!writer.known(blob)) await copyBlob(blob, 'data');
+          for (const blob of node.content ?? []) await copyContent(blob);
           if (node.type === 'dir' && node.subtree !== undefined) await visit(node.subtree);
         }
       };

@@ -4,9 +4,10 @@
  * safety"). A snapshot may be written once `flush()` has returned.
  */
 import { sealBlob, type SealedBlob } from './blob.ts';
+import { encodeDelta, type Delta } from './delta.ts';
 import { sha256, type Id } from './hash.ts';
 import { encodeTree, type TreeNode } from './tree.ts';
-import type { IndexedPack } from './master-index.ts';
+import { indexFile, type IndexedPack } from './master-index.ts';
 import { PackBuilder, packKey, type BlobType } from './pack.ts';
 import type { Repository } from './repository.ts';
 
@@ -87,6 +88,15 @@ export class BlobWriter {
     return id;
   }
 
+  /** Stores a block as changes to an earlier one (delta.ts); returns the delta blob's ID. */
+  async saveDelta(delta: Delta): Promise<Id> {
+    const plaintext = encodeDelta(delta);
+    const id = sha256(plaintext);
+    // Its plaintext length in the index is the block's: what a reader of the ID gets.
+    if (!this.known(id)) await this.add('delta', { ...sealBlob(this.repository.masterKey, plaintext, id), rawLength: delta.length });
+    return id;
+  }
+
   /** Writes every open pack and then one index file for this run's packs. */
   async flush(): Promise<Id | undefined> {
     for (const pack of [...this.open.values()]) if (pack.count > 0) this.startUpload(pack);
@@ -95,7 +105,7 @@ export class BlobWriter {
     this.throwIfFailed();
     if (this.written.length === 0) return undefined;
     const packs = this.written.splice(0);
-    const id = await this.repository.saveMetadata('index', 'index', { version: 1, packs });
+    const id = await this.repository.saveMetadata('index', 'index', indexFile(packs));
     for (const pack of packs) this.repository.index.addPack(pack);
     for (const pack of packs) for (const blob of pack.blobs) this.pending.delete(blob.id);
     return id;

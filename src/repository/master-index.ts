@@ -20,6 +20,18 @@ export interface IndexFile {
   readonly packs: readonly IndexedPack[];
 }
 
+/** The newest index file version this strata reads. */
+export const INDEX_VERSION = 2;
+
+/**
+ * An index file for `packs`. One that names a delta blob is version 2, so a strata that
+ * predates delta blobs refuses the repository with "upgrade strata" rather than reading a
+ * delta as a damaged block; every other index file stays version 1.
+ */
+export function indexFile(packs: readonly IndexedPack[]): IndexFile {
+  return { version: packs.some((pack) => pack.blobs.some((blob) => blob.type === 'delta')) ? 2 : 1, packs };
+}
+
 export class MasterIndex {
   private readonly blobs = new Map<Id, BlobLocation>();
   private readonly packSizes = new Map<Id, number>();

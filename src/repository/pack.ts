@@ -6,7 +6,10 @@
 import { seal, unseal, SEAL_OVERHEAD } from './crypto.ts';
 import { sha256Async, type Id } from './hash.ts';
 
-export type BlobType = 'data' | 'tree';
+/** `delta`: a block stored as changes to an earlier one (delta.ts); indexed under the block's ID. */
+export type BlobType = 'data' | 'tree' | 'delta';
+
+const TYPE_CODES: readonly BlobType[] = ['data', 'tree', 'delta'];
 
 export interface PackedBlob {
   readonly id: Id;
@@ -62,7 +65,7 @@ export class PackBuilder {
     const header = Buffer.alloc(this.blobs.length * ENTRY);
     this.blobs.forEach((blob, i) => {
       const at = i * ENTRY;
-      header[at] = blob.type === 'tree' ? 1 : 0;
+      header[at] = TYPE_CODES.indexOf(blob.type);
       header[at + 1] = blob.compressed ? 1 : 0;
       header.writeUInt32LE(blob.length, at + 2);
       header.writeUInt32LE(blob.rawLength, at + 6);
@@ -106,8 +109,10 @@ export function parsePackHeader(key: Uint8Array, tail: Uint8Array, packSize: num
   let offset = 0;
   for (let at = 0; at < header.length; at += ENTRY) {
     const length = header.readUInt32LE(at + 2);
+    const type = TYPE_CODES[header[at]!];
+    if (type === undefined) throw new Error(`pack header names blob type ${header[at]}, which this strata does not know`);
     blobs.push({
-      type: header[at] === 1 ? 'tree' : 'data',
+      type,
       compressed: header[at + 1] === 1,
       length,
       rawLength: header.readUInt32LE(at + 6),

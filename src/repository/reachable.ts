@@ -1,6 +1,6 @@
 /**
  * Every blob a set of snapshots uses: their trees, recursively, and the content of each
- * file. Snapshots share most of their trees, so a tree already in `used` is not read again
+ * file (with the bases of delta blobs). Snapshots share most of their trees, so a tree already in `used` is not read again
  * (everything below it is in the set too).
  */
 import type { Id } from './hash.ts';
@@ -26,12 +26,19 @@ export async function reachableBlobs(repository: Repository, snapshots: readonly
       }
       for (const node of (await repository.loadTree(tree)).nodes) {
         if (node.subtree !== undefined) pending.push(node.subtree);
-        for (const blob of node.content ?? []) {
-          used.add(blob);
-          if (!repository.index.has(blob)) missing.set(blob, snapshot.id);
-        }
+        for (const blob of node.content ?? []) await useContent(repository, blob, snapshot.id, used, missing);
       }
     }
   }
   return { used, missing };
+}
+
+/** A content blob, and when it is a delta the blocks down its chain: pruning a base would lose the block. */
+async function useContent(repository: Repository, blob: Id, snapshot: Id, used: Set<Id>, missing: Map<Id, Id>): Promise<void> {
+  for (let at: Id | undefined = blob; at !== undefined && !used.has(at);) {
+    used.add(at);
+    const location = repository.index.get(at);
+    if (location === undefined) missing.set(at, snapshot);
+    at = location?.type === 'delta' ? (await repository.loadDelta(at)).base : undefined;
+  }
 }

@@ -5,12 +5,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Backend } from '../storage/backend.ts';
 import { UsageError } from '../core/errors.ts';
-import { unsealBlob } from './blob.ts';
+import { BlobDamaged, unsealBlob } from './blob.ts';
+import { applyDelta, decodeDelta, type Delta } from './delta.ts';
 import { FORMAT_VERSION, newRepositoryConfig, type RepositoryConfig } from './config.ts';
 import { RepositoryDamaged, RepositoryNotFound, UnsupportedFormat, WrongPassword } from './errors.ts';
 import { sha256, type Id } from './hash.ts';
 import { KEY_FORMAT_VERSION, unwrapMasterKey, wrapMasterKey, type Credentials, type KeyFile, type NewCredential } from './keys.ts';
-import { MasterIndex, type IndexFile } from './master-index.ts';
+import { INDEX_VERSION, MasterIndex, type BlobLocation, type IndexFile } from './master-index.ts';
+
+/** A bound on a delta chain when reading: writers cut chains at MAX_DEPTH; this only stops a damaged repository looping. */
+const MAX_CHAIN = 1024;
 import { sealJson, unsealJson } from './metadata.ts';
 import { headerReadSize, packKey, parsePackHeader, type PackedBlob } from './pack.ts';
 import { PackWindows } from './pack-windows.ts';
@@ -155,7 +159,7 @@ export class Repository {
       indexFiles++;
       try {
         const file = this.unsealMetadata('index', await this.backend.load(object.key)) as IndexFile;
-        if (file.version > FORMAT_VERSION) throw newerFormat(this.backend, file.version);
+        if (file.version > INDEX_VERSION) throw newerFormat(this.backend, file.version, INDEX_VERSION);
         for (const pack of file.packs) index.addPack(pack);
       } catch (error) {
         if (error instanceof UnsupportedFormat) throw error;
@@ -191,12 +195,50 @@ export class Repository {
     throw new Error(`pack ${id}: header larger than announced`);
   }
 
+  /** A blob's plaintext, proven to hash to `id`; for a delta blob, the block its chain rebuilds. */
   async loadBlob(id: Id): Promise<Buffer> {
+    const location = this.locate(id);
+    if (location.type !== 'delta') return unsealBlob(this.masterKey, id, await this.readStored(location), location.compressed);
+    // Down the chain to the whole block, then the deltas applied oldest first. Every link is
+    // proven by its own hash, so the block they make is the one that was stored.
+    const chain: Delta[] = [];
+    let at: Id = id;
+    while (this.locate(at).type === 'delta') {
+      if (chain.length >= MAX_CHAIN) throw new BlobDamaged(`blob ${id.slice(0, 8)} is damaged: its delta chain is longer than ${MAX_CHAIN}`);
+      const delta = await this.loadDelta(at);
+      chain.push(delta);
+      at = delta.base;
+    }
+    const base = await this.loadBlob(at);
+    const block = Buffer.alloc(chain[0]!.length);
+    base.copy(block, 0, 0, Math.min(base.length, block.length));
+    for (const delta of chain.reverse()) {
+      if (delta.length !== block.length) throw new BlobDamaged(`blob ${id.slice(0, 8)} is damaged: its delta chain changes the block's length`);
+      applyDelta(block, delta);
+    }
+    return block;
+  }
+
+  /** The changes a delta blob holds, not yet applied. */
+  async loadDelta(id: Id): Promise<Delta> {
+    const location = this.locate(id);
+    const plaintext = unsealBlob(this.masterKey, id, await this.readStored(location), location.compressed);
+    try {
+      return decodeDelta(plaintext);
+    } catch (error) {
+      throw new BlobDamaged(`blob ${id.slice(0, 8)} is damaged: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private locate(id: Id): BlobLocation {
     const location = this.index.get(id);
     if (location === undefined) throw new RepositoryDamaged(`blob ${id.slice(0, 8)} is in no index: the data it holds is missing`);
+    return location;
+  }
+
+  private readStored(location: BlobLocation): Promise<Uint8Array> {
     const packSize = this.index.packs().get(location.pack) ?? location.offset + location.length;
-    const stored = await this.windows.read(location.pack, location.offset, location.length, packSize);
-    return unsealBlob(this.masterKey, id, stored, location.compressed);
+    return this.windows.read(location.pack, location.offset, location.length, packSize);
   }
 
   async loadTree(id: Id): Promise<Tree> {
@@ -224,8 +266,8 @@ export class Repository {
   }
 }
 
-function newerFormat(backend: Backend, version: number): UnsupportedFormat {
-  return new UnsupportedFormat(`repository ${backend.location}: format version ${version} is newer than this strata supports (${FORMAT_VERSION})`, {
+function newerFormat(backend: Backend, version: number, supported = FORMAT_VERSION): UnsupportedFormat {
+  return new UnsupportedFormat(`repository ${backend.location}: format version ${version} is newer than this strata supports (${supported})`, {
     hint: 'upgrade strata to a release that reads this format',
   });
 }

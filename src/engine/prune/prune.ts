@@ -23,8 +23,8 @@ import { unsealBlob } from '../../repository/blob.ts';
 import type { Id } from '../../repository/hash.ts';
 import { RepositoryDamaged } from '../../repository/errors.ts';
 import { listLocks, Lock, type StoredLock } from '../../repository/lock.ts';
-import { MasterIndex, type IndexedPack, type IndexFile } from '../../repository/master-index.ts';
-import { PackBuilder, packKey } from '../../repository/pack.ts';
+import { indexFile, MasterIndex, type IndexedPack, type IndexFile } from '../../repository/master-index.ts';
+import { PackBuilder, packKey, type BlobType } from '../../repository/pack.ts';
 import { reachableBlobs } from '../../repository/reachable.ts';
 import type { Repository } from '../../repository/repository.ts';
 import { listSnapshots } from '../../repository/snapshots.ts';
@@ -199,7 +199,7 @@ function usageOf(packs: ReadonlyMap<Id, IndexedPack>, indexed: ReadonlyMap<Id, I
 /** Copies the used blobs of `sources` into new packs, sealed bytes as they are (no re-encryption). */
 async function repack(repository: Repository, sources: readonly IndexedPack[], used: ReadonlySet<Id>): Promise<IndexedPack[]> {
   const written: IndexedPack[] = [];
-  const builders = new Map<'data' | 'tree', PackBuilder>();
+  const builders = new Map<BlobType, PackBuilder>();
   const store = async (builder: PackBuilder): Promise<void> => {
     const { id, bytes, blobs } = await builder.finish(repository.masterKey);
     await repository.backend.save(packKey(id), bytes);
@@ -234,7 +234,7 @@ async function repack(repository: Repository, sources: readonly IndexedPack[], u
 
 async function writeIndex(repository: Repository, packs: readonly IndexedPack[]): Promise<void> {
   for (let at = 0; at < packs.length; at += PACKS_PER_INDEX) {
-    await repository.saveMetadata('index', 'index', { version: 1, packs: packs.slice(at, at + PACKS_PER_INDEX) } satisfies IndexFile);
+    await repository.saveMetadata('index', 'index', indexFile(packs.slice(at, at + PACKS_PER_INDEX)));
   }
 }
 

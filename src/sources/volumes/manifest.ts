@@ -22,7 +22,7 @@ const volume = z.strictObject({
   path: z.string().optional(),
   rbd: z.strictObject({
     pool: z.string(), radosNamespace: z.string().optional(), image: z.string(),
-    snapshot: z.string().min(1), size: count, blockSize: count, base: z.string().nullable(), changedBytes: count, blocksStored: count,
+    snapshot: z.string().min(1), size: count, blockSize: count, base: z.string().nullable(), changedBytes: count, blocksStored: count, blocksAsDeltas: count.optional(),
   }).optional(),
   files: z.strictObject({ path: z.string(), node: z.string().optional(), files: count, dirs: count, bytes: count, incremental: z.boolean() }).optional(),
   csi: z.strictObject({

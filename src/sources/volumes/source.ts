@@ -35,7 +35,7 @@ interface Bases {
 
 function volumeLine(v: VolumeEntry): string {
   const claim = `${v.namespace}/${v.claim}`;
-  if (v.rbd !== undefined) return `${claim}: ${v.rbd.pool}/${v.rbd.image}@${v.rbd.snapshot}, ${formatBytes(v.rbd.size)} (${formatBytes(v.rbd.changedBytes)} changed${v.rbd.base === null ? ', read whole' : ''})`;
+  if (v.rbd !== undefined) return `${claim}: ${v.rbd.pool}/${v.rbd.image}@${v.rbd.snapshot}, ${formatBytes(v.rbd.size)} (${formatBytes(v.rbd.changedBytes)} changed${v.rbd.base === null ? ', read whole' : ''}${v.rbd.blocksAsDeltas ? `, ${v.rbd.blocksAsDeltas} of ${v.rbd.blocksStored} blocks stored as deltas` : ''})`;
   if (v.files !== undefined) return `${claim}: ${v.files.path}${v.files.node === undefined ? '' : ` on ${v.files.node}`} as files, ${v.files.files} files, ${formatBytes(v.files.bytes)}`;
   if (v.csi !== undefined) return `${claim}: VolumeSnapshot ${v.csi.namespace}/${v.csi.name} (${v.csi.driver}; the data stays with the driver)`;
   return `${claim}: not stored: ${v.error ?? v.skipped ?? 'unknown reason'}`;

@@ -3,8 +3,9 @@
  * (`strata-<UTC time>`); `rbd export-diff` from the previous Strata snapshot of the image
  * (when Ceph still has it) streams the changed extents; the image is stored as fixed-size
  * blocks, each a content-addressed blob, and the blocks no extent touched are the previous
- * backup's. So every backup lists every block of the image — it is complete, depends on no
- * other backup, and restores on its own — while only changed blocks are read and stored.
+ * backup's; a block a few small writes touched is stored as those extents over its previous
+ * content (a delta blob). So every backup lists every block of the image — it is complete and
+ * restores on its own — while only what changed is read and stored.
  * The node is a file whose content is the image: `strata restore --target` gives a raw image.
  */
 import type { Id } from '../../../repository/hash.ts';
@@ -15,6 +16,7 @@ import { decideLiveSnapshots, liveSnapshotName, type LiveDecision } from '../../
 import type { RetentionPolicy } from '../../../core/retention/policy.ts';
 import { readDiffStream } from './diff-stream.ts';
 import { isZero } from './zero.ts';
+import { worthADelta } from '../../../repository/delta.ts';
 import { imageSpec, type RbdRunner } from './runner.ts';
 
 export interface RbdImage {
@@ -40,11 +42,14 @@ export interface RbdImageRecord extends RbdImage {
   /** Bytes the diff named as written or zeroed. */
   readonly changedBytes: number;
   readonly blocksStored: number;
+  /** Of blocksStored, those stored as their changed extents over the previous block (delta blobs). */
+  readonly blocksAsDeltas?: number;
 }
 
 export interface RbdImageProgress {
   changedBytes: number;
   blocksStored: number;
+  blocksAsDeltas: number;
 }
 
 export const DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024;
@@ -59,6 +64,11 @@ export interface BlockSealer {
 }
 /** Marks a block that holds only zeros until its length is known. */
 const ZERO = '';
+/** The writes to one block, in stream order, and their total length. */
+interface Changes {
+  readonly writes: { readonly start: number; readonly bytes: Buffer }[];
+  bytes: number;
+}
 
 export async function liveSnapshots(runner: RbdRunner, image: RbdImage): Promise<string[]> {
   const list = JSON.parse(await runner.run(['snap', 'ls', '--format', 'json', imageSpec(image)])) as { name: string }[];
@@ -102,7 +112,7 @@ export class RbdImageBackup {
   private readonly runner: RbdRunner;
   private readonly repository: Repository;
   private readonly writer: BlobWriter;
-  readonly progress: RbdImageProgress = { changedBytes: 0, blocksStored: 0 };
+  readonly progress: RbdImageProgress = { changedBytes: 0, blocksStored: 0, blocksAsDeltas: 0 };
   private readonly zeroIds = new Map<number, Promise<Id>>();
   private readonly sealer: BlockSealer | undefined;
 
@@ -126,29 +136,45 @@ export class RbdImageBackup {
     let size = usable?.size ?? 0;
     /** Block IDs; ZERO until the end for blocks that hold only zeros (no allocation for them). */
     let blocks: Id[] = [...(usable?.blocks ?? [])];
+    /** Changed blocks held whole: their previous content read, the changes written over it. */
     const dirty = new Map<number, Buffer>();
+    /**
+     * Changed blocks of the previous backup held as their changes only, in stream order: most
+     * are touched by a few small writes and are stored as a delta without reading the block.
+     */
+    const changes = new Map<number, Changes>();
     const blockLength = (index: number) => Math.min(blockSize, size - index * blockSize);
-    /** The block to change; its previous content is read unless the change covers all of it. */
-    const load = async (index: number, whole = false): Promise<Buffer> => {
+    /** The block whole: its previous content (unless the change covers all of it), with the changes held so far. */
+    const materialize = async (index: number, whole = false, held = changes.get(index)): Promise<Buffer> => {
       let buffer = dirty.get(index);
       if (buffer !== undefined) return buffer;
       const previous = blocks[index];
       const old = previous === undefined || previous === ZERO || whole ? undefined : await this.repository.loadBlob(previous);
       buffer = this.sealer?.blockBuffer(blockLength(index)) ?? Buffer.alloc(blockLength(index));
       old?.copy(buffer, 0, 0, Math.min(old.length, buffer.length));
+      for (const change of held?.writes ?? []) buffer.set(change.bytes, change.start);
+      changes.delete(index);
       dirty.set(index, buffer);
       return buffer;
     };
     /** Blocks being sealed; the stream goes on meanwhile, up to MAX_IN_FLIGHT of them. */
     const inFlight = new Set<Promise<void>>();
-    /** Stores the dirty blocks before `limit` (the stream is past them). */
+    /** Stores the changed blocks before `limit` (the stream is past them). */
     const flush = async (limit: number): Promise<void> => {
-      for (const index of [...dirty.keys()].sort((a, b) => a - b)) {
+      for (const index of [...dirty.keys(), ...changes.keys()].sort((x, y) => x - y)) {
         if (index >= limit) break;
-        const block = dirty.get(index)!;
+        const block = dirty.get(index);
+        const change = changes.get(index);
         dirty.delete(index);
+        changes.delete(index);
         const into = blocks;
-        const stored: Promise<void> = this.store(block).then((id) => {
+        const previous = blocks[index]!;
+        const whole = async () => {
+          const buffer = await materialize(index, false, change);
+          dirty.delete(index);
+          return buffer;
+        };
+        const stored: Promise<void> = (block !== undefined ? this.store(block) : this.storeChanges(previous, blockLength(index), change!, whole)).then((id) => {
           into[index] = id;
           this.progress.blocksStored++;
         }).finally(() => inFlight.delete(stored));
@@ -171,7 +197,7 @@ export class RbdImageBackup {
           for (let i = 0; i < count; i++) {
             if (blocks[i] === ZERO && i * blockSize < oldSize) {
               blocks[i] = previous[i] ?? ZERO;
-              await load(i);
+              await materialize(i);
             }
           }
         } else if (record.kind === 'write' || record.kind === 'zero') {
@@ -184,12 +210,24 @@ export class RbdImageBackup {
             const index = Math.floor(at / blockSize);
             const within = at - index * blockSize;
             const take = Math.min(blockSize - within, record.offset + length - at);
+            const bytes = record.kind === 'write' ? record.data.subarray(at - record.offset, at - record.offset + take) : undefined;
             // A block the extent overwrites whole needs nothing of its previous content.
             const start = index * blockSize;
             const whole = extent.offset <= start && extent.offset + extent.length >= start + blockLength(index);
-            const buffer = await load(index, whole);
-            if (record.kind === 'write') record.data.copy(buffer, within, at - record.offset, at - record.offset + take);
-            else buffer.fill(0, within, within + take);
+            const previous = blocks[index];
+            if (dirty.has(index) || whole || previous === undefined || previous === ZERO) {
+              const buffer = await materialize(index, whole);
+              if (bytes !== undefined) buffer.set(bytes, within);
+              else buffer.fill(0, within, within + take);
+            } else {
+              let change = changes.get(index);
+              if (change === undefined) changes.set(index, (change = { writes: [], bytes: 0 }));
+              // A copy: the stream's buffer is reused.
+              change.writes.push({ start: within, bytes: bytes === undefined ? Buffer.alloc(take) : Buffer.from(bytes) });
+              change.bytes += take;
+              // Too much for a delta: read the block now rather than hold the changes.
+              if (change.bytes > blockLength(index) / 4) await materialize(index);
+            }
             at += take;
           }
           // Zero extents and the stream's order let everything before this extent be stored.
@@ -210,7 +248,7 @@ export class RbdImageBackup {
     if (failure !== undefined) throw failure;
     const record: RbdImageRecord = {
       ...image, snapshot, size, blockSize, base: usable?.snapshot ?? null,
-      changedBytes: this.progress.changedBytes, blocksStored: this.progress.blocksStored,
+      changedBytes: this.progress.changedBytes, blocksStored: this.progress.blocksStored, blocksAsDeltas: this.progress.blocksAsDeltas,
     };
     const node: TreeNode = { name, type: 'file', mode: 0o600, uid: 0, gid: 0, mtimeNs: String(BigInt(at.getTime()) * 1_000_000n), size, content: blocks };
     return { node, record, warnings };
@@ -219,6 +257,20 @@ export class RbdImageBackup {
   private async store(block: Buffer): Promise<Id> {
     if (isZero(block)) return this.zeroBlock(block.length);
     return this.sealer === undefined ? this.writer.saveData(block) : this.sealer.sealBlock(block);
+  }
+
+  /**
+   * Stores a block of the previous backup that a few writes changed: as those writes over
+   * it (a delta blob, without reading the block) while the chain below stays short, else whole.
+   */
+  private async storeChanges(previous: Id, length: number, change: Changes, whole: () => Promise<Buffer>): Promise<Id> {
+    const location = this.repository.index.get(previous);
+    const below = location?.type === 'delta' ? await this.repository.loadDelta(previous) : { depth: 0, chainBytes: 0 };
+    if (location?.rawLength === length && worthADelta(length, change.bytes, below)) {
+      this.progress.blocksAsDeltas++;
+      return this.writer.saveDelta({ base: previous, depth: below.depth + 1, chainBytes: below.chainBytes + change.bytes, length, extents: change.writes });
+    }
+    return this.store(await whole());
   }
 
   /** The blob of `length` zeros, made once: a sparse terabyte costs no terabyte of memset. */
