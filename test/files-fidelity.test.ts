@@ -3,7 +3,7 @@
  * nanosecond times, FIFOs, device nodes and sockets. Compared with `stat` itself.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +80,36 @@ describe('files fidelity', () => {
     // An incremental backup finds every byte-named entry unchanged.
     const again = JSON.parse((await s.ok(['backup', '--repo', repo, '--files', source, '--json'])).stdout) as { summary: { newBytes: number } };
     expect(again.summary.newBytes).toBeLessThan(4096);
+  });
+
+  it('gives every file its owner, group, mode and set-ID bits, also below a set-group-ID directory of another group', async () => {
+    const s = scratch();
+    const source = join(s.dir, 'owners');
+    mkdirSync(source);
+    const files: [string, number, number, number][] = [
+      ['root-0644', 0o644, 0, 0], ['root-0600', 0o600, 0, 0], ['root-0755', 0o755, 0, 0], ['root-0666', 0o666, 0, 0],
+      ['user-0640', 0o640, 1234, 5678], ['group-only-0644', 0o644, 0, 5678], ['setuid-4755', 0o4755, 0, 0],
+      ['setgid-2755', 0o2755, 1234, 5678], ['sticky-1644', 0o1644, 0, 0],
+    ];
+    for (const [name, mode, uid, gid] of files) {
+      writeFileSync(join(source, name), name);
+      chownSync(join(source, name), uid, gid);
+      chmodSync(join(source, name), mode);
+    }
+    const owners = (root: string) => execFileSync('stat', ['--printf', '%n %a %u %g\n', ...files.map(([name]) => name)], { cwd: root, encoding: 'utf8' });
+    const expected = owners(source);
+    const repo = join(s.dir, 'repo');
+    await s.ok(['init', '--repo', repo]);
+    const snapshot = (JSON.parse((await s.ok(['backup', '--repo', repo, '--files', source, '--json'])).stdout) as { id: string }).id;
+    // New files below a set-group-ID directory take its group unless given theirs.
+    const shared = join(s.dir, 'shared');
+    mkdirSync(shared);
+    chownSync(shared, 0, 4321);
+    chmodSync(shared, 0o2775);
+    for (const target of [join(s.dir, 'plain'), join(shared, 'restore')]) {
+      await s.ok(['restore', snapshot, '--repo', repo, '--target', target]);
+      expect(owners(join(target, 'files', source))).toBe(expected);
+    }
   });
 
   it('says what it kept when a lone special file is backed up', async () => {

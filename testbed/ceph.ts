@@ -27,7 +27,7 @@ function program(name: string): string {
   return ensureProgram([`/usr/bin/${name}`], PACKAGES);
 }
 
-export async function startCeph(dir: string): Promise<CephState> {
+export async function startCeph(dir: string, deviceBytes = 3 * 1024 ** 3): Promise<CephState> {
   const root = join(dir, 'ceph');
   for (const sub of ['run', 'mon-a', 'mgr-x', 'osd-0']) mkdirSync(join(root, sub), { recursive: true, mode: 0o700 });
   const fsid = randomUUID();
@@ -58,7 +58,7 @@ mon data avail warn = 1
 # A nearly full disk (a CI machine's) must not stop the test bed: memstore keeps data in memory.
 mon data avail crit = 0
 osd objectstore = memstore
-memstore device bytes = ${3 * 1024 ** 3}
+memstore device bytes = ${deviceBytes}
 rados osd op timeout = 60
 rados mon op timeout = 60
 client mount timeout = 60

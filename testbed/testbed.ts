@@ -26,6 +26,8 @@ export interface UpOptions {
   readonly minio?: boolean;
   readonly docker?: boolean;
   readonly ceph?: boolean;
+  /** The OSD's memory store (default 3 GiB): the RBD benchmark's snapshots pin a few GiB of clones. */
+  readonly cephBytes?: number;
   /** CSI snapshots: snapshot CRDs and controller, provisioner and snapshotter sidecars, a hostpath driver. */
   readonly csi?: boolean;
 }
@@ -61,7 +63,7 @@ export async function up(options: UpOptions = {}): Promise<TestbedState> {
     writeState(state);
     if (options.minio) await addMinio(state);
     if (options.docker) await addDocker(state);
-    if (options.ceph) await addCeph(state);
+    if (options.ceph) await addCeph(state, options.cephBytes);
     if (options.csi) await addCsi(state);
     return state;
   } catch (error) {
@@ -107,9 +109,9 @@ export const addMinio = (state: TestbedState) => addOnDemand(state, 'minio', sta
 export const addDocker = (state: TestbedState) => addOnDemand(state, 'docker', startDocker);
 
 /** Starts the single-node Ceph once per test bed (three daemons: mon, mgr, OSD). */
-export async function addCeph(state: TestbedState): Promise<TestbedState> {
+export async function addCeph(state: TestbedState, bytes?: number): Promise<TestbedState> {
   if (state.ceph !== undefined && state.ceph.processes.every(isRunning)) return state;
-  const ceph = await startCeph(state.dir);
+  const ceph = await startCeph(state.dir, bytes);
   state.ceph = ceph;
   state.processes.push(...ceph.processes);
   writeState(state);

@@ -3,8 +3,9 @@
  * mode and times, directories last so their times survive their children. Runs of zeros
  * become holes, so sparse files stay sparse; hard links are linked again.
  */
-import { constants } from 'node:fs';
-import { chmod, lchown, link, mkdir, open, rename, rm, symlink } from 'node:fs/promises';
+import { constants, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { chmod, lchown, link, mkdir, open, rename, rm, stat, symlink } from 'node:fs/promises';
 import type { PathMatcher } from '../../core/glob.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { Id } from '../../repository/hash.ts';
@@ -27,6 +28,34 @@ export interface RestoreResult {
 }
 
 const asRoot = process.getuid?.() === 0;
+const S_ISGID = 0o2000;
+
+/**
+ * The process's umask, from /proc (process.umask() cannot read it without setting it);
+ * 0o777 where unknown, so that no file is taken to have its mode from open().
+ */
+const umask = (() => {
+  try {
+    return Number.parseInt(/^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '777', 8);
+  } catch {
+    return 0o777;
+  }
+})();
+
+/**
+ * What a new file needs after its content: owner, mode, times. A file this process creates
+ * is already its own (unless a set-group-ID directory above gives it that group) and has
+ * the mode open() asked for less the umask; most restored files are root's with 0644 or
+ * 0600, and two system calls fewer per file is a fifth of a restore of small files.
+ */
+function createdAs(node: TreeNode, groupFromDirectory: boolean): { readonly openMode: number; readonly owned: boolean; readonly moded: boolean } {
+  const moded = (node.mode & 0o7777) === (node.mode & 0o777 & ~umask);
+  return {
+    openMode: moded ? node.mode & 0o777 : 0o600,
+    owned: !groupFromDirectory && node.uid === process.geteuid?.() && node.gid === process.getegid?.(),
+    moded,
+  };
+}
 
 /** Files written at once: enough to keep the thread pool's file operations and the decryption busy. */
 const RESTORING = 8;
@@ -66,6 +95,19 @@ async function replacing<T>(path: FsPath, create: () => Promise<T>): Promise<T> 
   }
 }
 
+/** Whether `path`, or the nearest directory above it that exists, is set-group-ID: what is made below it inherits the bit. */
+async function setGroupIdAt(path: FsPath): Promise<boolean> {
+  let at = typeof path === 'string' ? path : path.toString('latin1');
+  for (let step = 0; step < 4096; step++) {
+    const found = await stat(at).then((s) => (s.mode & S_ISGID) !== 0, () => undefined);
+    if (found !== undefined) return found;
+    const parent = dirname(at);
+    if (parent === at) return false;
+    at = parent;
+  }
+  return true;
+}
+
 export class FilesRestore {
   readonly progress: RestoreProgress = { files: 0, specials: 0, dirs: 0, bytes: 0 };
   private readonly warnings: string[] = [];
@@ -75,6 +117,8 @@ export class FilesRestore {
   private readonly writing = new Set<Promise<void>>();
   private readonly repository: Repository;
   private readonly include: PathMatcher;
+  /** Whether new files may take their group from a set-group-ID directory (the target's, inherited below it). */
+  private groupFromDirectory = true;
 
   constructor(repository: Repository, include: PathMatcher) {
     this.repository = repository;
@@ -87,6 +131,7 @@ export class FilesRestore {
    * selected, or is selected itself).
    */
   async run(tree: Id, at: string, target: FsPath): Promise<RestoreResult> {
+    this.groupFromDirectory = await setGroupIdAt(target);
     await this.directory(tree, at, target, false);
     return { progress: this.progress, warnings: this.warnings, errors: this.errors };
   }
@@ -143,6 +188,10 @@ export class FilesRestore {
         await replacing(destination, () => symlink(nodeTarget(node), destination));
       } else if (node.type === 'file') {
         if (await this.linkedAgain(node, destination, path)) return;
+        const created = createdAs(node, this.groupFromDirectory);
+        await this.metadata(node, destination, path, created);
+        this.progress.files++;
+        return;
       } else if (node.type === 'socket') {
         this.warnings.push(`${path}: socket not restored (the program that listens on it makes it again)`);
         return;
@@ -150,8 +199,7 @@ export class FilesRestore {
         return;
       }
       await this.metadata(node, destination, path);
-      if (node.type === 'file') this.progress.files++;
-      else if (node.type !== 'symlink') this.progress.specials++;
+      if (node.type !== 'symlink') this.progress.specials++;
     } catch (error) {
       this.errors.push(`${path}: ${(error as Error).message}`);
     }
@@ -199,7 +247,7 @@ export class FilesRestore {
    */
   private async content(node: TreeNode, destination: FsPath, path: string): Promise<void> {
     // O_EXCL | O_NOFOLLOW: never write through something that appeared at this path.
-    const file = await replacing(destination, () => open(destination, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+    const file = await replacing(destination, () => open(destination, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, createdAs(node, this.groupFromDirectory).openMode));
     const lost: string[] = [];
     let position = 0;
     try {
@@ -233,11 +281,12 @@ export class FilesRestore {
     throw new Error(`data damaged: ${lost.join(', ')}; the ${intact} bytes before it are in ${path}.strata-damaged, nothing is at ${path} itself`);
   }
 
-  private async metadata(node: TreeNode, destination: FsPath, path: string): Promise<void> {
+  /** Owner, mode and times; `created` says what a file made by content() already has. */
+  private async metadata(node: TreeNode, destination: FsPath, path: string, created?: { readonly owned: boolean; readonly moded: boolean }): Promise<void> {
     const symlinked = node.type === 'symlink';
     try {
-      if (asRoot) await lchown(destination, node.uid, node.gid);
-      if (!symlinked) await chmod(destination, node.mode);
+      if (asRoot && created?.owned !== true) await lchown(destination, node.uid, node.gid);
+      if (!symlinked && created?.moded !== true) await chmod(destination, node.mode);
       await setTimes(destination, node.mtimeNs, symlinked);
     } catch (error) {
       this.warnings.push(`${path}: metadata not fully restored: ${(error as Error).message}`);
