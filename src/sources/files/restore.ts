@@ -28,6 +28,8 @@ export interface RestoreResult {
 }
 
 const asRoot = process.getuid?.() === 0;
+/** Who owns what this process creates (asked once: it is a system call). */
+const creator = { uid: process.geteuid?.(), gid: process.getegid?.() };
 const S_ISGID = 0o2000;
 
 /**
@@ -52,7 +54,7 @@ function createdAs(node: TreeNode, groupFromDirectory: boolean): { readonly open
   const moded = (node.mode & 0o7777) === (node.mode & 0o777 & ~umask);
   return {
     openMode: moded ? node.mode & 0o777 : 0o600,
-    owned: !groupFromDirectory && node.uid === process.geteuid?.() && node.gid === process.getegid?.(),
+    owned: !groupFromDirectory && node.uid === creator.uid && node.gid === creator.gid,
     moded,
   };
 }
