@@ -1,10 +1,13 @@
 /**
- * `npm run bench [-- SUITE...]`: each suite compares Strata with the real alternative on
- * the same data in one run and prints the ratios. Suites: repository (vs restic), etcd
- * (vs etcdctl), objects (vs kubectl), volumes (vs rbd export / export-diff), registry (vs
- * regctl image copy). BENCH_SCALE=0.1 runs a tenth of each data set, for a quick look;
- * BENCH_KEEP=1 keeps the scratch folders. The CLI is compiled first (as `npm run build`) and the
- * suites run the build, as it ships.
+ * `npm run bench [-- SUITE...]`: each suite compares Strata with what operators run today on
+ * the same data in one run and prints the ratios; the run ends with one table of every ratio
+ * and whether its target was met. Suites: repository (vs restic and borg, cp -a as the
+ * floor), etcd (vs seeds 002/003's save + zstd + copy, etcdctl as the floor), objects (vs
+ * kubectl and tar czf; then 300,000 objects against the targets), volumes (vs seed 001's rbd
+ * snapshot + export-diff | gzip, bare rbd as the floor), registry (vs regctl image copy).
+ * BENCH_SCALE=0.1 runs a tenth of each data set, for a quick look; BENCH_KEEP=1 keeps the
+ * scratch folders. The CLI is compiled first (as `npm run build`) and the suites run the
+ * build, as it ships.
  */
 import { runEtcdBench } from './etcd.ts';
 import { buildStrata, printSummary } from './measure.ts';

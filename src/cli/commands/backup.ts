@@ -58,7 +58,7 @@ export function backupCommand(): Command {
     .option('--pvc <ns/name>', 'with --volumes: this claim; repeatable', repeated, [])
     .option('--keep-live <policy>', 'with --volumes: the Strata snapshots Ceph keeps of each RBD image for fast rollback, e.g. daily=7,weekly=4,monthly=6 (default: only the newest, the next diff base)')
     .addOption(new Option('--volume-mode <mode>', 'with --volumes: auto (RBD images from Ceph, node directories as files, other CSI volumes by VolumeSnapshot), rbd, csi (VolumeSnapshots only, RBD through ceph-csi too) or files (node directories only)').choices(['auto', 'rbd', 'csi', 'files']).default('auto'))
-    .option('--rbd-block-size <size>', 'with --volumes: the block RBD images are stored in (a power of two, 64KiB to 32MiB; default 4MiB). Smaller blocks keep scattered small writes small in the repository, at more index entries per GiB')
+    .option('--rbd-block-size <size>', 'with --volumes: the block RBD images are stored in (a power of two, 64KiB to 32MiB; default 4MiB). A block a few small writes touched is stored as those writes (a delta), whatever its size')
     .option('--node <name>', 'with --volumes: this node\'s name; local volumes pinned to other nodes are left to the agents there')
     .option('--volume-snapshot-class <name>', 'with --volumes: the VolumeSnapshotClass for CSI snapshots (default: the driver\'s default class)')
     .option('--all-versions', 'with --objects: also store every object at each other version its type is served at, so a cluster that dropped a version can be restored into')

@@ -3,9 +3,10 @@
  * mode and times, directories last so their times survive their children. Runs of zeros
  * become holes, so sparse files stay sparse; hard links are linked again.
  */
-import { constants, readFileSync } from 'node:fs';
+import { close as closeCallback, constants, ftruncate, open as openCallback, readFileSync, write as writeCallback } from 'node:fs';
+import { promisify } from 'node:util';
 import { dirname } from 'node:path';
-import { chmod, lchown, link, mkdir, open, rename, rm, stat, symlink } from 'node:fs/promises';
+import { chmod, lchown, link, mkdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import type { PathMatcher } from '../../core/glob.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { Id } from '../../repository/hash.ts';
@@ -25,6 +26,25 @@ export interface RestoreResult {
   readonly progress: RestoreProgress;
   readonly warnings: readonly string[];
   readonly errors: readonly string[];
+}
+
+/**
+ * File descriptors, not fs/promises FileHandles: a restore opens one per file, and each
+ * FileHandle is an object the garbage collector must track and finalize — at tens of
+ * thousands of small files, a large share of the main thread's time.
+ */
+const openFd = promisify(openCallback);
+const writeFd = promisify(writeCallback);
+const truncateFd = promisify(ftruncate);
+const closeFd = promisify(closeCallback);
+
+/** Writes all of `length` bytes: a write to a regular file may take fewer. */
+async function writeAll(fd: number, data: Buffer, offset: number, length: number, position: number): Promise<void> {
+  for (let done = 0; done < length;) {
+    const { bytesWritten } = await writeFd(fd, data, offset + done, length - done, position + done);
+    if (bytesWritten === 0) throw new Error(`no room to write at byte ${position + done}`);
+    done += bytesWritten;
+  }
 }
 
 const asRoot = process.getuid?.() === 0;
@@ -249,7 +269,7 @@ export class FilesRestore {
    */
   private async content(node: TreeNode, destination: FsPath, path: string): Promise<void> {
     // O_EXCL | O_NOFOLLOW: never write through something that appeared at this path.
-    const file = await replacing(destination, () => open(destination, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, createdAs(node, this.groupFromDirectory).openMode));
+    const fd = await replacing(destination, () => openFd(destination, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, createdAs(node, this.groupFromDirectory).openMode));
     const lost: string[] = [];
     let position = 0;
     try {
@@ -263,16 +283,16 @@ export class FilesRestore {
           break;
         }
         for (const [from, to] of dataRuns(data)) {
-          await file.write(data, from, to - from, position + from);
+          await writeAll(fd, data, from, to - from, position + from);
           end = position + to;
         }
         position += data.length;
         this.progress.bytes += data.length;
       }
       // A file that ends in a hole gets its length from truncate; the file is new, so nothing is cut.
-      if (end < position) await file.truncate(position);
+      if (end < position) await truncateFd(fd, position);
     } finally {
-      await file.close();
+      await closeFd(fd);
       if (lost.length > 0) await this.setAside(destination, path, lost, position);
     }
   }
