@@ -12,7 +12,22 @@ import type { Repository } from '../../repository/repository.ts';
 import type { Id } from '../../repository/hash.ts';
 import { nodeName, nodeTarget, type TreeNode } from '../../repository/tree.ts';
 import { childPath, type FsPath } from './fs-path.ts';
+import { dataRuns } from './holes.ts';
 import { makeSpecial, setTimes } from './libc.ts';
+import { SmallFileWriter } from './small-file-writer.ts';
+
+/** A directory walked: whether it restores anything, and when everything in it is written (its files, and its subdirectories with their metadata). */
+interface Traversed {
+  readonly any: boolean;
+  readonly done: Promise<void>;
+}
+
+/** What restoring a file did: wrote its content (metadata still to set), all of it, or linked it to its inode's first path. */
+type Written = 'content' | 'complete' | 'linked';
+
+function isSmall(node: TreeNode): boolean {
+  return node.type === 'file' && (node.size ?? 0) <= SMALL_FILE && (node.links ?? 1) < 2;
+}
 
 export interface RestoreProgress {
   files: number;
@@ -79,29 +94,16 @@ function createdAs(node: TreeNode, groupFromDirectory: boolean): { readonly open
   };
 }
 
-/** Files written at once: enough to keep the thread pool's file operations and the decryption busy. */
+/** Large files written at once: enough to keep the thread pool's file operations and the decryption busy. */
 const RESTORING = 8;
-
-/** Holes are made at file-system block granularity: 4 KiB blocks of zeros are skipped. */
-const BLOCK = 4096;
-const ZEROS = Buffer.alloc(BLOCK);
-
-/** The runs of `data` that hold something other than zero blocks: [start, end) pairs. */
-function dataRuns(data: Buffer): [number, number][] {
-  const runs: [number, number][] = [];
-  let runStart = -1;
-  for (let at = 0; at < data.length; at += BLOCK) {
-    const end = Math.min(at + BLOCK, data.length);
-    const zero = ZEROS.compare(data, at, end, 0, end - at) === 0;
-    if (!zero && runStart < 0) runStart = at;
-    if (zero && runStart >= 0) {
-      runs.push([runStart, at]);
-      runStart = -1;
-    }
-  }
-  if (runStart >= 0) runs.push([runStart, data.length]);
-  return runs;
-}
+/**
+ * Files up to this size are read whole and handed to the small-file writer, and this many
+ * of them may be on their way at once: enough to fill its batches.
+ */
+const SMALL_FILE = 1024 * 1024;
+const RESTORING_SMALL = 256;
+/** …and at most this many of their bytes: what memory the small files on their way hold. */
+const SMALL_BYTES = 32 * 1024 * 1024;
 
 /**
  * Creates something at `path` (exclusively): when something is there already, it is removed
@@ -135,8 +137,11 @@ export class FilesRestore {
   private readonly warnings: string[] = [];
   private readonly errors: string[] = [];
   private readonly links = new Map<string, Promise<FsPath>>();
-  /** Files being written now, across all directories. */
+  /** Files being written now, across all directories: large ones, and small ones on their way to the writer. */
   private readonly writing = new Set<Promise<void>>();
+  private readonly writingSmall = new Set<Promise<void>>();
+  private smallFiles: SmallFileWriter | undefined;
+  private smallBytes = 0;
   private readonly repository: Repository;
   private readonly include: PathMatcher;
   /** Whether new files may take their group from a set-group-ID directory (the target's, inherited below it). */
@@ -154,25 +159,32 @@ export class FilesRestore {
    */
   async run(tree: Id, at: string, target: FsPath): Promise<RestoreResult> {
     this.groupFromDirectory = await setGroupIdAt(target);
-    await this.directory(tree, at, target, false);
+    try {
+      await (await this.directory(tree, at, target, false)).done;
+    } finally {
+      await this.smallFiles?.close();
+    }
     return { progress: this.progress, warnings: this.warnings, errors: this.errors };
   }
 
   /**
-   * One directory at a time, depth first, with at most RESTORING files being written at once
-   * across the whole restore: memory holds the listings from the root down to here and those
-   * few files, not the whole snapshot's tree (a hundred thousand pending files would be
-   * hundreds of megabytes). A directory's own metadata waits for everything inside it.
+   * Walks one directory at a time, depth first, with a bounded number of files being written
+   * at once across the whole restore (RESTORING large ones; RESTORING_SMALL small ones, at
+   * most SMALL_BYTES): memory holds the listings from the root down to here, those files, and
+   * the directories whose files are still being written — not the whole snapshot's tree (a
+   * hundred thousand pending files would be hundreds of megabytes). Returns once the
+   * directory is walked; a directory's own metadata waits for everything inside it.
    */
-  private async directory(tree: Id, at: string, target: FsPath, selected: boolean): Promise<boolean> {
+  private async directory(tree: Id, at: string, target: FsPath, selected: boolean): Promise<Traversed> {
     let nodes: readonly TreeNode[];
     try {
       nodes = (await this.repository.loadTree(tree)).nodes;
     } catch (error) {
       this.errors.push(`${at}: directory listing cannot be read: ${(error as Error).message}`);
-      return false;
+      return { any: false, done: Promise.resolve() };
     }
-    const files: Promise<void>[] = [];
+    /** What this directory's metadata waits for: its files, and its subdirectories with theirs. */
+    const inside: Promise<void>[] = [];
     let made = false;
     let any = false;
     for (const node of nodes) {
@@ -181,22 +193,30 @@ export class FilesRestore {
       const destination = childPath(target, nodeName(node));
       if (node.type === 'dir') {
         if (wanted) await mkdir(destination, { recursive: true, mode: 0o700 });
-        const inside = node.subtree !== undefined && (await this.directory(node.subtree, path, destination, wanted));
-        if (wanted || inside) await this.finishDirectory(node, destination, path);
-        any ||= wanted || inside;
+        // The walk goes on to the next entry while this directory's files are still being
+        // written: waiting for them here would empty the pipeline at every directory.
+        const below = node.subtree !== undefined ? await this.directory(node.subtree, path, destination, wanted) : { any: false, done: Promise.resolve() };
+        if (wanted || below.any) inside.push(below.done.then(() => this.finishDirectory(node, destination, path)));
+        any ||= wanted || below.any;
         continue;
       }
       if (!wanted) continue;
       if (!made) await mkdir(target, { recursive: true, mode: 0o700 });
       made = true;
       any = true;
-      while (this.writing.size >= RESTORING) await Promise.race(this.writing);
-      const written: Promise<void> = this.leaf(node, destination, path).finally(() => this.writing.delete(written));
-      this.writing.add(written);
-      files.push(written);
+      const small = isSmall(node);
+      const writing = small ? this.writingSmall : this.writing;
+      const bytes = small ? (node.size ?? 0) : 0;
+      while (small ? this.writingSmall.size >= RESTORING_SMALL || (this.writingSmall.size > 0 && this.smallBytes + bytes > SMALL_BYTES) : this.writing.size >= RESTORING) await Promise.race(writing);
+      this.smallBytes += bytes;
+      const written: Promise<void> = this.leaf(node, destination, path).finally(() => {
+        writing.delete(written);
+        this.smallBytes -= bytes;
+      });
+      writing.add(written);
+      inside.push(written);
     }
-    await Promise.all(files);
-    return any;
+    return { any, done: Promise.all(inside).then(() => undefined) };
   }
 
   private async finishDirectory(node: TreeNode, destination: FsPath, path: string): Promise<void> {
@@ -209,9 +229,8 @@ export class FilesRestore {
       if (node.type === 'symlink') {
         await replacing(destination, () => symlink(nodeTarget(node), destination));
       } else if (node.type === 'file') {
-        if (await this.linkedAgain(node, destination, path)) return;
-        const created = createdAs(node, this.groupFromDirectory);
-        await this.metadata(node, destination, path, created);
+        const written = await this.linkedAgain(node, destination, path);
+        if (written === 'content') await this.metadata(node, destination, path, createdAs(node, this.groupFromDirectory));
         this.progress.files++;
         return;
       } else if (node.type === 'socket') {
@@ -244,30 +263,52 @@ export class FilesRestore {
    * Hard links: the first path of an inode gets the content, later ones are linked to it.
    * Paths are restored concurrently, so the first registers before it writes.
    */
-  private async linkedAgain(node: TreeNode, destination: FsPath, path: string): Promise<boolean> {
-    if ((node.links ?? 1) < 2) {
-      await this.content(node, destination, path);
-      return false;
-    }
+  private async linkedAgain(node: TreeNode, destination: FsPath, path: string): Promise<Written> {
+    if ((node.links ?? 1) < 2) return this.content(node, destination, path);
     const key = `${node.device}:${node.inode}`;
     const first = this.links.get(key);
     if (first !== undefined) {
       const original = await first;
       await replacing(destination, () => link(original, destination));
-      this.progress.files++;
-      return true;
+      return 'linked';
     }
-    const written = this.content(node, destination, path).then(() => destination);
-    this.links.set(key, written);
-    await written;
-    return false;
+    const written = this.content(node, destination, path);
+    this.links.set(key, written.then(() => destination));
+    return written;
+  }
+
+  /**
+   * A small file: its blobs read, then content, owner, mode and times set by the small-file
+   * writer in one go. A blob that cannot be read leaves it to `content`, which sets aside
+   * what it could write.
+   */
+  private async small(node: TreeNode, destination: FsPath, path: string): Promise<Written | undefined> {
+    const parts: Buffer[] = [];
+    for (const id of node.content ?? []) {
+      const data = await this.repository.loadBlob(id).catch(() => undefined);
+      if (data === undefined) return undefined;
+      parts.push(data);
+    }
+    const created = createdAs(node, this.groupFromDirectory);
+    this.smallFiles ??= new SmallFileWriter();
+    const warning = await this.smallFiles.write({
+      path: destination, content: parts, openMode: created.openMode, mtimeNs: node.mtimeNs,
+      ...(asRoot && !created.owned && { owner: { uid: node.uid, gid: node.gid } }), ...(!created.moded && { mode: node.mode }),
+    });
+    if (warning !== undefined) this.warnings.push(`${path}: ${warning}`);
+    this.progress.bytes += parts.reduce((sum, part) => sum + part.length, 0);
+    return 'complete';
   }
 
   /**
    * Writes the file's data. At a blob that cannot be read the writing stops, and what was
    * written is renamed `NAME.strata-damaged`: a damaged file must not pass for the real one.
    */
-  private async content(node: TreeNode, destination: FsPath, path: string): Promise<void> {
+  private async content(node: TreeNode, destination: FsPath, path: string): Promise<Written> {
+    if (isSmall(node)) {
+      const done = await this.small(node, destination, path);
+      if (done !== undefined) return done;
+    }
     // O_EXCL | O_NOFOLLOW: never write through something that appeared at this path.
     const fd = await replacing(destination, () => openFd(destination, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, createdAs(node, this.groupFromDirectory).openMode));
     const lost: string[] = [];
@@ -295,6 +336,7 @@ export class FilesRestore {
       await closeFd(fd);
       if (lost.length > 0) await this.setAside(destination, path, lost, position);
     }
+    return 'content';
   }
 
   private async setAside(destination: FsPath, path: string, lost: readonly string[], intact: number): Promise<never> {
