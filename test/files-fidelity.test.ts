@@ -3,7 +3,7 @@
  * nanosecond times, FIFOs, device nodes and sockets. Compared with `stat` itself.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -110,6 +110,25 @@ describe('files fidelity', () => {
       await s.ok(['restore', snapshot, '--repo', repo, '--target', target]);
       expect(owners(join(target, 'files', source))).toBe(expected);
     }
+  });
+
+  it('names a file it cannot write and restores the others (exit 3)', async () => {
+    const s = scratch();
+    const source = join(s.dir, 'few');
+    mkdirSync(source);
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) writeFileSync(join(source, name), `content of ${name}`);
+    const repo = join(s.dir, 'repo');
+    await s.ok(['init', '--repo', repo]);
+    const snapshot = (JSON.parse((await s.ok(['backup', '--repo', repo, '--files', source, '--json'])).stdout) as { id: string }).id;
+    // A directory with something in it where b.txt goes: a restore replaces files, never a directory's content.
+    const target = join(s.dir, 'restore');
+    mkdirSync(join(target, 'files', source, 'b.txt', 'keep'), { recursive: true });
+    const restore = await s.run(['restore', snapshot, '--repo', repo, '--target', target]);
+    expect(restore.code).toBe(3);
+    expect(restore.stderr).toContain(`${source}/b.txt`);
+    expect(readFileSync(join(target, 'files', source, 'a.txt'), 'utf8')).toBe('content of a.txt');
+    expect(readFileSync(join(target, 'files', source, 'c.txt'), 'utf8')).toBe('content of c.txt');
+    expect(existsSync(join(target, 'files', source, 'b.txt', 'keep'))).toBe(true);
   });
 
   it('says what it kept when a lone special file is backed up', async () => {
