@@ -5,7 +5,7 @@ import { MemoryBackend } from '../storage/memory.ts';
 import { BlobWriter } from './blob-writer.ts';
 import { BlobDamaged } from './blob.ts';
 import { RepositoryDamaged } from './errors.ts';
-import { applyDelta, decodeDelta, encodeDelta, MAX_DEPTH, mergeExtents, worthADelta, type Delta } from './delta.ts';
+import { applyDelta, decodeDelta, encodeDelta, MAX_DEPTH, worthADelta, type Delta } from './delta.ts';
 import { sha256, type Id } from './hash.ts';
 import { parsePackHeader, packKey } from './pack.ts';
 import { reachableBlobs } from './reachable.ts';
@@ -42,21 +42,6 @@ describe('delta blobs, pure', () => {
     outside.writeUInt32LE(6, 50); // start 6 + 4 bytes > length 8
     expect(() => decodeDelta(outside)).toThrow(/outside the block/);
     expect(() => decodeDelta(Buffer.from('not a delta at all, no magic in front of it here'))).toThrow(/not a delta/);
-  });
-
-  it('merges ranges into sorted disjoint ones covering the same bytes', () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(500), fc.nat(60)), { maxLength: 40 }), (pairs) => {
-      const ranges = pairs.map(([start, size]) => ({ start, end: start + size }));
-      const merged = mergeExtents(ranges);
-      const covered = (rs: readonly { start: number; end: number }[]) => {
-        const set = new Set<number>();
-        for (const r of rs) for (let i = r.start; i < r.end; i++) set.add(i);
-        return [...set].sort((a, b) => a - b);
-      };
-      expect(covered(merged)).toEqual(covered(ranges));
-      for (let i = 1; i < merged.length; i++) expect(merged[i]!.start).toBeGreaterThan(merged[i - 1]!.end);
-      for (const r of merged) expect(r.end).toBeGreaterThan(r.start);
-    }));
   });
 
   it('stores a small change as a delta until the chain is deep or holds half the block', () => {

@@ -8,12 +8,6 @@
  */
 import type { Id } from './hash.ts';
 
-/** A byte range of the block, start inclusive, end exclusive. */
-export interface Extent {
-  readonly start: number;
-  readonly end: number;
-}
-
 export interface Delta {
   /** The block these extents apply to: a data blob or another delta. */
   readonly base: Id;
@@ -73,18 +67,6 @@ export function decodeDelta(bytes: Buffer): Delta {
 /** Writes the delta's extents over `block` (the base's bytes, resized to the delta's length). */
 export function applyDelta(block: Buffer, delta: Delta): void {
   for (const e of delta.extents) block.set(e.bytes, e.start);
-}
-
-/** Sorted, non-overlapping ranges covering the same bytes: adjacent and overlapping ones joined. */
-export function mergeExtents(ranges: readonly Extent[]): Extent[] {
-  const sorted = [...ranges].filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
-  const merged: Extent[] = [];
-  for (const r of sorted) {
-    const last = merged.at(-1);
-    if (last !== undefined && r.start <= last.end) merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, r.end) };
-    else merged.push(r);
-  }
-  return merged;
 }
 
 /**

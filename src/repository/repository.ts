@@ -12,13 +12,13 @@ import { RepositoryDamaged, RepositoryNotFound, UnsupportedFormat, WrongPassword
 import { sha256, type Id } from './hash.ts';
 import { KEY_FORMAT_VERSION, unwrapMasterKey, wrapMasterKey, type Credentials, type KeyFile, type NewCredential } from './keys.ts';
 import { INDEX_VERSION, MasterIndex, type BlobLocation, type IndexFile } from './master-index.ts';
-
-/** A bound on a delta chain when reading: writers cut chains at MAX_DEPTH; this only stops a damaged repository looping. */
-const MAX_CHAIN = 1024;
 import { sealJson, unsealJson } from './metadata.ts';
 import { headerReadSize, packKey, parsePackHeader, type PackedBlob } from './pack.ts';
 import { PackWindows } from './pack-windows.ts';
 import { decodeTree, type Tree } from './tree.ts';
+
+/** A bound on a delta chain when reading: writers cut chains at MAX_DEPTH; this only stops a damaged repository looping. */
+const MAX_CHAIN = 1024;
 
 export interface IndexProblem {
   readonly key: string;
