@@ -3,9 +3,11 @@
  * generated data, in one run: initial backup, no-change re-backup, re-backup after ~5%
  * changed, repository size, peak RSS, restore. Each ratio is against the better of the two
  * peers; `cp -a` of the tree is printed beside the restores as the floor this file system
- * sets for creating the files. ~2 GiB at scale 1.
+ * sets for creating the files. Each restore (and the copy) goes into a new ext4 file system.
+ * ~2 GiB at scale 1.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate, modify, type DataSetSize } from './data.ts';
@@ -46,6 +48,35 @@ function tools(passwordFile: string): Tool[] {
   ];
 }
 
+/**
+ * A new ext4 file system for one restore (a loop-mounted image), so that every tool writes
+ * into the same empty state: on a file system where many files were just deleted, ext4
+ * scans past those inodes for a while and creating files gets several times slower. Where
+ * loop mounts are not allowed, a plain directory.
+ */
+function freshFileSystem(dir: string, name: string, bytes: number): { path: string; release: () => void } {
+  const image = join(dir, `${name}.ext4`);
+  const path = join(dir, name);
+  mkdirSync(path);
+  try {
+    execFileSync('truncate', ['-s', String(Math.max(bytes, 256 * 2 ** 20)), image]);
+    execFileSync('mkfs.ext4', ['-q', '-F', image]);
+    execFileSync('mount', ['-o', 'loop', image, path]);
+  } catch (error) {
+    console.log(`${name}: no loop mount here (${(error as Error).message.split('\n')[0]}); restoring into a directory of ${dir}`);
+    rmSync(image, { force: true });
+    return { path, release: () => rmSync(path, { recursive: true, force: true }) };
+  }
+  execFileSync('sync');
+  return {
+    path,
+    release: () => {
+      execFileSync('umount', [path]);
+      rmSync(image, { force: true });
+    },
+  };
+}
+
 export function runRepositoryBench(scale: number): void {
   const size: DataSetSize = { smallFiles: Math.round(100_000 * scale), largeFiles: 4, largeBytes: Math.round(400 * 1024 * 1024 * scale) };
   ensure('/usr/bin/restic', 'restic');
@@ -81,16 +112,17 @@ export function runRepositoryBench(scale: number): void {
       const changed = tool.backup(repo, data);
       record(tool.name, 're-backup after 5% change (s)', changed.seconds);
       record(tool.name, 'repository size (MiB)', du(repo) / 2 ** 20);
-      const target = join(dir, `restore-${tool.name}`);
-      const restore = tool.restore(repo, target);
+      const target = freshFileSystem(dir, `restore-${tool.name}`, du(data) * 2);
+      const restore = tool.restore(repo, target.path);
       record(tool.name, 'restore (s)', restore.seconds);
       record(tool.name, 'restore peak RSS (MB)', restore.peakRssMb);
-      // Kept until the end: ext4 scans past inodes deleted in the last minute when it creates
-      // files, which would slow whichever tool restores next by several times.
+      target.release();
       console.log(`${tool.name}: 5% changed ${changed.seconds.toFixed(1)}s, restore ${restore.seconds.toFixed(1)}s`);
     }
     // The floor a restore stands on here: creating the same files from a local copy.
-    const copy = measure(['cp', '-a', data, join(dir, 'copy')]);
+    const copyTarget = freshFileSystem(dir, 'copy', du(data) * 2);
+    const copy = measure(['cp', '-a', data, join(copyTarget.path, 'data')]);
+    copyTarget.release();
     for (const [metric, values] of rows) console.log(`${metric}: ${[...values].map(([tool, value]) => `${tool} ${value.toFixed(1)}`).join(', ')}`);
     const table: Row[] = [...rows].map(([metric, values]) => {
       const strata = values.get('strata')!;
