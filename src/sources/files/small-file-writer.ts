@@ -63,8 +63,9 @@ export class SmallFileWriter {
     });
   }
 
+  /** Stops the worker: for after every write has settled (one still out fails); later writes are refused. */
   async close(): Promise<void> {
-    this.send();
+    this.failure ??= new Error('the file writer is closed');
     await this.worker.terminate();
   }
 
