@@ -24,13 +24,19 @@ const MiB = 1024 * 1024;
 describe('RBD image backup and restore', () => {
   const cluster = useCluster({ name: 'rbd', nodes: 1, ceph: true });
 
-  it('stores complete images from diffs and restores each exactly', async () => {
+  /** rbd on the test bed's Ceph, a new repository and a new image name starting with `name`. */
+  async function onCeph(name: string) {
     const conf = cluster().bed.ceph!.conf;
     const rbd = (args: readonly string[]) => execFileSync('rbd', ['-c', conf, ...args], { maxBuffer: 512 * MiB, stdio: ['ignore', 'pipe', 'pipe'] });
     const sha = (spec: string) => createHash('sha256').update(rbd(['export', '--no-progress', spec, '-'])).digest('hex');
     const runner = new LocalRbd({ confFile: conf });
     const repository = await Repository.init(openBackend(mkdtempSync(join(tmpdir(), 'strata-rbd-repo-'))), { password: 'rbd-test' });
-    const image = { pool: cluster().bed.ceph!.pool, image: `vol-${randomBytes(3).toString('hex')}` };
+    const image = { pool: cluster().bed.ceph!.pool, image: `${name}-${randomBytes(3).toString('hex')}` };
+    return { rbd, sha, runner, repository, image };
+  }
+
+  it('stores complete images from diffs and restores each exactly', async () => {
+    const { rbd, sha, runner, repository, image } = await onCeph('vol');
 
     // 48 MiB: random data in the first 20 MiB, zeros after.
     const initial = Buffer.alloc(48 * MiB);
@@ -87,12 +93,7 @@ describe('RBD image backup and restore', () => {
   }, 300_000);
 
   it('stores scattered small writes as deltas: the repository grows by about what was written, and every day restores exactly', async () => {
-    const conf = cluster().bed.ceph!.conf;
-    const rbd = (args: readonly string[]) => execFileSync('rbd', ['-c', conf, ...args], { maxBuffer: 512 * MiB, stdio: ['ignore', 'pipe', 'pipe'] });
-    const sha = (spec: string) => createHash('sha256').update(rbd(['export', '--no-progress', spec, '-'])).digest('hex');
-    const runner = new LocalRbd({ confFile: conf });
-    const repository = await Repository.init(openBackend(mkdtempSync(join(tmpdir(), 'strata-rbd-delta-'))), { password: 'rbd-test' });
-    const image = { pool: cluster().bed.ceph!.pool, image: `db-${randomBytes(3).toString('hex')}` };
+    const { rbd, sha, runner, repository, image } = await onCeph('db');
     const file = join(cluster().bed.dir, 'db.img');
     writeFileSync(file, randomBytes(32 * MiB));
     rbd(['import', '--no-progress', file, `${image.pool}/${image.image}`]);
