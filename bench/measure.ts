@@ -49,8 +49,13 @@ export function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * The bytes of the files under `path` (or of the file itself): what an object store would
+ * hold. Directories are left out — their size is the file system's bookkeeping, 4 KiB for a
+ * new one, and would make a repository that adds one small file look 4 KiB bigger.
+ */
 export function du(path: string): number {
-  return Number(execFileSync('du', ['-sb', path], { encoding: 'utf8' }).split('\t')[0]);
+  return Number(execFileSync('bash', ['-c', 'find "$1" -type f -printf \'%s\\n\' | awk \'{ s += $1 } END { printf "%.0f", s }\'', 'du', path], { encoding: 'utf8' }));
 }
 
 export interface Row {

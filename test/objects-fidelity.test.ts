@@ -6,10 +6,11 @@
  * into a second control plane under a namespace mapping; pre-flighted on an empty one. And
  * seed 002's accident: a namespace deleted under its Retain volumes, restored onto them.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { down, up } from '../testbed/testbed.ts';
+import { dumpedObjects } from './helpers/objects-dump.ts';
 import { customResources, largeInstall, operatorCrds } from './helpers/real-manifests.ts';
 import { scratch } from './helpers/repo.ts';
 import { useCluster } from './helpers/testbed.ts';
@@ -103,17 +104,11 @@ describe('API objects on real manifests', () => {
     const dump = join(s.dir, 'dump');
     await s.ok(['restore', saved.id, '--repo', repo, '--target', dump, '--include', '/objects']);
     const stored = new Map<string, Record<string, unknown>>();
-    const walk = (dir: string) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) walk(path);
-        else {
-          const object = JSON.parse(readFileSync(path, 'utf8')) as { kind: string; metadata: { name: string; namespace?: string } };
-          if (object.metadata.namespace === ns || (object.metadata.namespace === undefined && (crdNames.includes(object.metadata.name) || object.metadata.name.endsWith(ns)))) stored.set(`${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`, object as Record<string, unknown>);
-        }
+    for (const objects of dumpedObjects(dump).values()) {
+      for (const object of objects) {
+        if (object.metadata.namespace === ns || (object.metadata.namespace === undefined && (crdNames.includes(object.metadata.name) || object.metadata.name.endsWith(ns)))) stored.set(`${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`, object as Record<string, unknown>);
       }
-    };
-    walk(join(dump, 'objects'));
+    }
     expect(stored.size).toBeGreaterThan(45);
 
     // Delete everything of it: the namespace, the cluster-scoped custom resources, the CRDs.

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { down, up, userKubeconfig } from '../testbed/testbed.ts';
 import { filesUnder } from './helpers/file-tree.ts';
+import { dumpedObjects } from './helpers/objects-dump.ts';
 import { scratch } from './helpers/repo.ts';
 import { useCluster } from './helpers/testbed.ts';
 import { applyWorkloads, eventually, getJson, kubectl, settled, workloadNames, type Workloads } from './helpers/workloads.ts';
@@ -66,8 +67,11 @@ describe('API objects: backup, restore, mappings, migration, dry-run, RBAC', () 
       expect.objectContaining({ type: 'leases.coordination.k8s.io' }),
       expect.objectContaining({ type: 'endpoints', reason: 'managed by the endpoints controller for its Service' }),
     ]));
-    const listing = await s.ok(['ls', '--repo', repo, snapshot.id, `/objects/secrets/${w.shop}`]);
-    expect(listing.stdout).toContain('creds.json');
+    const listing = await s.ok(['ls', '--repo', repo, snapshot.id, '/objects']);
+    expect(listing.stdout).toContain('secrets.jsonl');
+    const dump = join(s.dir, `dump-${snapshot.id.slice(0, 8)}`);
+    await s.ok(['restore', snapshot.id, '--repo', repo, '--target', dump, '--include', '/objects/secrets.jsonl']);
+    expect(dumpedObjects(dump).get('secrets.jsonl')!.filter((o) => o.metadata.namespace === w.shop).map((o) => o.metadata.name)).toContain('creds');
     // Secrets are sealed like everything else: neither the value nor its base64 is in any file.
     const secret = `s3cret-${w.shop}`;
     for (const file of filesUnder(repo)) {
@@ -206,8 +210,11 @@ describe('API objects: backup, restore, mappings, migration, dry-run, RBAC', () 
     expect(configmaps.namespaces).toContain(w.ops);
     expect(configmaps.namespaces).not.toContain(w.shop);
     expect(result.stderr).toMatch(/warning: objects: secrets/);
-    const listing = await s.ok(['ls', '--repo', repo, saved.id, `/objects/configmaps/${w.shop}`]);
-    expect(listing.stdout).toContain('cfg.json');
+    const dump = join(s.dir, `dump-${saved.id.slice(0, 8)}`);
+    await s.ok(['restore', saved.id, '--repo', repo, '--target', dump, '--include', '/objects']);
+    const stored = dumpedObjects(dump);
+    expect(stored.get('configmaps.jsonl')!.filter((o) => o.metadata.namespace === w.shop).map((o) => o.metadata.name)).toContain('cfg');
+    expect(stored.has('secrets.jsonl')).toBe(false);
   });
 
   it('records an aggregated API that is down and stores everything else', async () => {

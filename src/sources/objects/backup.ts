@@ -1,16 +1,17 @@
 /**
- * The `objects` source: every object the cluster reader keeps, stored as its own blob
- * exactly as the API returned it (status included; restore sanitises). A few types are
- * listed at once; only one page per type is in memory, plus one tree node per object
- * until its directory is written. Anything that could not be read makes the snapshot
- * partially failed instead of stopping it.
+ * The `objects` source: every object the cluster reader keeps, exactly as the API returned
+ * it (status included; restore sanitises), one line of its type's file, stored in groups.
+ * A few types are listed at once; only one page and one open group per type are in
+ * memory. Anything that could not be read makes the snapshot partially failed instead of
+ * stopping it.
  */
 import { forEachBounded } from '../../core/bounded.ts';
 import { typeName, type KubeObject, type ResourceType } from '../../core/objects/types.ts';
 import type { BlobWriter } from '../../repository/blob-writer.ts';
 import type { TreeNode } from '../../repository/tree.ts';
 import { ClusterReader, failureText, type ClusterReadRequest } from './cluster-reader.ts';
-import { directoryNode, OBJECTS_DIR, objectNode, typeRecord, versionDirectory, type TypeRecord } from './layout.ts';
+import { ObjectGroups } from './groups.ts';
+import { directoryNode, OBJECTS_DIR, typeFileNode, typeRecord, versionedName, type TypeRecord } from './layout.ts';
 import type { ObjectsRecord } from './record.ts';
 
 export interface ObjectsBackupRequest extends ClusterReadRequest {
@@ -54,7 +55,7 @@ export class ObjectsBackup {
       const otherVersions: { version: string; objects: number }[] = [];
       if (node !== undefined) typeNodes.push(node);
       for (const version of request.allVersions === true ? (reader.versions.get(typeName(type)) ?? []).filter((v) => v !== type.version) : []) {
-        const other = await this.backupType(reader, { ...type, version }, versionDirectory(type, version), false);
+        const other = await this.backupType(reader, { ...type, version }, versionedName(type, version), false);
         otherVersions.push({ version, objects: other.count });
         if (other.node !== undefined) typeNodes.push(other.node);
       }
@@ -80,27 +81,18 @@ export class ObjectsBackup {
     return { node: directoryNode(OBJECTS_DIR, tree), record, warnings: reader.failures.map(failureText), failed: reader.failures.length > 0 };
   }
 
-  /** Lists one type and stores its objects; returns the type's directory node (none when empty). */
-  private async backupType(reader: ClusterReader, type: ResourceType, directory: string, counted = true): Promise<{ count: number; node: TreeNode | undefined }> {
-    const byNamespace = new Map<string, TreeNode[]>();
-    let count = 0;
+  /** Lists one type and stores its objects; returns the type's file node (none when empty). */
+  private async backupType(reader: ClusterReader, type: ResourceType, name: string, counted = true): Promise<{ count: number; node: TreeNode | undefined }> {
+    const groups = new ObjectGroups(this.writer);
     await reader.read(type, async (objects) => {
       for (const object of objects) {
         const bytes = Buffer.from(JSON.stringify(object));
-        const id = await this.writer.saveData(bytes);
-        const namespace = object.metadata.namespace ?? '';
-        let nodes = byNamespace.get(namespace);
-        if (nodes === undefined) byNamespace.set(namespace, (nodes = []));
-        nodes.push(objectNode(object.metadata.name, id, bytes.length, object.metadata['creationTimestamp'] as string | undefined));
-        count++;
+        await groups.add(bytes, `${object.metadata.namespace ?? ''}/${object.metadata.name}`);
         if (counted) this.progress.objects++;
         this.progress.bytes += bytes.length;
       }
     });
-    if (count === 0) return { count, node: undefined };
-    if (!type.namespaced) return { count, node: directoryNode(directory, await this.writer.saveTree(byNamespace.get('') ?? [])) };
-    const namespaceNodes: TreeNode[] = [];
-    for (const [namespace, nodes] of byNamespace) namespaceNodes.push(directoryNode(namespace, await this.writer.saveTree(nodes)));
-    return { count, node: directoryNode(directory, await this.writer.saveTree(namespaceNodes)) };
+    const stored = await groups.finish();
+    return { count: stored.objects, node: stored.objects === 0 ? undefined : typeFileNode(name, stored) };
   }
 }

@@ -1,7 +1,7 @@
 /**
  * `strata diff`: objects added, removed and changed between a snapshot and the live
  * cluster (or a second snapshot), with field-level changes and volatile fields ignored.
- * Only keys and blob IDs are held; objects are read when they need comparing.
+ * Only keys and digests are held; objects are read when they need comparing.
  */
 import { diffObjects, type FieldChange } from '../../core/objects/diff.ts';
 import { namespaceSelected, typeSelected, type ObjectFilters } from '../../core/objects/filters.ts';
@@ -13,7 +13,7 @@ import { Lock } from '../../repository/lock.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import { ClusterReader, failureText } from './cluster-reader.ts';
-import { indexObjects, loadObject, type IndexedObject } from './read.ts';
+import { indexObjects, StoredObjects, type IndexedObject } from './read.ts';
 import { requireObjectsRecord } from './record.ts';
 
 export interface ChangedObject {
@@ -60,12 +60,13 @@ export async function diffAgainstSnapshot(repository: Repository, before: Stored
   for (const [key, entry] of b) {
     const old = a.get(key);
     if (old === undefined) added.push(key);
-    else if (old.blob === entry.blob) unchanged++;
+    else if (old.digest === entry.digest) unchanged++;
     else candidates.push([key, old, entry]);
   }
   const removed = [...a.keys()].filter((key) => !b.has(key));
+  const objects = new StoredObjects(repository);
   await forEachBounded(candidates, 16, async ([key, old, entry]) => {
-    const changes = diffObjects(await loadObject(repository, old.blob), await loadObject(repository, entry.blob));
+    const changes = diffObjects(await objects.load(old), await objects.load(entry));
     if (changes.length === 0) unchanged++;
     else changed.push({ key, changes });
   });
@@ -89,6 +90,7 @@ export async function diffAgainstLive(repository: Repository, snapshot: StoredSn
   const changed: ChangedObject[] = [];
   const incomplete = new Set<string>();
   let unchanged = 0;
+  const stored = new StoredObjects(repository);
   await forEachBounded([...first, ...rest], 4, async (type) => {
     const complete = await reader.read(type, async (objects: readonly KubeObject[]) => {
       for (const live of objects) {
@@ -99,12 +101,12 @@ export async function diffAgainstLive(repository: Repository, snapshot: StoredSn
           (covered.has(typeName(type)) ? added : notCovered).push(key);
           continue;
         }
-        // The blob ID is the SHA-256 of the stored JSON: equal bytes need no closer look.
-        if (sha256(Buffer.from(JSON.stringify(live))) === saved.blob) {
+        // The digest is the SHA-256 of the stored JSON: equal bytes need no closer look.
+        if (sha256(Buffer.from(JSON.stringify(live))) === saved.digest) {
           unchanged++;
           continue;
         }
-        const changes = diffObjects(await loadObject(repository, saved.blob), live);
+        const changes = diffObjects(await stored.load(saved), live);
         if (changes.length === 0) unchanged++;
         else changed.push({ key, changes });
       }

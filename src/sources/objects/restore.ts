@@ -9,7 +9,7 @@ import type { Repository } from '../../repository/repository.ts';
 import type { StoredSnapshot } from '../../repository/snapshot.ts';
 import type { PlannedRestore, RestoreContext, RestoreOutcome } from '../source.ts';
 import { PlanApplier, type ApplyOptions, type ItemAction, type ItemResult } from './apply.ts';
-import { indexOtherVersions, loadObject, readObjects } from './read.ts';
+import { indexOtherVersions, readObjects, StoredObjects } from './read.ts';
 import { objectKey } from '../../core/objects/types.ts';
 import { requireObjectsRecord } from './record.ts';
 
@@ -24,10 +24,11 @@ export async function loadPlanInputs(repository: Repository, snapshot: StoredSna
   const record = requireObjectsRecord(snapshot);
   const others = await indexOtherVersions(repository, snapshot.tree, record);
   const inputs: PlanInput[] = [];
+  const objects = new StoredObjects(repository);
   for await (const stored of readObjects(repository, snapshot.tree, record)) {
     const versions = others.get(objectKey(stored.type, stored.object.metadata.namespace, stored.object.metadata.name));
     if (versions === undefined) inputs.push(stored);
-    else inputs.push({ ...stored, otherVersions: new Map(await Promise.all([...versions].map(async ([version, entry]) => [version, await loadObject(repository, entry.blob)] as const))) });
+    else inputs.push({ ...stored, otherVersions: new Map(await Promise.all([...versions].map(async ([version, entry]) => [version, await objects.load(entry)] as const))) });
   }
   return inputs;
 }
