@@ -67,11 +67,11 @@ describe('API objects: backup, restore, mappings, migration, dry-run, RBAC', () 
       expect.objectContaining({ type: 'leases.coordination.k8s.io' }),
       expect.objectContaining({ type: 'endpoints', reason: 'managed by the endpoints controller for its Service' }),
     ]));
-    const listing = await s.ok(['ls', '--repo', repo, snapshot.id, '/objects']);
-    expect(listing.stdout).toContain('secrets.jsonl');
+    const listing = await s.ok(['ls', '--repo', repo, snapshot.id, '/objects/secrets']);
+    expect(listing.stdout).toContain('objects.jsonl');
     const dump = join(s.dir, `dump-${snapshot.id.slice(0, 8)}`);
-    await s.ok(['restore', snapshot.id, '--repo', repo, '--target', dump, '--include', '/objects/secrets.jsonl']);
-    expect(dumpedObjects(dump).get('secrets.jsonl')!.filter((o) => o.metadata.namespace === w.shop).map((o) => o.metadata.name)).toContain('creds');
+    await s.ok(['restore', snapshot.id, '--repo', repo, '--target', dump, '--include', '/objects/secrets']);
+    expect(dumpedObjects(dump).get('secrets')!.filter((o) => o.metadata.namespace === w.shop).map((o) => o.metadata.name)).toContain('creds');
     // Secrets are sealed like everything else: neither the value nor its base64 is in any file.
     const secret = `s3cret-${w.shop}`;
     for (const file of filesUnder(repo)) {
@@ -213,8 +213,8 @@ describe('API objects: backup, restore, mappings, migration, dry-run, RBAC', () 
     const dump = join(s.dir, `dump-${saved.id.slice(0, 8)}`);
     await s.ok(['restore', saved.id, '--repo', repo, '--target', dump, '--include', '/objects']);
     const stored = dumpedObjects(dump);
-    expect(stored.get('configmaps.jsonl')!.filter((o) => o.metadata.namespace === w.shop).map((o) => o.metadata.name)).toContain('cfg');
-    expect(stored.has('secrets.jsonl')).toBe(false);
+    expect(stored.get('configmaps')!.filter((o) => o.metadata.namespace === w.shop).map((o) => o.metadata.name)).toContain('cfg');
+    expect(stored.has('secrets')).toBe(false);
   });
 
   it('records an aggregated API that is down and stores everything else', async () => {

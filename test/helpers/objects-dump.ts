@@ -1,4 +1,4 @@
-/** The objects of `strata restore ID --target DIR --include /objects`: DIR/objects/TYPE.jsonl, a line per object. */
+/** The objects of `strata restore ID --target DIR --include /objects`: DIR/objects/TYPE/objects.jsonl, a line per object. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -9,14 +9,15 @@ export interface DumpedObject {
   readonly [field: string]: unknown;
 }
 
-/** Every dumped object by file name ("configmaps.jsonl"), in stored order. */
+/** Every dumped object by type ("configmaps", "deployments.apps"), in stored order. */
 export function dumpedObjects(target: string): Map<string, DumpedObject[]> {
   const dir = join(target, 'objects');
-  const files = new Map<string, DumpedObject[]>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl'))) {
-    const text = readFileSync(join(dir, file), 'utf8');
+  const types = new Map<string, DumpedObject[]>();
+  for (const type of readdirSync(dir)) {
+    const file = join(dir, type, 'objects.jsonl');
+    const text = readFileSync(file, 'utf8');
     if (!text.endsWith('\n')) throw new Error(`${file} does not end with a newline`);
-    files.set(file, text.slice(0, -1).split('\n').map((line) => JSON.parse(line) as DumpedObject));
+    types.set(type, text.slice(0, -1).split('\n').map((line) => JSON.parse(line) as DumpedObject));
   }
-  return files;
+  return types;
 }

@@ -81,7 +81,7 @@ export class ObjectsBackup {
     return { node: directoryNode(OBJECTS_DIR, tree), record, warnings: reader.failures.map(failureText), failed: reader.failures.length > 0 };
   }
 
-  /** Lists one type and stores its objects; returns the type's file node (none when empty). */
+  /** Lists one type and stores its objects; returns the type's directory node (none when empty). */
   private async backupType(reader: ClusterReader, type: ResourceType, name: string, counted = true): Promise<{ count: number; node: TreeNode | undefined }> {
     const groups = new ObjectGroups(this.writer);
     await reader.read(type, async (objects) => {
@@ -93,6 +93,7 @@ export class ObjectsBackup {
       }
     });
     const stored = await groups.finish();
-    return { count: stored.objects, node: stored.objects === 0 ? undefined : typeFileNode(name, stored) };
+    if (stored.objects === 0) return { count: 0, node: undefined };
+    return { count: stored.objects, node: directoryNode(name, await this.writer.saveTree([typeFileNode(stored)])) };
   }
 }

@@ -113,11 +113,11 @@ describe('object groups in a repository', () => {
 });
 
 describe('reading objects back', () => {
-  it('reads and indexes a type file, and finds each object where the index says', async () => {
+  it('reads and indexes a type\'s file, and finds each object where the index says', async () => {
     const repo = await repository();
     const writer = new BlobWriter(repo);
     const objects = cluster(600);
-    const { root, record } = await snapshotOf(writer, [typeFileNode('configmaps', await store(writer, objects))], objects.length);
+    const { root, record } = await snapshotOf(writer, [directoryNode('configmaps', await writer.saveTree([typeFileNode(await store(writer, objects))]))], objects.length);
     const read: KubeObject[] = [];
     for await (const stored of readObjects(repo, root, record)) {
       expect(stored.type.resource).toBe('configmaps');

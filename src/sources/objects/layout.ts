@@ -1,7 +1,9 @@
 /**
- * Where objects sit in a snapshot's tree (docs/repository-format.md, "API objects"): one
- * file per type, objects/TYPE.jsonl, TYPE spelled "deployments.apps" (or "configmaps" in
- * the core group), each line one object, stored in groups (groups.ts).
+ * Where objects sit in a snapshot's tree (docs/repository-format.md, "API objects"): a
+ * directory per type holding one file, objects/TYPE/objects.jsonl, TYPE spelled
+ * "deployments.apps" (or "configmaps" in the core group), each line one object, stored in
+ * groups (groups.ts). The directory keeps each type's list of groups in a tree blob of its
+ * own: a change in one type does not store every type's list again.
  *
  * Snapshots taken before groups hold objects/TYPE/NAMESPACE/NAME.json (or
  * objects/TYPE/NAME.json for cluster-scoped types), each object its own blob; they are
@@ -15,21 +17,12 @@ export { directoryNode } from '../../repository/item-nodes.ts';
 
 export const OBJECTS_DIR = 'objects';
 const SUFFIX = '.json';
-const LINES_SUFFIX = '.jsonl';
-
-/** The file of a type's objects: "deployments.apps.jsonl", "deployments.apps@v1beta1.jsonl". */
-export function typeFileName(directory: string): string {
-  return `${directory}${LINES_SUFFIX}`;
-}
-
-/** The type (or TYPE@VERSION) a file of objects holds, undefined for any other name. */
-export function typeOfFile(fileName: string): string | undefined {
-  return fileName.endsWith(LINES_SUFFIX) ? fileName.slice(0, -LINES_SUFFIX.length) : undefined;
-}
+/** The one file in a type's directory; no object file of the old layout ends in ".jsonl". */
+export const TYPE_FILE = 'objects.jsonl';
 
 /** A type's file: time zero and fixed owner, so an unchanged type's node stays identical. */
-export function typeFileNode(directory: string, groups: StoredGroups): TreeNode {
-  return { name: typeFileName(directory), type: 'file', mode: 0o600, uid: 0, gid: 0, mtimeNs: '0', size: groups.size, content: groups.content };
+export function typeFileNode(groups: StoredGroups): TreeNode {
+  return { name: TYPE_FILE, type: 'file', mode: 0o600, uid: 0, gid: 0, mtimeNs: '0', size: groups.size, content: groups.content };
 }
 
 /** The object a file of the old layout holds. */
@@ -42,7 +35,7 @@ export interface TypeRecord extends Omit<ResourceType, 'verbs'> {
   readonly objects: number;
   /**
    * With --all-versions: the other versions the type was served at, each stored whole in
-   * objects/TYPE@VERSION.jsonl, so a target that no longer serves `version` can take another.
+   * objects/TYPE@VERSION/, so a target that no longer serves `version` can take another.
    */
   readonly otherVersions?: readonly { readonly version: string; readonly objects: number }[];
 }

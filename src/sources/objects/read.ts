@@ -1,14 +1,14 @@
 /**
  * Reads the objects of a snapshot back, typed by the record the backup wrote: a file of
- * lines per type (objects/TYPE.jsonl, stored in groups), or, in snapshots taken before
- * groups, a file per object. Blobs are fetched a window at a time, in order.
+ * lines per type (objects/TYPE/objects.jsonl, stored in groups), or, in snapshots taken
+ * before groups, a file per object. Blobs are fetched a window at a time, in order.
  */
 import { objectKey, typeName, type KubeObject, type ResourceType } from '../../core/objects/types.ts';
 import { sha256, type Id } from '../../repository/hash.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { TreeNode } from '../../repository/tree.ts';
 import { groupLines } from './groups.ts';
-import { OBJECTS_DIR, objectNameOf, typeOfFile, versionedName } from './layout.ts';
+import { OBJECTS_DIR, objectNameOf, TYPE_FILE, versionedName } from './layout.ts';
 import type { ObjectsRecord } from './record.ts';
 
 export interface StoredObject {
@@ -106,13 +106,15 @@ function preferredTypes(record: ObjectsRecord): Map<string, ResourceType> {
   return new Map(record.types.map((t) => [typeName(t), { ...t, verbs: [] as string[] }]));
 }
 
-/** The node of each named type below objects/: its file, or its directory in the old layout. */
+/** For each named type below objects/: its file, or its directory in the old layout. */
 async function* typeNodes(repository: Repository, root: Id, names: ReadonlyMap<string, ResourceType>): AsyncGenerator<{ type: ResourceType; node: TreeNode }> {
   const tree = await objectsTree(repository, root);
   if (tree === undefined) return;
-  for (const node of (await repository.loadTree(tree)).nodes) {
-    const type = names.get((node.type === 'file' ? typeOfFile(node.name) : node.type === 'dir' ? node.name : undefined) ?? '');
-    if (type !== undefined) yield { type, node };
+  for (const dir of (await repository.loadTree(tree)).nodes) {
+    const type = names.get(dir.name);
+    if (type === undefined || dir.type !== 'dir' || dir.subtree === undefined) continue;
+    const file = (await repository.loadTree(dir.subtree)).nodes.find((node) => node.name === TYPE_FILE && node.type === 'file');
+    yield { type, node: file ?? dir };
   }
 }
 
