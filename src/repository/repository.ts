@@ -9,7 +9,6 @@ import { BlobDamaged, unsealBlob } from './blob.ts';
 import { applyDelta, decodeDelta, type Delta } from './delta.ts';
 import { FORMAT_VERSION, newRepositoryConfig, type RepositoryConfig } from './config.ts';
 import { RepositoryDamaged, RepositoryNotFound, UnsupportedFormat, WrongPassword } from './errors.ts';
-import type { UnsealerPool } from './unsealer/pool.ts';
 import { sha256, type Id } from './hash.ts';
 import { KEY_FORMAT_VERSION, unwrapMasterKey, wrapMasterKey, type Credentials, type KeyFile, type NewCredential } from './keys.ts';
 import { INDEX_VERSION, MasterIndex, type BlobLocation, type IndexFile } from './master-index.ts';
@@ -218,13 +217,6 @@ export class Repository {
       applyDelta(block, delta);
     }
     return block;
-  }
-
-  /** loadBlob, with a whole blob opened by `unsealer` off the main thread (a delta is rebuilt here). */
-  async loadBlobVia(unsealer: UnsealerPool, id: Id): Promise<Buffer> {
-    const location = this.locate(id);
-    if (location.type === 'delta') return this.loadBlob(id);
-    return unsealer.unseal(id, await this.readStored(location), location.compressed);
   }
 
   /** The changes a delta blob holds, not yet applied. */

@@ -11,7 +11,6 @@ import type { PathMatcher } from '../../core/glob.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { Id } from '../../repository/hash.ts';
 import { nodeName, nodeTarget, type TreeNode } from '../../repository/tree.ts';
-import { UnsealerPool } from '../../repository/unsealer/pool.ts';
 import { childPath, type FsPath } from './fs-path.ts';
 import { dataRuns } from './holes.ts';
 import { makeSpecial, setTimes } from './libc.ts';
@@ -142,8 +141,6 @@ export class FilesRestore {
   private readonly writing = new Set<Promise<void>>();
   private readonly writingSmall = new Set<Promise<void>>();
   private smallFiles: SmallFileWriter | undefined;
-  /** Opens large files' blobs on other cores while this thread reads packs and writes. */
-  private unsealer: UnsealerPool | undefined;
   private smallBytes = 0;
   private readonly repository: Repository;
   private readonly include: PathMatcher;
@@ -166,7 +163,6 @@ export class FilesRestore {
       await (await this.directory(tree, at, target, false)).done;
     } finally {
       await this.smallFiles?.close();
-      await this.unsealer?.close();
     }
     return { progress: this.progress, warnings: this.warnings, errors: this.errors };
   }
@@ -322,7 +318,7 @@ export class FilesRestore {
       for (const id of node.content ?? []) {
         let data: Buffer;
         try {
-          data = await this.repository.loadBlobVia((this.unsealer ??= new UnsealerPool(this.repository.masterKey)), id);
+          data = await this.repository.loadBlob(id);
         } catch (error) {
           lost.push(`blob ${id.slice(0, 12)} (${(error as Error).message})`);
           break;
