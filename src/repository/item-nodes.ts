@@ -1,8 +1,8 @@
 /**
- * Tree nodes for sources that store many small records (API objects, swarm objects), one
- * blob each. A record's node carries a fixed time (its creation time), so the node and the
- * directory trees above it stay byte-identical while the record is unchanged: an unchanged
- * record costs nothing in the next snapshot.
+ * Tree nodes for sources that store a few small records (swarm objects), one blob each. A
+ * record's node carries a fixed time (its creation time), so the node and the directory
+ * trees above it stay byte-identical while the record is unchanged: an unchanged record
+ * costs nothing in the next snapshot.
  */
 import type { Id } from './hash.ts';
 import type { TreeNode } from './tree.ts';
