@@ -52,6 +52,32 @@ function objectsFor(namespaces: number): unknown[] {
   return items;
 }
 
+/**
+ * Waits (at most five minutes) until the controllers are done with what `kubectl apply`
+ * created — every namespace has its kube-root-ca.crt and default service account, every
+ * Deployment's status describes its generation — and then until nothing the bench created
+ * changes for five seconds. A second backup of a cluster still settling stores what the
+ * controllers wrote in between: that is not an unchanged re-backup.
+ */
+async function settle(kubectl: string, kubeconfig: string): Promise<void> {
+  const names = (args: string[]) => execFileSync(kubectl, ['--kubeconfig', kubeconfig, 'get', ...args, '-o', 'name'], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 }).trim().split('\n').length;
+  const versions = () => execFileSync(kubectl, ['--kubeconfig', kubeconfig, 'get', 'namespaces,configmaps,secrets,serviceaccounts,services,deployments', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.resourceVersion} {end}'], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+  const deadline = Date.now() + 300_000;
+  const started = Date.now();
+  for (let last = ''; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 5_000))) {
+    const namespaces = names(['namespaces']);
+    const ready = names(['configmaps', '-A', '--field-selector', 'metadata.name=kube-root-ca.crt']) >= namespaces && names(['serviceaccounts', '-A', '--field-selector', 'metadata.name=default']) >= namespaces
+      && execFileSync(kubectl, ['--kubeconfig', kubeconfig, 'get', 'deployments', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.generation}={.status.observedGeneration} {end}'], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 }).trim().split(' ').every((pair) => pair.split('=')[0] === pair.split('=')[1]);
+    const now = ready ? versions() : '';
+    if (ready && now === last) {
+      console.log(`cluster settled after ${((Date.now() - started) / 1000).toFixed(0)}s`);
+      return;
+    }
+    last = now;
+  }
+  console.log('the cluster did not settle within 5 minutes: the unchanged re-backup may store what changed');
+}
+
 export async function runObjectsBench(scale: number): Promise<void> {
   ensure('/usr/bin/time', 'time');
   execFileSync('bash', [join(root, 'testbed/build-binaries.sh')], { stdio: 'inherit' });
@@ -69,6 +95,7 @@ export async function runObjectsBench(scale: number): Promise<void> {
 
       const apply = measure([kubectl, '--kubeconfig', a.kubeconfig, 'apply', '--server-side', '-f', manifest]);
       console.log(`kubectl apply --server-side into A: ${apply.seconds.toFixed(1)}s (${(count / apply.seconds).toFixed(0)} objects/s)`);
+      await settle(kubectl, a.kubeconfig);
 
       const passwordFile = join(dir, 'password');
       writeFileSync(passwordFile, 'benchmark-password\n', { mode: 0o600 });
@@ -101,8 +128,10 @@ export async function runObjectsBench(scale: number): Promise<void> {
       // Everything the backup added: packs, index files and the snapshot (not the key and config).
       const stored = () => du(join(repo, 'data')) + du(join(repo, 'index')) + du(join(repo, 'snapshots'));
       const firstSize = stored();
-      measure(strataCommand(['backup', '--repo', repo, '--kubeconfig', a.kubeconfig, '--objects']), env);
+      const again = JSON.parse(measure(strataCommand(['backup', '--repo', repo, '--kubeconfig', a.kubeconfig, '--objects', '--json']), env).stdout) as { id: string };
       const unchangedGrowth = stored() - firstSize;
+      const between = JSON.parse(measure(strataCommand(['diff', saved.id, '--repo', repo, '--against', again.id, '--json']), env).stdout) as { added: string[]; removed: string[]; changed: { key: string }[] };
+      console.log(`second backup: ${between.added.length} added, ${between.removed.length} removed, ${between.changed.length} changed${between.changed.length > 0 ? ` (${between.changed.slice(0, 5).map((c) => c.key).join(', ')})` : ''}`);
       const tgz = du(tarball);
 
       const restore = measure(strataCommand(['restore', saved.id, '--repo', repo, '--kubeconfig', b.kubeconfig, '--objects', '--include-namespaces', 'bench-*', '--json']), env);
