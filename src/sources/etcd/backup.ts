@@ -69,11 +69,13 @@ export class EtcdBackup {
       const base = clusterId === undefined ? undefined : request.bases?.get(clusterId);
       const loadingBase = base === undefined ? Promise.resolve(undefined) : BaseValues.load(this.repository, base);
       loadingBase.catch(() => undefined);
-      const consistency = assessment.members.some((m) => m.status !== undefined) ? await session.consistency(assessment) : undefined;
-      if (consistency?.verdict === 'disagree') dirty.push(consistency.detail);
+      const hashing = assessment.members.some((m) => m.status !== undefined) ? session.consistency(assessment) : Promise.resolve(undefined);
+      // A lone member has no one to disagree with: its HashKV is only recorded (for drills),
+      // so it is asked while the snapshot streams instead of before.
+      const alone = assessment.members.length === 1;
+      const early = alone ? undefined : await hashing;
+      if (early?.verdict === 'disagree') dirty.push(early.detail);
       if (dirty.length > 0 && !request.force) refuse();
-      const warnings = dirty.map((reason) => `snapshot taken with --force although ${reason}`);
-      if (consistency?.verdict === 'inconclusive') warnings.push(`HashKV check inconclusive: ${consistency.detail}`);
 
       const chosen = chooseSnapshotMember(assessment, request.force);
       if (chosen === undefined) throw new Refused('no etcd member can give a snapshot: none answered', { hint: 'check the endpoints and the TLS files with strata etcd status' });
@@ -97,6 +99,9 @@ export class EtcdBackup {
       } finally {
         await pool.close();
       }
+      const consistency = alone ? await hashing : early;
+      const warnings = dirty.map((reason) => `snapshot taken with --force although ${reason}`);
+      if (consistency?.verdict === 'inconclusive') warnings.push(`HashKV check inconclusive: ${consistency.detail}`);
       let checked;
       let database;
       try {

@@ -12,8 +12,6 @@
  * Table: "SEV1", varint count, then per value: varint key length, key, varint value
  * length, CRC-32 u32 little-endian.
  */
-import { crc32 } from 'node:zlib';
-
 const MAP_MAGIC = Buffer.from('SEM1');
 const TABLE_MAGIC = Buffer.from('SEV1');
 const PAGES = 0x00;
@@ -198,16 +196,6 @@ export interface ValueEntry {
   readonly crc: number;
 }
 
-export function valueEntry(key: Uint8Array, value: Uint8Array): ValueEntry {
-  return { key, size: value.length, crc: crc32(value) };
-}
-
-/** What makes two values the same: revision, length and CRC-32 (a revision's value never changes). */
-export function valueIdentity(entry: ValueEntry): string {
-  const key = Buffer.isBuffer(entry.key) ? entry.key : Buffer.from(entry.key.buffer, entry.key.byteOffset, entry.key.length);
-  return `${key.toString('latin1')}/${entry.size}/${entry.crc}`;
-}
-
 /** A value table written as values arrive: no object per value is kept. */
 export class TableWriter {
   private out = new ByteWriter();
@@ -217,11 +205,11 @@ export class TableWriter {
     return this.entries;
   }
 
-  add(entry: ValueEntry): void {
-    this.out.varint(entry.key.length);
-    this.out.bytes(entry.key);
-    this.out.varint(entry.size);
-    this.out.uint32(entry.crc);
+  add(key: Uint8Array, size: number, crc: number): void {
+    this.out.varint(key.length);
+    this.out.bytes(key);
+    this.out.varint(size);
+    this.out.uint32(crc);
     this.entries++;
   }
 

@@ -10,16 +10,18 @@
  * CRC-32) is referred to, not stored again. Everything else (meta, branch and freelist
  * pages, other buckets, freed pages) is kept as whole pages.
  */
+import { crc32 } from 'node:zlib';
 import type { BlobWriter } from '../../repository/blob-writer.ts';
 import type { Id } from '../../repository/hash.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { SealerPool } from '../../repository/sealer/pool.ts';
 import { StreamWriter } from '../../repository/stream-writer.ts';
 import type { TreeNode } from '../../repository/tree.ts';
-import { MapBuilder, TableWriter, valueEntry, valueIdentity, type ValueEntry } from './database-map.ts';
+import { MapBuilder, TableWriter, type ValueEntry } from './database-map.ts';
 import { loadValueTables } from './database-reader.ts';
 import { DATABASE_FILES, type DatabaseStorage } from './record.ts';
 import { leafSpan, PAGE_HEADER, splitRevisionLeaf, type RevisionLeaf } from './revision-leaf.ts';
+import { ValueIdentities } from './value-identities.ts';
 
 /** Values are gathered into chunks of at most this size (or one larger value): compressed together, and dropped together once none is referred to. */
 const VALUE_CHUNK = 1024 * 1024;
@@ -48,7 +50,7 @@ export interface DatabaseBase {
 
 /** The base's values, by identity, and which chunk each is in. */
 export class BaseValues {
-  readonly identities = new Map<string, number>();
+  readonly identities = new ValueIdentities();
   readonly chunkOf: Int32Array;
   readonly sizes: number[] = [];
   readonly chunkFirst: number[] = [];
@@ -68,7 +70,7 @@ export class BaseValues {
       let bytes = 0;
       for (const entry of table) {
         this.chunkOf[this.sizes.length] = chunk;
-        this.identities.set(valueIdentity(entry), this.sizes.length);
+        this.identities.set(entry.key, entry.size, entry.crc, this.sizes.length);
         this.sizes.push(entry.size);
         bytes += entry.size;
       }
@@ -107,7 +109,7 @@ export class DatabaseWriter {
   private pagesFile: StreamWriter | undefined;
   private map: MapBuilder | undefined;
   /** Identity → handle: a base ordinal (≥ 0) or -(index of a new value + 1). */
-  private readonly seen: Map<string, number>;
+  private readonly seen: ValueIdentities;
   private newValues = 0;
   private newValueBytes = 0;
   /** The value chunk being filled. */
@@ -128,13 +130,14 @@ export class DatabaseWriter {
     this.writer = writer;
     this.pool = pool;
     this.base = base;
-    this.seen = base?.identities ?? new Map();
+    this.seen = base?.identities ?? new ValueIdentities();
   }
 
   async push(bytes: Uint8Array): Promise<void> {
     this.pending.push(bytes);
     this.pendingLength += bytes.length;
     if (this.pendingLength >= this.needed) await this.read(false);
+    while (this.sealing.size >= CHUNKS_IN_FLIGHT) await Promise.race(this.sealing);
   }
 
   /** Stores what is left, the map and the value list; the files get `mtimeNs` as their time. */
@@ -144,7 +147,7 @@ export class DatabaseWriter {
     // The trailer, and any bytes short of a page: the rest of the pages file.
     for (const rest of this.pending) await pages.push(rest);
     this.pending = [];
-    if (this.table.count > 0) await this.cutChunk();
+    if (this.table.count > 0) this.cutChunk();
     while (this.sealing.size > 0) await Promise.race(this.sealing);
     const chunkIds = await Promise.all(this.chunks.map((c) => c.id));
     const tableIds = await Promise.all(this.chunks.map((c) => c.table));
@@ -244,7 +247,7 @@ export class DatabaseWriter {
       const leaf = node.length === believed * size ? splitRevisionLeaf(node, this.pgid, size) : undefined;
       const taken = leaf === undefined ? 1 : believed;
       if (leaf === undefined) await this.keepPages(data.subarray(at, at + size), 1);
-      else await this.splitLeaf(leaf);
+      else this.splitLeaf(leaf);
       at += taken * size;
       this.pgid += taken;
     }
@@ -285,17 +288,18 @@ export class DatabaseWriter {
     await this.pagesWriter().push(pages);
   }
 
-  private async splitLeaf(leaf: RevisionLeaf): Promise<void> {
+  /** Synchronous, as is all per-value work: awaiting per value cost a promise and a turn each. */
+  private splitLeaf(leaf: RevisionLeaf): void {
     const handles: number[] = [];
     for (let i = 0; i < leaf.keys.length; i++) {
+      const key = leaf.keys[i]!;
       const value = leaf.values[i]!;
-      const entry = valueEntry(leaf.keys[i]!, value);
-      const identity = valueIdentity(entry);
-      let handle = this.seen.get(identity);
+      const crc = crc32(value);
+      let handle = this.seen.get(key, value.length, crc);
       if (handle === undefined) {
         handle = -(++this.newValues);
-        this.seen.set(identity, handle);
-        await this.addValue(entry, value);
+        this.seen.set(key, value.length, crc, handle);
+        this.addValue(key, crc, value);
       } else if (handle >= 0) {
         this.base!.used[handle] = 1;
       }
@@ -304,24 +308,24 @@ export class DatabaseWriter {
     this.map!.leaf(leaf.overflow, handles);
   }
 
-  private async addValue(entry: ValueEntry, value: Uint8Array): Promise<void> {
-    if (this.chunkLength + value.length > VALUE_CHUNK && this.table.count > 0) await this.cutChunk();
+  private addValue(key: Uint8Array, crc: number, value: Uint8Array): void {
+    if (this.chunkLength + value.length > VALUE_CHUNK && this.table.count > 0) this.cutChunk();
     // Copied at once: a view would keep the whole stream message alive until the chunk is cut.
     this.chunk ??= Buffer.allocUnsafeSlow(Math.max(VALUE_CHUNK, value.length));
     this.chunk.set(value, this.chunkLength);
     this.chunkLength += value.length;
-    this.table.add(entry);
+    this.table.add(key, value.length, crc);
     this.newValueBytes += value.length;
   }
 
-  private async cutChunk(): Promise<void> {
+  /** Starts sealing the chunk; push waits while too many are in flight. */
+  private cutChunk(): void {
     const length = this.chunkLength;
     // A worker takes the chunk's memory, which must be all of its buffer.
     const bytes = length === this.chunk!.length ? this.chunk! : Buffer.from(this.chunk!.subarray(0, length));
     const table = this.table.take();
     this.chunk = undefined;
     this.chunkLength = 0;
-    while (this.sealing.size >= CHUNKS_IN_FLIGHT) await Promise.race(this.sealing);
     const id = length < SMALL_CHUNK ? this.writer.saveData(bytes) : this.pool.sealBlock(bytes);
     const tableId = this.writer.saveData(table);
     this.chunks.push({ id, table: tableId, bytes: length, tableBytes: table.length });
