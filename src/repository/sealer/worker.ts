@@ -17,7 +17,8 @@ const ROUND_BYTES = 4 * 1024 * 1024;
 const READ_BYTES = 1024 * 1024;
 
 /**
- * A young-generation collection after each round. Sealing leaves a round's worth of dead
+ * A young-generation collection after each round's worth of bytes (a round of whole blocks
+ * may be smaller: an etcd value chunk is 1 MiB). Sealing leaves a round's worth of dead
  * buffers (zstd and cipher output) behind small wrappers in the young generation, and V8
  * collects them only once the external memory it tracks has grown by tens of megabytes:
  * each worker would carry that much garbage. A scavenge of this small heap takes well
@@ -62,6 +63,8 @@ class Round {
   private plainUsed = 0;
   /** The buffer sealed blobs are handed over in; the main thread gives it back with its ack. */
   private spare: ArrayBuffer | undefined;
+  /** Plaintext bytes flushed since the last young-generation collection. */
+  private uncollected = 0;
 
   constructor(key: Uint8Array, maxChunk: number) {
     this.key = key;
@@ -93,6 +96,7 @@ class Round {
     if (this.pending.length === 0) return;
     const pending = this.pending;
     this.pending = [];
+    this.uncollected += this.bytes;
     this.bytes = 0;
     // Everything below reads `plain` before this returns; the next round may overwrite it then.
     this.plainUsed = 0;
@@ -117,6 +121,8 @@ class Round {
     const ack = await receive();
     if (ack.type !== 'ack') throw new Error(`expected ack, got ${ack.type}`);
     this.spare = ack.buffer;
+    if (this.uncollected < ROUND_BYTES) return;
+    this.uncollected = 0;
     collectYoung({ type: 'minor' });
   }
 }

@@ -214,7 +214,7 @@ export class BoltInventory {
       if (at + PAGE_HEADER > this.window.length) break;
       // A page start whose header does not name this page is not a page (overflow data):
       // skip it without waiting for the span its bytes would claim.
-      if (Number(this.window.readBigUInt64LE(at)) !== this.next / this.pageSize) {
+      if (u64(this.window, at) !== this.next / this.pageSize) {
         this.next += this.pageSize;
         continue;
       }
@@ -250,7 +250,7 @@ export class BoltInventory {
   }
 
   private readPage(page: Buffer, pgid: number): void {
-    if (Number(page.readBigUInt64LE(0)) !== pgid) return;
+    if (u64(page, 0) !== pgid) return;
     const flags = page.readUInt16LE(8);
     const count = page.readUInt16LE(10);
     if (flags === META && pgid < 2) this.readMeta(page);
@@ -275,7 +275,7 @@ export class BoltInventory {
   private readBranch(page: Buffer, count: number, pgid: number): void {
     if (PAGE_HEADER + count * ELEMENT > page.length) return;
     const children: number[] = [];
-    for (let i = 0; i < count; i++) children.push(Number(page.readBigUInt64LE(PAGE_HEADER + i * ELEMENT + 8)));
+    for (let i = 0; i < count; i++) children.push(u64(page, PAGE_HEADER + i * ELEMENT + 8));
     this.pages.place(pgid, this.pages.addBranch(children));
   }
 }
@@ -298,25 +298,37 @@ function countLiveKeys(pages: PageSummaries, leaves: readonly number[]): number 
   return live.size;
 }
 
-/** The user key's hash from an mvccpb.KeyValue (field 1, length-delimited); -1 when absent. */
-function userKeyHash(value: Buffer): number {
-  if (value.length < 2 || value[0] !== 0x0a) return -1;
+/**
+ * A little-endian u64 as a number (exact below 2^53: page IDs), without the BigInt that
+ * readBigUInt64LE allocates per call.
+ */
+function u64(bytes: Buffer, at: number): number {
+  return bytes.readUInt32LE(at) + bytes.readUInt32LE(at + 4) * 2 ** 32;
+}
+
+/**
+ * The user key's hash from the mvccpb.KeyValue in `page` from `start` to `end` (field 1,
+ * length-delimited); -1 when absent. Read in place: a view per revision was most of what
+ * this reader allocated.
+ */
+function userKeyHash(page: Buffer, start: number, end: number): number {
+  if (end - start < 2 || page[start] !== 0x0a) return -1;
   let length = 0;
   let shift = 0;
-  let at = 1;
-  for (; at < value.length && at < 6; at++) {
-    length += (value[at]! & 0x7f) * 2 ** shift;
+  let at = start + 1;
+  for (; at < end && at < start + 6; at++) {
+    length += (page[at]! & 0x7f) * 2 ** shift;
     shift += 7;
-    if ((value[at]! & 0x80) === 0) break;
+    if ((page[at]! & 0x80) === 0) break;
   }
   at++;
-  if (at + length > value.length) return -1;
+  if (at + length > end) return -1;
   // Two 32-bit FNV-1a variants make 53 bits: a collision among a million keys is ~1 in 10^4.
   let a = 0x811c9dc5;
   let b = 0x2b5fa1d3;
   for (let i = at; i < at + length; i++) {
-    a = Math.imul(a ^ value[i]!, 0x01000193);
-    b = Math.imul(b ^ value[i]!, 0x01000193 ^ 0x5bd1e995);
+    a = Math.imul(a ^ page[i]!, 0x01000193);
+    b = Math.imul(b ^ page[i]!, 0x01000193 ^ 0x5bd1e995);
   }
   return (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
 }
@@ -334,10 +346,10 @@ function readLeaf(pages: PageSummaries, page: Buffer, count: number): number | u
     const keySize = page.readUInt32LE(element + 8);
     const valueSize = page.readUInt32LE(element + 12);
     if (keyAt + keySize + valueSize > page.length) return undefined;
-    if (i === count - 1 && keySize >= 8) lastMain = Number(page.readBigUInt64BE(keyAt));
+    if (i === count - 1 && keySize >= 8) lastMain = page.readUInt32BE(keyAt) * 2 ** 32 + page.readUInt32BE(keyAt + 4);
     if (revisions !== undefined) {
       const revisionShaped = (keySize === 17 || keySize === 18) && page[keyAt + 8] === 0x5f && (flags & BUCKET_ENTRY) === 0;
-      const hash = revisionShaped ? userKeyHash(page.subarray(keyAt + keySize, keyAt + keySize + valueSize)) : -1;
+      const hash = revisionShaped ? userKeyHash(page, keyAt + keySize, keyAt + keySize + valueSize) : -1;
       if (hash < 0) revisions = undefined;
       else revisions.push(keySize === 18 && page[keyAt + 17] === 0x74 ? -hash - 1 : hash);
     }

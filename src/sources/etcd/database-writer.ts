@@ -20,7 +20,7 @@ import type { TreeNode } from '../../repository/tree.ts';
 import { MapBuilder, TableWriter, type ValueEntry } from './database-map.ts';
 import { loadValueTables } from './database-reader.ts';
 import { DATABASE_FILES, type DatabaseStorage } from './record.ts';
-import { leafSpan, PAGE_HEADER, splitRevisionLeaf, type RevisionLeaf } from './revision-leaf.ts';
+import { leafSpan, splitRevisionLeaf, type RevisionLeaf } from './revision-leaf.ts';
 import { ValueIdentities } from './value-identities.ts';
 
 /** Values are gathered into chunks of at most this size (or one larger value): compressed together, and dropped together once none is referred to. */
@@ -118,6 +118,8 @@ export class DatabaseWriter {
   private readonly table = new TableWriter();
   private chunkLength = 0;
   private readonly chunks: NewChunk[] = [];
+  /** The handles of the leaf being split, reused from leaf to leaf (the map copies them). */
+  private readonly handles: number[] = [];
   private readonly sealing = new Set<Promise<unknown>>();
   private readonly repository: Repository;
   private readonly writer: BlobWriter;
@@ -237,7 +239,7 @@ export class DatabaseWriter {
     let at = 0;
     this.needed = size;
     while (data.length - at >= size) {
-      const span = leafSpan(data.subarray(at, at + PAGE_HEADER)) ?? 1;
+      const span = leafSpan(data, at) ?? 1;
       const believed = span * size <= MAX_NODE ? span : 1;
       if (data.length - at < believed * size && !final) {
         this.needed = believed * size;
@@ -290,7 +292,8 @@ export class DatabaseWriter {
 
   /** Synchronous, as is all per-value work: awaiting per value cost a promise and a turn each. */
   private splitLeaf(leaf: RevisionLeaf): void {
-    const handles: number[] = [];
+    const handles = this.handles;
+    handles.length = 0;
     for (let i = 0; i < leaf.keys.length; i++) {
       const key = leaf.keys[i]!;
       const value = leaf.values[i]!;
