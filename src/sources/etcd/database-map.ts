@@ -226,13 +226,23 @@ export class TableWriter {
 }
 
 export function decodeTable(data: Uint8Array): ValueEntry[] {
+  const entries: ValueEntry[] = [];
+  readTable(data, (key, size, crc) => entries.push({ key, size, crc }));
+  return entries;
+}
+
+/**
+ * Calls `visit` with each value of a table, in order (`key` is a view into `data`); returns
+ * how many there were. For a backup's base, which needs no object per value.
+ */
+export function readTable(data: Uint8Array, visit: (key: Uint8Array, size: number, crc: number) => void): number {
   const input = new ByteReader(data, 'etcd value table');
   input.magic(TABLE_MAGIC);
-  const entries: ValueEntry[] = [];
-  for (let count = input.varint(); count > 0; count--) {
+  const count = input.varint();
+  for (let left = count; left > 0; left--) {
     const key = input.bytes(input.varint());
-    entries.push({ key, size: input.varint(), crc: input.uint32() });
+    visit(key, input.varint(), input.uint32());
   }
   if (!input.done) throw new MapFormatError('etcd value table: bytes after the last value');
-  return entries;
+  return count;
 }

@@ -11,7 +11,7 @@ import { forEachBounded } from '../../core/bounded.ts';
 import type { Id } from '../../repository/hash.ts';
 import type { Repository } from '../../repository/repository.ts';
 import type { TreeNode } from '../../repository/tree.ts';
-import { decodeMap, decodeTable, MapFormatError, type ValueEntry } from './database-map.ts';
+import { decodeMap, decodeTable, MapFormatError } from './database-map.ts';
 import { DATABASE_FILES } from './record.ts';
 import { buildRevisionLeaf } from './revision-leaf.ts';
 
@@ -81,15 +81,13 @@ class SequentialOutput {
 }
 
 /** The value tables `ids` name, in order, and each one's stored length. */
-export async function loadValueTables(repository: Repository, ids: readonly Id[]): Promise<{ tables: ValueEntry[][]; lengths: number[] }> {
-  const tables: ValueEntry[][] = [];
-  const lengths: number[] = [];
+/** The value tables `ids` name, as stored (database-map.ts reads them), in order. */
+export async function loadTableBytes(repository: Repository, ids: readonly Id[]): Promise<Buffer[]> {
+  const tables: Buffer[] = [];
   await forEachBounded(ids.map((id, i) => ({ id, i })), 8, async ({ id, i }) => {
-    const bytes = await repository.loadBlob(id);
-    tables[i] = decodeTable(bytes);
-    lengths[i] = bytes.length;
+    tables[i] = await repository.loadBlob(id);
   });
-  return { tables, lengths };
+  return tables;
 }
 
 function contentOf(nodes: readonly TreeNode[], name: string): readonly Id[] {
@@ -105,7 +103,7 @@ export async function rebuildDatabase(repository: Repository, nodes: readonly Tr
   const chunks = contentOf(nodes, DATABASE_FILES.values);
   const tableIds = contentOf(nodes, DATABASE_FILES.tables);
   if (tableIds.length !== chunks.length) throw new MapFormatError(`${chunks.length} value chunks but ${tableIds.length} tables`);
-  const { tables } = await loadValueTables(repository, tableIds);
+  const tables = (await loadTableBytes(repository, tableIds)).map(decodeTable);
   const entries = tables.flat();
 
   // Pass 1: every page in order; leaves get their header, elements and keys.

@@ -17,8 +17,8 @@ import type { Repository } from '../../repository/repository.ts';
 import type { SealerPool } from '../../repository/sealer/pool.ts';
 import { StreamWriter } from '../../repository/stream-writer.ts';
 import type { TreeNode } from '../../repository/tree.ts';
-import { MapBuilder, TableWriter, type ValueEntry } from './database-map.ts';
-import { loadValueTables } from './database-reader.ts';
+import { MapBuilder, readTable, TableWriter } from './database-map.ts';
+import { loadTableBytes } from './database-reader.ts';
 import { DATABASE_FILES, type DatabaseStorage } from './record.ts';
 import { leafSpan, splitRevisionLeaf, type RevisionLeaf } from './revision-leaf.ts';
 import { ValueIdentities } from './value-identities.ts';
@@ -59,30 +59,30 @@ export class BaseValues {
   readonly used: Uint8Array;
   readonly base: DatabaseBase;
 
-  constructor(base: DatabaseBase, tables: readonly (readonly ValueEntry[])[], tableBytes: readonly number[]) {
+  /** `tables`: the base's value tables as stored, read here without an object per value. */
+  constructor(base: DatabaseBase, tables: readonly Uint8Array[]) {
     this.base = base;
-    const total = tables.reduce((sum, t) => sum + t.length, 0);
-    this.chunkOf = new Int32Array(total);
-    this.used = new Uint8Array(total);
+    const chunkOf: number[] = [];
     tables.forEach((table, chunk) => {
       this.chunkFirst.push(this.sizes.length);
-      this.tableBytes.push(tableBytes[chunk]!);
+      this.tableBytes.push(table.length);
       let bytes = 0;
-      for (const entry of table) {
-        this.chunkOf[this.sizes.length] = chunk;
-        this.identities.set(entry.key, entry.size, entry.crc, this.sizes.length);
-        this.sizes.push(entry.size);
-        bytes += entry.size;
-      }
+      readTable(table, (key, size, crc) => {
+        chunkOf.push(chunk);
+        this.identities.set(key, size, crc, this.sizes.length);
+        this.sizes.push(size);
+        bytes += size;
+      });
       this.chunkBytes.push(bytes);
     });
+    this.chunkOf = Int32Array.from(chunkOf);
+    this.used = new Uint8Array(chunkOf.length);
   }
 
   /** The base's tables, read; undefined when the base is not worth building on. */
   static async load(repository: Repository, base: DatabaseBase): Promise<BaseValues | undefined> {
     if (base.chunks.length !== base.tables.length || base.storage.valueBytes < MIN_BASE_LIVENESS * base.storage.chunkBytes) return undefined;
-    const { tables, lengths } = await loadValueTables(repository, base.tables);
-    return new BaseValues(base, tables, lengths);
+    return new BaseValues(base, await loadTableBytes(repository, base.tables));
   }
 }
 
