@@ -232,17 +232,15 @@ export function decodeTable(data: Uint8Array): ValueEntry[] {
 }
 
 /**
- * Calls `visit` with each value of a table, in order (`key` is a view into `data`); returns
- * how many there were. For a backup's base, which needs no object per value.
+ * Calls `visit` with each value of a table, in order (`key` is a view into `data`). For a
+ * backup's base, which needs no object per value.
  */
-export function readTable(data: Uint8Array, visit: (key: Uint8Array, size: number, crc: number) => void): number {
+export function readTable(data: Uint8Array, visit: (key: Uint8Array, size: number, crc: number) => void): void {
   const input = new ByteReader(data, 'etcd value table');
   input.magic(TABLE_MAGIC);
-  const count = input.varint();
-  for (let left = count; left > 0; left--) {
+  for (let count = input.varint(); count > 0; count--) {
     const key = input.bytes(input.varint());
     visit(key, input.varint(), input.uint32());
   }
   if (!input.done) throw new MapFormatError('etcd value table: bytes after the last value');
-  return count;
 }

@@ -80,7 +80,6 @@ class SequentialOutput {
   }
 }
 
-/** The value tables `ids` name, in order, and each one's stored length. */
 /** The value tables `ids` name, as stored (database-map.ts reads them), in order. */
 export async function loadTableBytes(repository: Repository, ids: readonly Id[]): Promise<Buffer[]> {
   const tables: Buffer[] = [];

@@ -1,8 +1,9 @@
 /**
- * Value identities (revision key, length, CRC-32; database-map.ts) mapped to a handle, kept
- * in typed arrays. A database has a value per revision, hundreds of thousands of them:
- * a Map keyed by a string per value costs a string, a Map entry and garbage-collector work
- * per value, which was a fifth of a snapshot's time on the main thread. Here a revision key
+ * Value identities mapped to a handle, kept in typed arrays. Two values are the same when
+ * their revision key, length and CRC-32 are (a revision's value never changes; length and
+ * CRC check it). A database has a value per revision, hundreds of thousands of them: a Map
+ * keyed by a string per value costs a string, a Map entry and garbage-collector work per
+ * value, which was a fifth of a snapshot's time on the main thread. Here a revision key
  * (main u64, '_', sub u64, and 't' on a tombstone) is held as its numbers, exactly, in an
  * open-addressing table; any other key, which a stored table might hold, goes to a plain Map.
  */
