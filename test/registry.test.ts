@@ -17,6 +17,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Repository } from '../src/repository/repository.ts';
+import { LocalBackend } from '../src/storage/local.ts';
 import { startRegistry, type TestRegistry } from '../testbed/registry.ts';
 import { pullAll, pushImage, rawManifest, skopeo, tagDigests, type TestImage } from './helpers/oci-images.ts';
 import { scratch, type Scratch } from './helpers/repo.ts';
@@ -291,6 +293,11 @@ describe('registry source on real registries', () => {
     await s.ok(['init', '--repo', pruned]);
     await pushImage(source, 'big/data', '1', { created: '2026-11-08T10:00:00Z', platforms: [{ architecture: 'amd64', layers: [{ 'big.bin': randomBytes(8 * 1024 * 1024) }] }] });
     expect((await backup(fromSource(), pruned)).code).toBe(0);
+    // The gzip layer (a little over 8 MiB) is cut in fixed pieces of the largest chunk size, not by content.
+    const repository = await Repository.open(new LocalBackend(pruned), { password: 'a-long-test-password' });
+    await repository.loadIndex();
+    const pieces = [...repository.index.entries('data')].filter((blob) => blob.rawLength === repository.config.chunker.maxSize);
+    expect(pieces).toHaveLength(1);
     const kept = await backup([...fromSource(), '--registry-repositories', 'team/*'], pruned);
     expect(kept.code).toBe(0);
     const full = treeBytes(pruned);

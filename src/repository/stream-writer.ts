@@ -17,8 +17,14 @@ import type { SealerPool } from './sealer/pool.ts';
 
 export type Cutting = { readonly kind: 'content-defined' } | { readonly kind: 'aligned'; readonly size: number };
 
-/** Chunks being compressed at once; each holds at most one chunk's bytes twice. */
+/**
+ * Chunks being compressed at once, each held twice (plain and sealed), and the bytes they
+ * may hold past the first: four content-defined chunks, or two 8 MiB pieces, so that a
+ * registry's four layers at a time stay in tens of MiB and the stream keeps arriving while
+ * a piece waits for its pack to be stored.
+ */
 const IN_FLIGHT = 4;
+const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 /** Pieces gathered into one block for a sealing worker: one message per 64 pieces, not per piece. */
 const PIECES_PER_BLOCK = 64;
 /** Blocks handed to the sealing workers at once (16 MiB of 16 KiB pieces): both stay busy. */
@@ -36,6 +42,7 @@ export class StreamWriter {
   private buffered = 0;
   private readonly content: Id[] = [];
   private size = 0;
+  private inFlight = 0;
   private readonly sealing = new Set<Promise<void>>();
   private failure: unknown;
 
@@ -69,7 +76,9 @@ export class StreamWriter {
     if (this.sealer !== undefined) return this.fill(this.sealer, bytes);
     this.pieces.push(bytes);
     this.buffered += bytes.length;
-    if (this.buffered >= 2 * this.window) await this.cut(false);
+    // Content-defined cuts are made over two windows, so each concat yields several chunks;
+    // an aligned piece is cut as soon as it is whole, so no more than one is held.
+    if (this.buffered >= (this.chunker === undefined ? 1 : 2) * this.window) await this.cut(false);
   }
 
   /** The content IDs and length of everything pushed, once every new chunk is in the blob writer. */
@@ -107,9 +116,14 @@ export class StreamWriter {
     const id = sha256(chunk);
     this.content.push(id);
     if (this.writer.known(id)) return;
-    while (this.sealing.size >= IN_FLIGHT) await Promise.race(this.sealing);
+    while (this.sealing.size >= IN_FLIGHT || (this.sealing.size > 0 && this.inFlight + chunk.length > IN_FLIGHT_BYTES)) await Promise.race(this.sealing);
+    this.inFlight += chunk.length;
     // Added to the writer in whatever order sealing ends: pack order does not matter, the content list keeps the file's order.
-    this.track(sealBlobAsync(this.repository.masterKey, chunk, id).then((blob) => this.writer.add('data', blob)));
+    this.track(
+      sealBlobAsync(this.repository.masterKey, chunk, id)
+        .then((blob) => this.writer.add('data', blob))
+        .finally(() => (this.inFlight -= chunk.length)),
+    );
   }
 
   /** Copies bytes into the current block; a full block goes to the workers. */

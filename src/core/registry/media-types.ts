@@ -26,6 +26,17 @@ export interface Descriptor {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A blob whose bytes are a compressed or encrypted stream (a gzip or zstd layer, a Helm
+ * chart, an ocicrypt layer). Any change to what it holds rewrites every byte after it (image
+ * builders do not compress --rsyncable), so two such blobs share at most a prefix: fixed
+ * pieces from the start keep that prefix as content-defined chunks would, with far fewer,
+ * larger chunks.
+ */
+export function isOpaqueBlob(mediaType: string): boolean {
+  return /[+.](gzip|zstd|encrypted)$|^application\/(x-)?(gzip|zstd)$/.test(mediaType);
+}
+
 export type ManifestKind = 'index' | 'image' | 'schema1' | 'unknown';
 
 export function manifestKind(mediaType: string): ManifestKind {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DOCKER_LIST, DOCKER_MANIFEST, manifestRefs, OCI_INDEX, OCI_MANIFEST } from './media-types.ts';
+import { DOCKER_LIST, DOCKER_MANIFEST, isOpaqueBlob, manifestRefs, OCI_INDEX, OCI_MANIFEST } from './media-types.ts';
 import { digestParts, isDigest, isRepositoryName, isTag, nextLink, parseChallenge } from './protocol.ts';
 
 const d = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
@@ -39,5 +39,26 @@ describe('distribution protocol pieces', () => {
     const image = { schemaVersion: 2, mediaType: DOCKER_MANIFEST, config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: d(2), size: 5 }, layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: d(3), size: 7 }] };
     expect(manifestRefs('application/json', image)).toMatchObject({ kind: 'image', blobs: [image.config, image.layers[0]] });
     expect(manifestRefs('application/vnd.docker.distribution.manifest.v1+prettyjws', {}).kind).toBe('schema1');
+  });
+
+  it('tells compressed and encrypted blobs (cut in fixed pieces) from the rest (cut by content)', () => {
+    for (const compressed of [
+      'application/vnd.oci.image.layer.v1.tar+gzip',
+      'application/vnd.oci.image.layer.v1.tar+zstd',
+      'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+      'application/vnd.docker.image.rootfs.diff.tar.gzip',
+      'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+      'application/vnd.cncf.helm.chart.content.v1.tar+gzip',
+      'application/gzip',
+      'application/vnd.oci.image.layer.v1.tar+gzip+encrypted',
+      'application/vnd.oci.image.layer.v1.tar+encrypted',
+    ]) expect(isOpaqueBlob(compressed), compressed).toBe(true);
+    for (const plain of [
+      'application/vnd.oci.image.layer.v1.tar',
+      'application/vnd.oci.image.config.v1+json',
+      'application/vnd.docker.container.image.v1+json',
+      'application/vnd.cncf.helm.config.v1+json',
+      'text/plain; gzip',
+    ]) expect(isOpaqueBlob(plain), plain).toBe(false);
   });
 });

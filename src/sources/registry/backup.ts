@@ -8,12 +8,12 @@
  */
 import { OperationError } from '../../core/errors.ts';
 import { formatBytes, formatSeconds } from '../../core/format.ts';
-import { manifestRefs, type Descriptor } from '../../core/registry/media-types.ts';
+import { isOpaqueBlob, manifestRefs, type Descriptor } from '../../core/registry/media-types.ts';
 import { globMatcher, newestTags, platformMatcher, platformName, tagMatcher } from '../../core/registry/selection.ts';
 import { forEachBounded } from '../../core/bounded.ts';
 import type { KubeHttp } from '../../kube/http.ts';
 import type { Id } from '../../repository/hash.ts';
-import { StreamWriter } from '../../repository/stream-writer.ts';
+import { StreamWriter, type Cutting } from '../../repository/stream-writer.ts';
 import type { TreeNode } from '../../repository/tree.ts';
 import { Semaphore } from '../../storage/limit.ts';
 import { storedWhole } from '../program-output.ts';
@@ -287,6 +287,15 @@ export class RegistryBackup {
     return node !== undefined && (node.content ?? []).every((id) => this.context.repository.index.has(id)) ? node : undefined;
   }
 
+  /**
+   * A compressed or encrypted layer in pieces of the largest chunk size: it dedups as well
+   * as with content-defined chunks (see isOpaqueBlob), with far fewer blobs and so less
+   * of the per-blob overhead (nonce, tag, pack header entry) that incompressible bytes cannot hide.
+   */
+  private cutting(blob: Descriptor): Cutting {
+    return isOpaqueBlob(blob.mediaType) ? { kind: 'aligned', size: this.context.repository.config.chunker.maxSize } : { kind: 'content-defined' };
+  }
+
   private storeBlob(repository: string, blob: Descriptor): Promise<TreeNode> {
     return this.store(blob.digest, async () => {
       const known = this.reusable(blob.digest);
@@ -294,7 +303,7 @@ export class RegistryBackup {
         this.progress.blobs++;
         return known;
       }
-      const stream = new StreamWriter(this.context.repository, this.context.writer);
+      const stream = new StreamWriter(this.context.repository, this.context.writer, this.cutting(blob));
       const held = this.configs.get(blob.digest);
       if (held !== undefined) await stream.push(held);
       else {
