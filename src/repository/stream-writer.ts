@@ -139,13 +139,14 @@ export class StreamWriter {
   }
 
   private async sealBlock(sealer: PieceSealer): Promise<void> {
-    const block = this.block!.subarray(0, this.filled);
+    const block = this.block!;
+    const filled = this.filled;
     this.block = undefined;
     this.filled = 0;
     const first = this.content.length;
-    for (let at = 0; at < block.length; at += this.alignedSize) this.content.push('');
+    for (let at = 0; at < filled; at += this.alignedSize) this.content.push('');
     while (this.sealing.size >= BLOCKS_IN_FLIGHT) await Promise.race(this.sealing);
-    this.track(sealer.sealPieces(block, this.alignedSize).then((ids) => this.content.splice(first, ids.length, ...ids)));
+    this.track(sealer.sealPieces(block, this.alignedSize, filled).then((ids) => this.content.splice(first, ids.length, ...ids)));
   }
 
   private track(work: Promise<unknown>): void {

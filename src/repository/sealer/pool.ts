@@ -77,24 +77,29 @@ export class SealerPool {
     return spare === undefined ? Buffer.alloc(length) : Buffer.from(spare).fill(0);
   }
 
-  /** The blob ID of one block, sealed whole by a worker (image blocks are already the unit). */
-  async sealBlock(block: Uint8Array): Promise<string> {
-    return (await this.sealPieces(block, block.length))[0]!;
+  /**
+   * The blob ID of one block, sealed whole by a worker (image blocks are already the unit):
+   * its first `length` bytes, so a block filled short of its buffer is handed over without a copy.
+   */
+  async sealBlock(block: Uint8Array, length = block.length): Promise<string> {
+    return (await this.sealPieces(block, length, length))[0]!;
   }
 
   /**
-   * The blob IDs of `block` cut in fixed pieces of `piece` bytes (the last may be shorter),
-   * sealed by one worker: many small pieces travel in one message. The block's memory is
-   * handed to the worker when the Buffer owns all of it, so the caller must not use it
-   * afterwards.
+   * The blob IDs of the first `length` bytes of `block` cut in fixed pieces of `piece` bytes
+   * (the last may be shorter), sealed by one worker: many small pieces travel in one
+   * message. The block's memory is handed to the worker when the Buffer owns all of it, so
+   * the caller must not use it afterwards.
    */
-  async sealPieces(block: Uint8Array, piece: number): Promise<string[]> {
+  async sealPieces(block: Uint8Array, piece: number, length = block.length): Promise<string[]> {
     if (this.failure !== undefined) throw this.failure;
     if (!(piece > 0)) throw new RangeError(`piece length must be positive, got ${piece}`);
+    if (!(length >= 0 && length <= block.length)) throw new RangeError(`length ${length} is outside a block of ${block.length}`);
     // A small Buffer may share Node's pool: transferring that would detach every other one.
-    const own = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength ? block : new Uint8Array(block);
+    const own = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength ? block : new Uint8Array(block.subarray(0, length));
+    const bytes = own.subarray(0, length);
     const result = await new Promise<FileResult>((resolve, reject) => {
-      this.queue.push({ job: { block: { bytes: own, piece } }, size: own.length, resolve, reject });
+      this.queue.push({ job: { block: { bytes, piece } }, size: length, resolve, reject });
       this.dispatch();
     });
     return [...result.content];

@@ -324,12 +324,12 @@ export class DatabaseWriter {
   /** Starts sealing the chunk; push waits while too many are in flight. */
   private cutChunk(): void {
     const length = this.chunkLength;
-    // A worker takes the chunk's memory, which must be all of its buffer.
-    const bytes = length === this.chunk!.length ? this.chunk! : Buffer.from(this.chunk!.subarray(0, length));
+    const chunk = this.chunk!;
     const table = this.table.take();
     this.chunk = undefined;
     this.chunkLength = 0;
-    const id = length < SMALL_CHUNK ? this.writer.saveData(bytes) : this.pool.sealBlock(bytes);
+    // A worker takes the chunk's memory (all of its buffer), and seals the part filled.
+    const id = length < SMALL_CHUNK ? this.writer.saveData(chunk.subarray(0, length)) : this.pool.sealBlock(chunk, length);
     const tableId = this.writer.saveData(table);
     this.chunks.push({ id, table: tableId, bytes: length, tableBytes: table.length });
     this.track(id);
