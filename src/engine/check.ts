@@ -118,7 +118,7 @@ async function readPack(repository: Repository, pack: Id, blobs: readonly BlobLo
   }
   for (const blob of blobs) {
     try {
-      unsealBlob(repository.masterKey, blob.id, bytes.subarray(blob.offset, blob.offset + blob.length), blob.compressed);
+      unsealBlob(repository.masterKey, blob, bytes.subarray(blob.offset, blob.offset + blob.length));
     } catch (error) {
       damaged.set(blob.id, { pack, reason: (error as Error).message });
     }

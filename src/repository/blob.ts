@@ -3,6 +3,7 @@ import { RepositoryDamaged } from './errors.ts';
 import { compress, compressAsync, decompress, worthCompressing } from './compression.ts';
 import { seal, unseal } from './crypto.ts';
 import { sha256, type Id } from './hash.ts';
+import type { PackedBlob } from './pack.ts';
 
 export interface SealedBlob {
   readonly id: Id;
@@ -36,12 +37,16 @@ export class BlobDamaged extends RepositoryDamaged {
   }
 }
 
+/** What opening a stored blob needs to know of it, from the index or its pack's header. */
+export type BlobDescription = Pick<PackedBlob, 'id' | 'rawLength' | 'compressed'>;
+
 /** Opens a stored blob and proves it is the blob that was asked for. */
-export function unsealBlob(key: Uint8Array, id: Id, stored: Uint8Array, compressed: boolean): Buffer {
+export function unsealBlob(key: Uint8Array, blob: BlobDescription, stored: Uint8Array): Buffer {
+  const { id } = blob;
   let plaintext: Buffer;
   try {
     const opened = unseal(key, 'blob', stored);
-    plaintext = compressed ? decompress(opened) : opened;
+    plaintext = blob.compressed ? decompress(opened, blob.rawLength) : opened;
   } catch (error) {
     throw new BlobDamaged(`blob ${id.slice(0, 8)} is damaged: ${(error as Error).message}`, { cause: error });
   }

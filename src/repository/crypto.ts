@@ -77,8 +77,10 @@ export function unseal(key: Uint8Array, kind: ObjectKind, sealed: Uint8Array): B
   decipher.setAAD(additionalData(kind));
   decipher.setAuthTag(tag);
   try {
+    // GCM gives back the whole plaintext from update; final only checks the tag (and gives nothing).
     const body = decipher.update(sealed.subarray(NONCE, sealed.length - TAG));
-    return Buffer.concat([body, decipher.final()]);
+    decipher.final();
+    return body;
   } catch (error) {
     throw new AuthenticationFailed(`${kind}: authentication failed (wrong key, or the bytes are damaged)`, { cause: error });
   }

@@ -198,7 +198,7 @@ export class Repository {
   /** A blob's plaintext, proven to hash to `id`; for a delta blob, the block its chain rebuilds. */
   async loadBlob(id: Id): Promise<Buffer> {
     const location = this.locate(id);
-    if (location.type !== 'delta') return unsealBlob(this.masterKey, id, await this.readStored(location), location.compressed);
+    if (location.type !== 'delta') return unsealBlob(this.masterKey, location, await this.readStored(location));
     // Down the chain to the whole block, then the deltas applied oldest first. Every link is
     // proven by its own hash, so the block they make is the one that was stored.
     const chain: Delta[] = [];
@@ -222,7 +222,7 @@ export class Repository {
   /** The changes a delta blob holds, not yet applied. */
   async loadDelta(id: Id): Promise<Delta> {
     const location = this.locate(id);
-    const plaintext = unsealBlob(this.masterKey, id, await this.readStored(location), location.compressed);
+    const plaintext = unsealBlob(this.masterKey, location, await this.readStored(location));
     try {
       return decodeDelta(plaintext);
     } catch (error) {

@@ -213,7 +213,7 @@ async function repack(repository: Repository, sources: readonly IndexedPack[], u
       const sealed = bytes.subarray(blob.offset, blob.offset + blob.length);
       try {
         // A damaged blob must not move into a new pack as if it were whole.
-        unsealBlob(repository.masterKey, blob.id, sealed, blob.compressed);
+        unsealBlob(repository.masterKey, blob, sealed);
       } catch (error) {
         throw new RepositoryDamaged(`prune refused: blob ${blob.id.slice(0, 12)} in pack ${source.id.slice(0, 12)} is damaged (${(error as Error).message})`, {
           hint: 'run `strata check --read-data` to see which snapshots use it; back them up again',
